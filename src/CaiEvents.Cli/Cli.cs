@@ -1,0 +1,68 @@
+using System.CommandLine;
+using CaiEvents.Domain;
+using CaiEvents.Hosting;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Spectre.Console;
+
+namespace CaiEvents.Cli;
+
+/// <summary>A mistake in how the CLI was called; shown as one line, exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+public static class Cli
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitBadInput = 2;
+    public const int ExitTimeout = 3;
+
+    /// <summary>Progress and tables go to stderr, so stdout carries only results (run id, path, JSON).</summary>
+    public static readonly IAnsiConsole Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    /// <summary>Every failure is one line on stderr and a non-zero exit code.</summary>
+    public static int Fail(Exception e)
+    {
+        var (code, message) = e switch
+        {
+            InputException or UsageException or ConfigurationMissingException => (ExitBadInput, e.Message),
+            ServiceUnreachableException => (ExitFailure, e.Message),
+            TimeoutException => (ExitTimeout, e.Message),
+            OperationCanceledException => (ExitFailure, "cancelled"),
+            _ => (ExitFailure, $"{e.GetType().Name}: {e.Message}"),
+        };
+        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+        if (Environment.GetEnvironmentVariable("CAI_DEBUG") == "1") Console.Error.WriteLine(e);
+        return code;
+    }
+
+    public static IConfiguration Configuration() => CaiHost.LoadConfiguration();
+
+    /// <summary>Folder for datasets and other outputs (./cai sets CAI_HOME to the repo's .cai folder).</summary>
+    public static string Home(IConfiguration configuration) =>
+        Path.GetFullPath(configuration["CAI_HOME"] ?? Path.Combine(Environment.CurrentDirectory, ".cai"));
+
+    /// <summary>A store for read-side commands, after checking that PostgreSQL answers.</summary>
+    public static async Task<DocumentStore> OpenStoreAsync(IConfiguration configuration, CancellationToken ct)
+    {
+        var options = CaiHost.EventStoreOptions(configuration);
+        await ServiceReadiness.EnsureEventStoreAsync(options, ct);
+        return EventStore.EventStoreSetup.CreateStore(options);
+    }
+
+    public static Guid ParseId(string value, string what) =>
+        Guid.TryParse(value, out var id) ? id : throw new UsageException($"{what} '{value}' is not a valid id (expected a GUID)");
+}

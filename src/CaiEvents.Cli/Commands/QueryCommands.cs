@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CaiEvents.Contracts;
+using CaiEvents.Domain.Sl;
+using CaiEvents.EventStore;
+using Spectre.Console;
+
+namespace CaiEvents.Cli.Commands;
+
+/// <summary>status, wait, export and audit: read-only views of the event store.</summary>
+public static class QueryCommands
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static Argument<string> RunArgument() => new("run") { Description = "Run id" };
+
+    public static Command Status()
+    {
+        var run = RunArgument();
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("status", "Progress of a run: samples per state, and whether it completed.") { run, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var runId = Cli.ParseId(parse.GetValue(run)!, "run");
+            var configuration = Cli.Configuration();
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            await using var session = store.QuerySession();
+            var state = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new UsageException($"run {runId} does not exist");
+            var p = await RunQueries.CountByStatusAsync(session, runId, ct);
+            var failures = (await RunQueries.SamplesAsync(session, runId, ct)).Where(s => s.Status == SampleStatus.Failed)
+                .Select(s => new { sample_id = s.Id, prompt_id = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}" }).ToList();
+            var summary = new
+            {
+                run_id = runId,
+                completed = state.Completed,
+                samples = state.SampleCount,
+                submitted = p.Submitted,
+                responded = p.Responded,
+                finalized = p.Finalized,
+                failed = p.Failed,
+                revisions = state.Configuration.Revisions,
+                constitution = $"{state.Constitution.Id} v{state.Constitution.Version} ({state.Constitution.ContentHash[..12]})",
+                started_at = state.StartedAt,
+                completed_at = state.CompletedAt,
+                failures,
+            };
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(summary, Json));
+                return Cli.ExitOk;
+            }
+            var table = new Table().AddColumns("run", "state", "samples", "in flight", "finalised", "failed");
+            table.AddRow(runId.ToString(), state.Completed ? "[green]completed[/]" : "[yellow]running[/]", state.SampleCount.ToString(),
+                (p.Submitted + p.Responded).ToString(), p.Finalized.ToString(), p.Failed.ToString());
+            AnsiConsole.Write(table);
+            foreach (var f in failures) AnsiConsole.MarkupLineInterpolated($"[red]failed[/] {f.sample_id} ({f.prompt_id}) at {f.step}: {f.error}");
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    public static Command Wait()
+    {
+        var run = RunArgument();
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait", DefaultValueFactory = _ => 3600 };
+        var command = new Command("wait", "Wait until a run completes (exit 3 on timeout, 1 if any sample failed).") { run, timeout };
+        command.SetAction(async (parse, ct) =>
+        {
+            var runId = Cli.ParseId(parse.GetValue(run)!, "run");
+            var configuration = Cli.Configuration();
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            await using (var session = store.QuerySession())
+                if (await RunQueries.LoadRunAsync(session, runId, ct) is null) throw new UsageException($"run {runId} does not exist");
+            var state = await Progress.WaitAsync(store, runId, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            Console.WriteLine($"{runId} completed: {state.Finalized} finalised, {state.Failed} failed");
+            return state.Failed == 0 ? Cli.ExitOk : Cli.ExitFailure;
+        });
+        return command;
+    }
+
+    public static Command Export()
+    {
+        var run = new Option<string>("--run") { Description = "Run id", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output file (JSONL); written atomically", Required = true };
+        var sl = new Command("sl", "The SL-CAI dataset: one JSON line per finalised sample (prompt, completion, rounds, provenance ids).") { run, output };
+        sl.SetAction(async (parse, ct) =>
+        {
+            var runId = Cli.ParseId(parse.GetValue(run)!, "run");
+            var path = parse.GetValue(output)!.FullName;
+            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: directory {Path.GetDirectoryName(path)} does not exist");
+            var configuration = Cli.Configuration();
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            await using var session = store.QuerySession();
+            if (await RunQueries.LoadRunAsync(session, runId, ct) is null) throw new UsageException($"run {runId} does not exist");
+            var count = await SlDatasetExport.WriteFileAsync(session, runId, path, ct);
+            Cli.Err.WriteLine($"{count} examples written");
+            Console.WriteLine(path);
+            return Cli.ExitOk;
+        });
+        return new Command("export", "Export datasets built from the event store.") { sl };
+    }
+
+    public static Command Audit()
+    {
+        var sampleArgument = new Argument<string>("sample") { Description = "Sample id (sample_id in an exported line)" };
+        var json = new Option<bool>("--json") { Description = "Print the events as JSON" };
+        var sample = new Command("sample", "A sample's events in order, with the provenance of each step.") { sampleArgument, json };
+        sample.SetAction(async (parse, ct) =>
+        {
+            var sampleId = Cli.ParseId(parse.GetValue(sampleArgument)!, "sample");
+            var configuration = Cli.Configuration();
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            await using var session = store.QuerySession();
+            var events = await RunQueries.SampleEventsAsync(session, sampleId, ct);
+            if (events.Count == 0) throw new UsageException($"sample {sampleId} does not exist");
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(events.Select(e => new
+                {
+                    sequence = e.Sequence, version = e.Version, type = e.EventType.Name, timestamp = e.Timestamp, data = e.Data,
+                }), Json));
+                return Cli.ExitOk;
+            }
+            foreach (var e in events) AnsiConsole.Write(AuditView.Render(e.Sequence, e.Version, e.Data));
+            return Cli.ExitOk;
+        });
+        return new Command("audit", "Explain where a datapoint came from.") { sample };
+    }
+}

@@ -1,0 +1,188 @@
+using System.CommandLine;
+using CaiEvents.Contracts;
+using CaiEvents.Domain.Constitutions;
+using CaiEvents.Domain.Prompts;
+using CaiEvents.EventStore;
+using CaiEvents.Hosting;
+using CaiEvents.Workers.Common;
+using CaiEvents.Workers.Submission;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CaiEvents.Cli.Commands;
+
+/// <summary>demo, run, submit and resume: the commands that start or drive a run.</summary>
+public static class RunCommands
+{
+    private sealed record RunInputs(Option<FileInfo?> Prompts, Option<FileInfo?> Constitution, Option<int> Revisions, Option<long> Seed,
+        Option<string?> Model, Option<int> MaxNewTokens)
+    {
+        public static RunInputs Create(bool promptsRequired) => new(
+            new Option<FileInfo?>("--prompts") { Description = "Prompt set (JSONL: {\"prompt\": ..., \"id\"?: ..., \"kind\"?: ...} per line)", Required = promptsRequired },
+            new Option<FileInfo?>("--constitution") { Description = "Constitution YAML (default: the embedded constitutions/default.yaml)" },
+            new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 },
+            new Option<long>("--seed") { Description = "Run seed: principle choices and sampling derive from it", DefaultValueFactory = _ => 42 },
+            new Option<string?>("--model") { Description = "Model id for all SL roles (default: configuration Models:Default, else builtin:tiny)" },
+            new Option<int>("--max-new-tokens") { Description = "Tokens generated per step", DefaultValueFactory = _ => 64 });
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Prompts);
+            command.Options.Add(Constitution);
+            command.Options.Add(Revisions);
+            command.Options.Add(Seed);
+            command.Options.Add(Model);
+            command.Options.Add(MaxNewTokens);
+        }
+
+        /// <summary>Reads and validates every input before anything is written.</summary>
+        public RunRequest Read(ParseResult parse, IConfiguration configuration)
+        {
+            var revisions = parse.GetValue(Revisions);
+            if (revisions is < 1 or > RunSubmitter.MaxRevisions)
+                throw new UsageException($"--revisions: must be between 1 and {RunSubmitter.MaxRevisions}, got {revisions}");
+            var maxNew = parse.GetValue(MaxNewTokens);
+            if (maxNew is < 1 or > 1024) throw new UsageException($"--max-new-tokens: must be between 1 and 1024, got {maxNew}");
+            var promptsFile = parse.GetValue(Prompts);
+            var constitutionFile = parse.GetValue(Constitution);
+            var prompts = promptsFile is null ? PromptSetLoader.LoadDefault() : PromptSetLoader.LoadFile(promptsFile.FullName);
+            var constitution = constitutionFile is null ? ConstitutionLoader.LoadDefault() : ConstitutionLoader.LoadFile(constitutionFile.FullName);
+            var model = parse.GetValue(Model) ?? configuration["Models:Default"] ?? "builtin:tiny";
+            return new RunRequest(prompts, promptsFile?.FullName ?? "embedded:default-prompts.jsonl",
+                constitution, constitutionFile?.FullName ?? "embedded:constitutions/default.yaml",
+                revisions, parse.GetValue(Seed),
+                configuration["Models:Generator"] ?? model, configuration["Models:Critic"] ?? model, configuration["Models:Reviser"] ?? model,
+                new SamplingParameters(MaxNewTokens: maxNew));
+        }
+    }
+
+    private static readonly Option<string> Transport = new("--transport")
+    {
+        Description = "inmemory (one process) or rabbitmq (workers in other processes see the run too)",
+        DefaultValueFactory = _ => "inmemory",
+    };
+
+    private static readonly Option<int> TimeoutSeconds = new("--timeout") { Description = "Seconds to wait for the run to complete", DefaultValueFactory = _ => 3600 };
+
+    private static readonly Option<int?> Concurrency = new("--concurrency") { Description = "Messages each role processes at once in this process" };
+
+    public static Command Demo()
+    {
+        var inputs = RunInputs.Create(promptsRequired: false);
+        var command = new Command("demo", "The main job: all SL roles in this process on the shipped prompt set, then export the dataset and print its path.");
+        inputs.AddTo(command);
+        command.Options.Add(Concurrency);
+        command.SetAction(async (parse, ct) =>
+        {
+            var configuration = Cli.Configuration();
+            var request = inputs.Read(parse, configuration);
+            var run = await RunInProcessAsync(request, configuration, TransportKind.InMemory, parse.GetValue(Concurrency), TimeSpan.FromHours(1), ct);
+            var path = Path.Combine(Cli.Home(configuration), "datasets", $"sl-{run.Id}.jsonl");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            await using var session = store.QuerySession();
+            var count = await SlDatasetExport.WriteFileAsync(session, run.Id, path, ct);
+            Cli.Err.MarkupLineInterpolated($"[green]Run {run.Id}[/]: {run.Finalized} SL examples, {run.Failed} failed; {count} lines exported.");
+            Cli.Err.MarkupLineInterpolated($"Audit one with: ./cai audit sample <sample_id from the file>");
+            Console.WriteLine(path);
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    public static Command Run()
+    {
+        var inputs = RunInputs.Create(promptsRequired: true);
+        var command = new Command("run", "Host all SL roles in this process, run a prompt set to completion, print the run id.");
+        inputs.AddTo(command);
+        command.Options.Add(Transport);
+        command.Options.Add(Concurrency);
+        command.Options.Add(TimeoutSeconds);
+        command.SetAction(async (parse, ct) =>
+        {
+            var configuration = Cli.Configuration();
+            var request = inputs.Read(parse, configuration);
+            var transport = ParseTransport(parse.GetValue(Transport)!);
+            var run = await RunInProcessAsync(request, configuration, transport, parse.GetValue(Concurrency),
+                TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)), ct);
+            Cli.Err.MarkupLineInterpolated($"[green]Run completed[/]: {run.Finalized} SL examples, {run.Failed} failed.");
+            Console.WriteLine(run.Id);
+            return run.Failed == 0 ? Cli.ExitOk : Cli.ExitFailure;
+        });
+        return command;
+    }
+
+    public static Command Submit()
+    {
+        var inputs = RunInputs.Create(promptsRequired: true);
+        var command = new Command("submit", "Write a run to the event store and send its first commands over RabbitMQ (workers do the rest); print the run id.");
+        inputs.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var configuration = Cli.Configuration();
+            var request = inputs.Read(parse, configuration);
+            using var host = await StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct);
+            var runId = await SubmitAsync(host, request, ct);
+            await host.StopAsync(CancellationToken.None);
+            Console.WriteLine(runId);
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    public static Command Resume()
+    {
+        var runArgument = new Argument<string>("run") { Description = "Run id" };
+        var command = new Command("resume", "Re-send the next command of every unsettled sample of a run (after an interrupted submit or lost messages).") { runArgument };
+        command.SetAction(async (parse, ct) =>
+        {
+            var runId = Cli.ParseId(parse.GetValue(runArgument)!, "run");
+            var configuration = Cli.Configuration();
+            using var host = await StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct);
+            await using var scope = host.Services.CreateAsyncScope();
+            var sent = await scope.ServiceProvider.GetRequiredService<RunSubmitter>().ResumeAsync(runId, ct);
+            await host.StopAsync(CancellationToken.None);
+            Cli.Err.WriteLine($"{sent} command(s) re-sent; consumers ignore any that were already done.");
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    public static TransportKind ParseTransport(string value) => value.ToLowerInvariant() switch
+    {
+        "inmemory" or "in-memory" => TransportKind.InMemory,
+        "rabbitmq" => TransportKind.RabbitMq,
+        _ => throw new UsageException($"--transport: '{value}' is not one of inmemory, rabbitmq"),
+    };
+
+    public static async Task<IHost> StartHostAsync(IReadOnlyList<string> roles, TransportKind transport, IConfiguration configuration, int? concurrency, CancellationToken ct)
+    {
+        if (concurrency is < 1 or > 256) throw new UsageException($"--concurrency: must be between 1 and 256, got {concurrency}");
+        await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
+        if (transport == TransportKind.RabbitMq) await ServiceReadiness.EnsureRabbitMqAsync(CaiHost.RabbitMqOptions(configuration), ct);
+        var host = CaiHost.CreateBuilder(new HostPlan(roles, transport, concurrency)).Build();
+        await host.StartAsync(ct);
+        return host;
+    }
+
+    private static async Task<Guid> SubmitAsync(IHost host, RunRequest request, CancellationToken ct)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var submitter = scope.ServiceProvider.GetRequiredService<RunSubmitter>();
+        return await submitter.SubmitAsync(request, host.Services.GetRequiredService<WorkerIdentity>().Instance, ct);
+    }
+
+    private static async Task<RunState> RunInProcessAsync(RunRequest request, IConfiguration configuration, TransportKind transport,
+        int? concurrency, TimeSpan timeout, CancellationToken ct)
+    {
+        using var host = await StartHostAsync(WorkerRoles.SlStage, transport, configuration, concurrency, ct);
+        var runId = await SubmitAsync(host, request, ct);
+        Cli.Err.MarkupLineInterpolated($"Run [bold]{runId}[/]: {request.Prompts.Count} prompts x {request.Revisions} revision round(s), transport {transport}.");
+        var run = await Progress.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, timeout, ct);
+        await host.StopAsync(CancellationToken.None);
+        return run;
+    }
+}

@@ -1,0 +1,24 @@
+namespace CaiEvents.Contracts.Commands;
+
+/// <summary>
+/// Commands are sent to a role's queue rather than published: sending to <c>queue:name</c> declares the
+/// durable queue if it does not exist yet, so a run submitted before any worker starts waits in RabbitMQ
+/// instead of being dropped by an exchange with no bindings. Each role's consumer listens on its queue;
+/// several processes on one queue are competing consumers (horizontal scaling).
+/// </summary>
+public static class CommandQueues
+{
+    public const string GenerateResponse = "cai-generate-response";
+    public const string Critique = "cai-critique";
+    public const string Revision = "cai-revision";
+
+    public static string For(object command) => command switch
+    {
+        Commands.GenerateResponse => GenerateResponse,
+        CritiqueRequested => Critique,
+        RevisionRequested => Revision,
+        _ => throw new ArgumentException($"no queue for command type {command.GetType().Name}", nameof(command)),
+    };
+
+    public static Uri AddressFor(object command) => new($"queue:{For(command)}");
+}

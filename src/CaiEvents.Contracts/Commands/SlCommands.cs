@@ -1,0 +1,16 @@
+namespace CaiEvents.Contracts.Commands;
+
+// Commands of the SL-CAI stage. Each names the run, the sample and the step, and nothing else:
+// the consumer reads the rest (prompt, earlier turns, run configuration) from the event store, so a
+// redelivered or replayed command always sees the same inputs. MassTransit routes by full type name,
+// so the namespace is part of the wire contract: do not move these types.
+
+/// <summary>Ask the Generator for the initial response to a sample's prompt.</summary>
+public sealed record GenerateResponse(Guid RunId, Guid SampleId, Guid CausationId);
+
+/// <summary>Ask the Critic to critique the latest response of a sample (round is 1-based).</summary>
+public sealed record CritiqueRequested(Guid RunId, Guid SampleId, int Round, Guid CausationId);
+
+/// <summary>Ask the Reviser to revise the latest response in the light of round's critique.</summary>
+public sealed record RevisionRequested(Guid RunId, Guid SampleId, int Round, Guid CausationId);
+

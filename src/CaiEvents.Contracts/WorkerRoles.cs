@@ -1,0 +1,19 @@
+namespace CaiEvents.Contracts;
+
+/// <summary>Names of the worker roles; the CLI, queues and provenance use these exact strings.</summary>
+public static class WorkerRoles
+{
+    public const string Generator = "generator";
+    public const string Critic = "critic";
+    public const string Reviser = "reviser";
+    public const string Labeller = "labeller";
+    public const string PmTrainer = "pmtrainer";
+    public const string PpoLearner = "ppolearner";
+    /// <summary>The process that submits a run (CLI): it writes RunStarted and PromptSubmitted.</summary>
+    public const string Submitter = "submitter";
+
+    public static readonly IReadOnlyList<string> All = [Generator, Critic, Reviser, Labeller, PmTrainer, PpoLearner];
+
+    /// <summary>Roles that have behaviour today (the SL stage).</summary>
+    public static readonly IReadOnlyList<string> SlStage = [Generator, Critic, Reviser];
+}

@@ -1,0 +1,14 @@
+namespace CaiEvents.Domain.Sl;
+
+/// <summary>Chooses one principle per critique round from a seeded RNG; the choice is recorded in the event.</summary>
+public static class PrincipleSampler
+{
+    public const string Purpose = "principle";
+
+    public static T Choose<T>(IReadOnlyList<T> principles, long runSeed, Guid sampleId, int round)
+    {
+        if (principles.Count == 0) throw new ArgumentException("The constitution has no principles to choose from.", nameof(principles));
+        var seed = Seeds.Derive(runSeed, sampleId, $"{Purpose}:{round}");
+        return principles[new Random(Seeds.ToInt32(seed)).Next(principles.Count)];
+    }
+}

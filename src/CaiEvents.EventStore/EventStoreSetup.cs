@@ -1,0 +1,58 @@
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Sl;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Weasel.Core;
+
+namespace CaiEvents.EventStore;
+
+/// <summary>Where the event store lives. Bound from configuration; the password never appears in code.</summary>
+public sealed record EventStoreOptions
+{
+    public required string ConnectionString { get; init; }
+    /// <summary>PostgreSQL schema holding the events and read models. Tests use one schema per test class.</summary>
+    public string Schema { get; init; } = "cai";
+}
+
+/// <summary>The one place where Marten is configured: streams, projections and their lifecycles.</summary>
+public static class EventStoreSetup
+{
+    public static void Configure(StoreOptions opts, EventStoreOptions options)
+    {
+        opts.Connection(options.ConnectionString);
+        opts.DatabaseSchemaName = options.Schema;
+        opts.Events.DatabaseSchemaName = options.Schema;
+        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+
+        // One stream per run and one per sample, both keyed by Guid (sample ids are name-based, see DeterministicIds).
+        opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+        // Rich appends assign versions client-side, so the inline snapshots below see exact stream versions.
+        opts.Events.AppendMode = EventAppendMode.Rich;
+
+        opts.Events.AddEventTypes([
+            typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
+            typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
+        ]);
+
+        // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer
+        // makes from FetchForWriting and the run-progress counts are never behind the stream.
+        opts.Projections.Snapshot<SampleState>(SnapshotLifecycle.Inline);
+        opts.Projections.Snapshot<RunState>(SnapshotLifecycle.Inline);
+        opts.Schema.For<SampleState>().Duplicate(x => x.RunId);
+    }
+
+    public static IServiceCollection AddCaiEventStore(this IServiceCollection services, EventStoreOptions options)
+    {
+        services.AddMarten(opts => Configure(opts, options))
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+        return services;
+    }
+
+    /// <summary>A store outside dependency injection, for CLI queries and tests.</summary>
+    public static DocumentStore CreateStore(EventStoreOptions options) => DocumentStore.For(opts => Configure(opts, options));
+}

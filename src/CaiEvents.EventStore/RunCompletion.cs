@@ -1,0 +1,40 @@
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Sl;
+using JasperFx;
+using Marten;
+
+namespace CaiEvents.EventStore;
+
+/// <summary>
+/// Appends <see cref="RunCompleted"/> once every sample of a run is settled. Called after any step that
+/// settles a sample (and again on redelivery), so the last sample to settle always completes the run.
+/// Safe under concurrency: the run stream is fetched for writing, so two racing callers cannot both append.
+/// </summary>
+public static class RunCompletion
+{
+    public static async Task<bool> TryCompleteAsync(IDocumentStore store, Guid runId, string completedBy, TimeProvider clock, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var session = store.LightweightSession();
+            var stream = await session.Events.FetchForWriting<RunState>(runId, ct);
+            var run = stream.Aggregate ?? throw new InvalidOperationException($"run {runId} has no RunStarted event");
+            if (run.Completed) return false;
+
+            var progress = await RunQueries.CountByStatusAsync(session, runId, ct);
+            if (progress.Finalized + progress.Failed < run.SampleCount) return false;
+
+            stream.AppendOne(new RunCompleted(runId, progress.Finalized, progress.Failed, completedBy, clock.GetUtcNow()));
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                return true;
+            }
+            catch (ConcurrencyException)
+            {
+                // Another worker completed it (or appended) at the same moment: look again.
+            }
+        }
+        return false;
+    }
+}

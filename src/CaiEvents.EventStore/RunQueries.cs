@@ -1,0 +1,37 @@
+using CaiEvents.Domain.Sl;
+using JasperFx.Events;
+using Marten;
+
+namespace CaiEvents.EventStore;
+
+public sealed record RunProgress(int Submitted, int Responded, int Finalized, int Failed)
+{
+    public int Settled => Finalized + Failed;
+}
+
+/// <summary>Read-side queries over the inline read models and raw streams.</summary>
+public static class RunQueries
+{
+    public static async Task<RunProgress> CountByStatusAsync(IQuerySession session, Guid runId, CancellationToken ct)
+    {
+        var statuses = await session.Query<SampleState>()
+            .Where(x => x.RunId == runId)
+            .Select(x => x.Status)
+            .ToListAsync(ct);
+        return new RunProgress(
+            statuses.Count(s => s == SampleStatus.Submitted),
+            statuses.Count(s => s == SampleStatus.Responded),
+            statuses.Count(s => s == SampleStatus.Finalized),
+            statuses.Count(s => s == SampleStatus.Failed));
+    }
+
+    public static Task<RunState?> LoadRunAsync(IQuerySession session, Guid runId, CancellationToken ct) =>
+        session.LoadAsync<RunState>(runId, ct);
+
+    /// <summary>All samples of a run in prompt order (finalised, failed or in flight).</summary>
+    public static async Task<IReadOnlyList<SampleState>> SamplesAsync(IQuerySession session, Guid runId, CancellationToken ct) =>
+        (await session.Query<SampleState>().Where(x => x.RunId == runId).OrderBy(x => x.Index).ToListAsync(ct)).ToList();
+
+    public static Task<IReadOnlyList<IEvent>> SampleEventsAsync(IQuerySession session, Guid sampleId, CancellationToken ct) =>
+        session.Events.FetchStreamAsync(sampleId, token: ct);
+}

@@ -1,0 +1,35 @@
+using CaiEvents.Contracts;
+using CaiEvents.Contracts.Events;
+
+namespace CaiEvents.EventStore;
+
+/// <summary>State of one run stream (inline snapshot): its frozen configuration and whether it completed.</summary>
+public sealed record RunState
+{
+    public Guid Id { get; init; }
+    public RunConfiguration Configuration { get; init; } = null!;
+    public ConstitutionSnapshot Constitution { get; init; } = null!;
+    public int SampleCount { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public bool Completed { get; init; }
+    public int Finalized { get; init; }
+    public int Failed { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    public static RunState Create(RunStarted e) => new()
+    {
+        Id = e.RunId,
+        Configuration = e.Configuration,
+        Constitution = e.Constitution,
+        SampleCount = e.SampleCount,
+        StartedAt = e.StartedAt,
+    };
+
+    public RunState Apply(RunCompleted e) => this with
+    {
+        Completed = true,
+        Finalized = e.Finalized,
+        Failed = e.Failed,
+        CompletedAt = e.CompletedAt,
+    };
+}

@@ -1,0 +1,17 @@
+namespace CaiEvents.Hosting;
+
+public enum TransportKind { InMemory, RabbitMq }
+
+/// <summary>RabbitMQ connection, bound from the "RabbitMq" section (./cai fills it from the local services' env).</summary>
+public sealed record RabbitMqOptions
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 5672;
+    public int ManagementPort { get; init; } = 15672;
+    public string VirtualHost { get; init; } = "/";
+    public string Username { get; init; } = "";
+    public string Password { get; init; } = "";
+
+    /// <summary>For messages and logs: never includes the password.</summary>
+    public override string ToString() => $"amqp://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
+}

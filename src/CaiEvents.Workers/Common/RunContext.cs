@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using CaiEvents.Contracts;
+using CaiEvents.Domain.Constitutions;
+using CaiEvents.Domain.Sl;
+using CaiEvents.EventStore;
+using CaiEvents.Models;
+using Marten;
+
+namespace CaiEvents.Workers.Common;
+
+/// <summary>What every step of a run needs: its frozen configuration and the parsed constitution.</summary>
+public sealed record RunContext(Guid RunId, RunConfiguration Configuration, ConstitutionSnapshot Snapshot, Constitution Constitution)
+{
+    public Provenance Provenance(SampleState sample, string stepName, Guid causationId, string role, WorkerIdentity worker,
+        ModelIdentity? model, string? principleId, SamplingParameters? sampling, long? seed, TimeProvider clock) =>
+        new(RunId, sample.Id, DeterministicIds.Step(sample.Id, stepName), causationId, RunId, role, worker.Instance,
+            model?.ModelId, model?.CheckpointHash, Snapshot.Id, Snapshot.ContentHash, principleId,
+            Configuration.PromptTemplateVersion, sampling, seed, clock.GetUtcNow());
+}
+
+/// <summary>Run configuration is immutable once started, so each process reads it once per run.</summary>
+public sealed class RunContextCache(IDocumentStore store)
+{
+    private readonly ConcurrentDictionary<Guid, RunContext> _runs = new();
+
+    public async Task<RunContext> GetAsync(Guid runId, CancellationToken ct)
+    {
+        if (_runs.TryGetValue(runId, out var cached)) return cached;
+        await using var session = store.QuerySession();
+        var run = await RunQueries.LoadRunAsync(session, runId, ct)
+                  ?? throw new UnknownRunException(runId);
+        var constitution = ConstitutionLoader.Parse(run.Constitution.Text, run.Constitution.SourceName);
+        var context = new RunContext(runId, run.Configuration, run.Constitution, constitution);
+        return _runs.GetOrAdd(runId, context);
+    }
+}
+
+public sealed class UnknownRunException(Guid runId) : Exception($"run {runId} does not exist in the event store");
+
+public sealed class UnknownSampleException(Guid sampleId) : Exception($"sample {sampleId} does not exist in the event store");
+
+/// <summary>The step's inputs are not on the stream yet; thrown so MassTransit retries the message.</summary>
+public sealed class StepNotReadyException(string reason) : Exception(reason);

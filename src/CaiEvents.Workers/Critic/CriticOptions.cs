@@ -1,0 +1,6 @@
+using CaiEvents.Workers.Common;
+
+namespace CaiEvents.Workers.Critic;
+
+/// <summary>Bound from "Workers:Critic".</summary>
+public sealed record CriticOptions : WorkerRoleOptions;

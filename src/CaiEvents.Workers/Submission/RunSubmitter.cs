@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CaiEvents.Contracts;
+using CaiEvents.Contracts.Commands;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Constitutions;
+using CaiEvents.Domain.Prompts;
+using CaiEvents.Domain.Sl;
+using CaiEvents.EventStore;
+using MassTransit;
+using Marten;
+
+namespace CaiEvents.Workers.Submission;
+
+/// <summary>What a user asks for when starting a run.</summary>
+public sealed record RunRequest(
+    IReadOnlyList<PromptRecord> Prompts,
+    string PromptSource,
+    Constitution Constitution,
+    string ConstitutionSource,
+    int Revisions,
+    long Seed,
+    string GeneratorModel,
+    string CriticModel,
+    string ReviserModel,
+    SamplingParameters Sampling);
+
+/// <summary>
+/// Starts a run: writes the run stream (<see cref="RunStarted"/>, with the full constitution text) and one
+/// stream per prompt (<see cref="PromptSubmitted"/>) in one transaction, then sends one
+/// <see cref="GenerateResponse"/> per sample. If sending is interrupted, <see cref="ResumeAsync"/>
+/// re-sends what every unsettled sample needs next; consumers ignore duplicates.
+/// </summary>
+public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus, TimeProvider clock)
+{
+    public const int MaxRevisions = 16;
+
+    public static RunConfiguration Configure(RunRequest request) => new(
+        request.Revisions, request.Seed, request.PromptSource, PromptSetHash(request.Prompts),
+        request.GeneratorModel, request.CriticModel, request.ReviserModel,
+        request.Sampling, request.Sampling, request.Sampling, PromptFormat.TemplateVersion);
+
+    public async Task<Guid> SubmitAsync(RunRequest request, string submittedBy, CancellationToken ct)
+    {
+        var runId = await WriteAsync(request, submittedBy, ct);
+        await ResumeAsync(runId, ct);
+        return runId;
+    }
+
+    /// <summary>Writes the run and sample streams in one transaction and sends nothing.</summary>
+    public async Task<Guid> WriteAsync(RunRequest request, string submittedBy, CancellationToken ct)
+    {
+        if (request.Revisions is < 1 or > MaxRevisions)
+            throw new ArgumentOutOfRangeException(nameof(request), $"revisions must be between 1 and {MaxRevisions}, got {request.Revisions}");
+        if (request.Prompts.Count == 0) throw new ArgumentException("a run needs at least one prompt", nameof(request));
+
+        var runId = Guid.NewGuid();
+        var now = clock.GetUtcNow();
+        var configuration = Configure(request);
+        var constitution = new ConstitutionSnapshot(request.Constitution.Id, request.Constitution.Version,
+            request.Constitution.ContentHash, request.ConstitutionSource, request.Constitution.SourceText);
+        var sampleIds = request.Prompts.Select((_, i) => DeterministicIds.Sample(runId, i)).ToList();
+
+        await using (var session = store.LightweightSession())
+        {
+            session.Events.StartStream<RunState>(runId,
+                new RunStarted(runId, configuration, constitution, sampleIds.Count, sampleIds, submittedBy, now));
+            for (var i = 0; i < request.Prompts.Count; i++)
+            {
+                var p = request.Prompts[i];
+                var sampleId = sampleIds[i];
+                var provenance = new Provenance(runId, sampleId, DeterministicIds.Step(sampleId, StepNames.Prompt), runId, runId,
+                    WorkerRoles.Submitter, submittedBy, null, null, constitution.Id, constitution.ContentHash, null,
+                    configuration.PromptTemplateVersion, null, request.Seed, now);
+                session.Events.StartStream<SampleState>(sampleId,
+                    new PromptSubmitted(sampleId, runId, i, p.Id, p.Kind, p.Prompt, request.PromptSource, p.LineNumber, provenance));
+            }
+            await session.SaveChangesAsync(ct);
+        }
+        return runId;
+    }
+
+    /// <summary>Sends the next command of every unsettled sample of a run; returns how many were sent.</summary>
+    public async Task<int> ResumeAsync(Guid runId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var run = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new ArgumentException($"run {runId} does not exist");
+        var sent = 0;
+        foreach (var sample in await RunQueries.SamplesAsync(session, runId, ct))
+        {
+            var next = SlDecider.NextCommand(sample, run.Configuration.Revisions);
+            if (next is null) continue;
+            var endpoint = await bus.GetSendEndpoint(CommandQueues.AddressFor(next));
+            await endpoint.Send(next, next.GetType(), ct);
+            sent++;
+        }
+        return sent;
+    }
+
+    /// <summary>sha256 over the prompts as submitted (id, kind, text), so two runs on the same set are recognisable.</summary>
+    public static string PromptSetHash(IReadOnlyList<PromptRecord> prompts)
+    {
+        var json = JsonSerializer.Serialize(prompts.Select(p => new[] { p.Id, p.Kind ?? "", p.Prompt }));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    }
+}
