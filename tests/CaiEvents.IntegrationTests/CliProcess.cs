@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>Runs the built `cai` CLI as a separate process, as a user (or a container) would.</summary>
+public sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _stdout = new(), _stderr = new();
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static string CliDll
+    {
+        get
+        {
+            // tests/CaiEvents.IntegrationTests/bin/<Configuration>/net10.0/ -> src/CaiEvents.Cli/bin/<Configuration>/net10.0/cai.dll
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            var configuration = dir.Parent!.Name;
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CaiEvents.sln"))) dir = dir.Parent;
+            var dll = Path.Combine(dir!.FullName, "src", "CaiEvents.Cli", "bin", configuration, "net10.0", "cai.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"build the CLI first: {dll}");
+        }
+    }
+
+    public static CliProcess Start(IDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        return new CliProcess(Process.Start(info)!);
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    {
+        using var p = Start(environment, args);
+        using var cts = new CancellationTokenSource(timeout);
+        try { await p._process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { p._process.Kill(entireProcessTree: true); throw new TimeoutException($"cai {string.Join(' ', args)} did not exit within {timeout}: {p.Stderr}"); }
+        p._process.WaitForExit(); // flush the async readers
+        return (p._process.ExitCode, p.Stdout, p.Stderr);
+    }
+
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+    public bool HasExited => _process.HasExited;
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}

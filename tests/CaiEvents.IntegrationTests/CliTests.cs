@@ -1,0 +1,146 @@
+using CaiEvents.Contracts.Events;
+using CaiEvents.EventStore;
+using Marten;
+using Npgsql;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>The CLI as separate processes: distributed mode, audit, and bad input.</summary>
+[Collection(nameof(IntegrationCollection))]
+public class CliTests
+{
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Two_worker_processes_plus_submit_and_wait_give_one_example_per_prompt()
+    {
+        await using var services = await TestServices.StartAsync();
+        var env = services.ProcessEnvironment();
+        var dir = Directory.CreateTempSubdirectory("cai-cli-");
+        try
+        {
+            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
+            await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, 6).Select(i => $"{{\"prompt\": \"Distributed prompt {i}: is it ok to read my partner's messages?\", \"id\": \"d-{i}\"}}"));
+
+            using var workerA = CliProcess.Start(env, "worker", "generator", "critic", "reviser", "--concurrency", "1");
+            using var workerB = CliProcess.Start(env, "worker", "generator", "critic", "reviser", "--concurrency", "1");
+            var submit = await CliProcess.RunAsync(env, Quick, "submit", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "8");
+            Assert.True(submit.ExitCode == 0, submit.Stderr);
+            var runId = submit.Stdout.Trim().Split('\n')[^1].Trim();
+
+            var wait = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "wait", runId, "--timeout", "170");
+            Assert.True(wait.ExitCode == 0, $"wait: {wait.Stderr}\nworker A: {workerA.Stderr}\nworker B: {workerB.Stderr}");
+
+            var output = Path.Combine(dir.FullName, "sl.jsonl");
+            var export = await CliProcess.RunAsync(env, Quick, "export", "sl", "--run", runId, "--out", output);
+            Assert.True(export.ExitCode == 0, export.Stderr);
+            var lines = await File.ReadAllLinesAsync(output);
+            Assert.Equal(6, lines.Length);
+            Assert.Equal(6, lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("sample_id").GetString()).Distinct().Count());
+
+            var sampleId = System.Text.Json.JsonDocument.Parse(lines[0]).RootElement.GetProperty("sample_id").GetString()!;
+            var audit = await CliProcess.RunAsync(env, Quick, "audit", "sample", sampleId, "--json");
+            Assert.True(audit.ExitCode == 0, audit.Stderr);
+            foreach (var expected in new[] { nameof(PromptSubmitted), nameof(ResponseGenerated), nameof(CritiqueProduced), nameof(RevisionProduced), nameof(SlExampleFinalized), "builtin:tiny", "principleId", "seed", "workerInstance" })
+                Assert.Contains(expected, audit.Stdout);
+
+            Assert.False(workerA.HasExited, workerA.Stderr);
+            Assert.False(workerB.HasExited, workerB.Stderr);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("bad-json", "{\"prompt\": \"fine\"}\n{\"prompt\": oops}\n", new[] { "--revisions", "1" }, "prompts.jsonl:2:")]
+    [InlineData("empty-prompt", "{\"prompt\": \"   \"}\n", new[] { "--revisions", "1" }, "prompts.jsonl:1:")]
+    [InlineData("negative-revisions", "{\"prompt\": \"fine\"}\n", new[] { "--revisions", "-1" }, "--revisions")]
+    [InlineData("bad-transport", "{\"prompt\": \"fine\"}\n", new[] { "--transport", "carrier-pigeon" }, "--transport")]
+    public async Task Bad_input_gives_one_clear_line_a_non_zero_exit_and_writes_nothing(string name, string promptFile, string[] extra, string expected)
+    {
+        await using var services = await TestServices.StartAsync();
+        var dir = Directory.CreateTempSubdirectory($"cai-{name}-");
+        try
+        {
+            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
+            await File.WriteAllTextAsync(prompts, promptFile);
+            var result = await CliProcess.RunAsync(services.ProcessEnvironment(), Quick, ["run", "--prompts", prompts, .. extra]);
+            Assert.Equal(2, result.ExitCode);
+            var errorLines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(errorLines);
+            Assert.StartsWith("error: ", errorLines[0]);
+            Assert.Contains(expected, errorLines[0]);
+            Assert.Equal("", result.Stdout.Trim());
+            Assert.Equal(0, await EventCountAsync(services));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_malformed_constitution_is_named_with_its_line()
+    {
+        await using var services = await TestServices.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("cai-constitution-");
+        try
+        {
+            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
+            await File.WriteAllTextAsync(prompts, "{\"prompt\": \"fine\"}\n");
+            var constitution = Path.Combine(dir.FullName, "mine.yaml");
+            await File.WriteAllTextAsync(constitution, "id: mine\nversion: 1\ndescription: x\ncritique_revision: []\ncomparison:\n  - id: a\n    question: b\n");
+            var result = await CliProcess.RunAsync(services.ProcessEnvironment(), Quick, "run", "--prompts", prompts, "--constitution", constitution);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Matches(@"^error: .*mine\.yaml:4: .*critique_revision", result.Stderr.Trim());
+            Assert.Equal(0, await EventCountAsync(services));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_ids_and_roles_are_clear_errors()
+    {
+        await using var services = await TestServices.StartAsync();
+        var env = services.ProcessEnvironment();
+        var status = await CliProcess.RunAsync(env, Quick, "status", Guid.NewGuid().ToString());
+        Assert.Equal(2, status.ExitCode);
+        Assert.Contains("does not exist", status.Stderr);
+        var notAGuid = await CliProcess.RunAsync(env, Quick, "audit", "sample", "nope");
+        Assert.Equal(2, notAGuid.ExitCode);
+        Assert.Contains("'nope' is not a valid id", notAGuid.Stderr);
+        var role = await CliProcess.RunAsync(env, Quick, "worker", "labeller");
+        Assert.Equal(2, role.ExitCode);
+        Assert.Contains("no consumers yet", role.Stderr);
+    }
+
+    [Fact]
+    public async Task An_unreachable_event_store_is_one_line_and_a_non_zero_exit()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__EventStore"] = "Host=127.0.0.1;Port=1;Database=x;Username=x;Password=secret-never-shown;Timeout=2",
+        };
+        var result = await CliProcess.RunAsync(env, Quick, "status", Guid.NewGuid().ToString());
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("cannot reach PostgreSQL at 127.0.0.1:1/x", result.Stderr);
+        Assert.DoesNotContain("secret-never-shown", result.Stderr);
+    }
+
+    /// <summary>Events in this test's schema; 0 when the CLI never created or wrote the event store.</summary>
+    private static async Task<long> EventCountAsync(TestServices services)
+    {
+        await using var connection = new NpgsqlConnection(services.ConnectionString);
+        await connection.OpenAsync();
+        await using var exists = new NpgsqlCommand($"SELECT to_regclass('{services.Schema}.mt_events') IS NOT NULL", connection);
+        if (!(bool)(await exists.ExecuteScalarAsync())!) return 0;
+        await using var count = new NpgsqlCommand($"SELECT count(*) FROM {services.Schema}.mt_events", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+}
