@@ -431,7 +431,7 @@ rmq_provision() {
 }
 
 rmq_up() {
-  local code launcher_pid port
+  local code port launcher_pid=""
   if rmq_running; then
     info "rabbitmq: already running on $bind_ip:$amqp_port (management $mgmt_port)"
     code=$(rmq_wait_ready)
@@ -463,7 +463,7 @@ rmq_up() {
   info "rabbitmq: started on $bind_ip:$amqp_port (management http://$bind_ip:$mgmt_port)"
 }
 
-epmd_bin() { command -v epmd || find /usr/lib/erlang -path '*/bin/epmd' -print -quit 2>/dev/null; }
+epmd_bin() { command -v epmd || find /usr/lib/erlang -path '*/bin/epmd' -print -quit 2>/dev/null || true; }
 
 rmq_down() {
   local pid deadline epmd
