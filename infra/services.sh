@@ -554,7 +554,7 @@ cmd_reset() {
   [[ -d $state_dir ]] || return 0
   # Refuse to delete anything that does not look like our own state folder.
   if [[ ! -e $state_dir/credentials.env && ! -d $state_dir/postgres && ! -d $state_dir/rabbitmq ]] ||
-    [[ $state_dir == / || $state_dir == "$HOME" || $state_dir == "$repo_root" ]]; then
+    [[ $state_dir == / || $state_dir == "${HOME:-}" || $state_dir == "$repo_root" ]]; then
     die "refusing to delete $state_dir: it does not look like a services state folder"
   fi
   rm -rf -- "$state_dir"
