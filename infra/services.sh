@@ -378,6 +378,9 @@ default_user_tags.administrator = true
 default_permissions.configure = .*
 default_permissions.read = .*
 default_permissions.write = .*
+# Queue counters in the management API refresh every second (default 5 s): tests and
+# dashboards read queue depths from it.
+collect_statistics_interval = 1000
 EOF
   chmod 600 "$rmq_home/rabbitmq.conf"
   echo '[rabbitmq_management].' >"$rmq_home/enabled_plugins"

@@ -40,8 +40,8 @@ public static class EventStoreSetup
 
         // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer
         // makes from FetchForWriting and the run-progress counts are never behind the stream.
-        opts.Projections.Snapshot<SampleState>(SnapshotLifecycle.Inline);
-        opts.Projections.Snapshot<RunState>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<SampleStateProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<RunStateProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<SampleState>().Duplicate(x => x.RunId);
     }
 

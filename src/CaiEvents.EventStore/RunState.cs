@@ -16,7 +16,7 @@ public sealed record RunState
     public int Failed { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
 
-    public static RunState Create(RunStarted e) => new()
+    public static RunState Start(RunStarted e) => new()
     {
         Id = e.RunId,
         Configuration = e.Configuration,
@@ -25,7 +25,7 @@ public sealed record RunState
         StartedAt = e.StartedAt,
     };
 
-    public RunState Apply(RunCompleted e) => this with
+    public RunState With(RunCompleted e) => this with
     {
         Completed = true,
         Finalized = e.Finalized,

@@ -126,7 +126,10 @@ public static class CaiHost
         log.MinimumLevel.Information()
            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
-           .MinimumLevel.Override("Marten", LogEventLevel.Warning)
+           // Marten logs every failed batch at Error before throwing, including the optimistic-concurrency
+           // conflicts that racing duplicate deliveries cause by design; the exception still reaches the
+           // consumer, whose retry or fault handling is logged by MassTransit.
+           .MinimumLevel.Override("Marten", LogEventLevel.Fatal)
            .Enrich.FromLogContext()
            .Enrich.WithProperty("Process", Environment.ProcessId)
            .ReadFrom.Configuration(configuration)

@@ -119,7 +119,9 @@ public class SlPipelineTests
         await using var services = await TestServices.StartAsync();
         using var submitter = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
         var runId = await Harness.SubmitAsync(submitter, Harness.Request(Harness.Prompts(3), revisions: 1));
-        await Task.Delay(500);
+        // The commands wait in their durable queue (the management API's counters lag a little).
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await services.PendingMessagesAsync() < 3 && DateTime.UtcNow < deadline) await Task.Delay(250);
         Assert.Equal(3, await services.PendingMessagesAsync());
 
         using var worker = await Harness.StartHostAsync(services, WorkerRoles.SlStage, TransportKind.RabbitMq);

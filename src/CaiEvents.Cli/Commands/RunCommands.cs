@@ -85,8 +85,8 @@ public static class RunCommands
             await using var store = await Cli.OpenStoreAsync(configuration, ct);
             await using var session = store.QuerySession();
             var count = await SlDatasetExport.WriteFileAsync(session, run.Id, path, ct);
-            Cli.Err.MarkupLineInterpolated($"[green]Run {run.Id}[/]: {run.Finalized} SL examples, {run.Failed} failed; {count} lines exported.");
-            Cli.Err.MarkupLineInterpolated($"Audit one with: ./cai audit sample <sample_id from the file>");
+            Console.Error.WriteLine($"Run {run.Id}: {run.Finalized} SL examples, {run.Failed} failed; {count} lines exported.");
+            Console.Error.WriteLine($"Audit one with: ./cai audit sample <sample_id from the file>");
             Console.WriteLine(path);
             return Cli.ExitOk;
         });
@@ -108,7 +108,7 @@ public static class RunCommands
             var transport = ParseTransport(parse.GetValue(Transport)!);
             var run = await RunInProcessAsync(request, configuration, transport, parse.GetValue(Concurrency),
                 TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)), ct);
-            Cli.Err.MarkupLineInterpolated($"[green]Run completed[/]: {run.Finalized} SL examples, {run.Failed} failed.");
+            Console.Error.WriteLine($"Run completed: {run.Finalized} SL examples, {run.Failed} failed.");
             Console.WriteLine(run.Id);
             return run.Failed == 0 ? Cli.ExitOk : Cli.ExitFailure;
         });
@@ -145,7 +145,7 @@ public static class RunCommands
             await using var scope = host.Services.CreateAsyncScope();
             var sent = await scope.ServiceProvider.GetRequiredService<RunSubmitter>().ResumeAsync(runId, ct);
             await host.StopAsync(CancellationToken.None);
-            Cli.Err.WriteLine($"{sent} command(s) re-sent; consumers ignore any that were already done.");
+            Console.Error.WriteLine($"{sent} command(s) re-sent; consumers ignore any that were already done.");
             return Cli.ExitOk;
         });
         return command;
@@ -180,7 +180,7 @@ public static class RunCommands
     {
         using var host = await StartHostAsync(WorkerRoles.SlStage, transport, configuration, concurrency, ct);
         var runId = await SubmitAsync(host, request, ct);
-        Cli.Err.MarkupLineInterpolated($"Run [bold]{runId}[/]: {request.Prompts.Count} prompts x {request.Revisions} revision round(s), transport {transport}.");
+        Console.Error.WriteLine($"Run {runId}: {request.Prompts.Count} prompts x {request.Revisions} revision round(s), transport {transport}.");
         var run = await Progress.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, timeout, ct);
         await host.StopAsync(CancellationToken.None);
         return run;

@@ -20,7 +20,7 @@ public static class WorkerCommand
                 throw new UsageException(CaiHost.RoleNotAvailable(role));
             var configuration = Cli.Configuration();
             using var host = await RunCommands.StartHostAsync(requested, TransportKind.RabbitMq, configuration, parse.GetValue(concurrency), ct);
-            Cli.Err.WriteLine($"worker {string.Join("+", requested)} listening on {CaiHost.RabbitMqOptions(configuration)} (Ctrl+C to stop)");
+            Console.Error.WriteLine($"worker {string.Join("+", requested)} listening on {CaiHost.RabbitMqOptions(configuration)} (Ctrl+C to stop)");
             await host.WaitForShutdownAsync(ct);
             return Cli.ExitOk;
         });

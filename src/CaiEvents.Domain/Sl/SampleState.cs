@@ -16,7 +16,8 @@ public sealed record RoundState(
     Guid? RevisionStepId = null);
 
 /// <summary>
-/// The state of one sample stream, folded from its events by pure Apply methods. Marten keeps it as an
+/// The state of one sample stream, folded from its events by pure functions (<see cref="Start"/>, <see cref="With(ResponseGenerated)"/>…;
+/// named so that Marten does not mistake them for its Create/Apply conventions). Marten keeps it as an
 /// inline snapshot (so it is also the per-sample read model); the decisions in <see cref="SlDecider"/>
 /// read it and never touch a database.
 /// </summary>
@@ -55,15 +56,15 @@ public sealed record SampleState
     /// <summary>Folds any sample event; unknown events leave the state unchanged.</summary>
     public SampleState Evolve(object e) => e switch
     {
-        ResponseGenerated x => Apply(x),
-        CritiqueProduced x => Apply(x),
-        RevisionProduced x => Apply(x),
-        SlExampleFinalized x => Apply(x),
-        SampleStepFailed x => Apply(x),
+        ResponseGenerated x => With(x),
+        CritiqueProduced x => With(x),
+        RevisionProduced x => With(x),
+        SlExampleFinalized x => With(x),
+        SampleStepFailed x => With(x),
         _ => this,
     };
 
-    public static SampleState Create(PromptSubmitted e) => new()
+    public static SampleState Start(PromptSubmitted e) => new()
     {
         Id = e.SampleId,
         RunId = e.RunId,
@@ -74,33 +75,33 @@ public sealed record SampleState
         PromptStepId = e.Provenance.StepId,
     };
 
-    public SampleState Apply(ResponseGenerated e) => this with
+    public SampleState With(ResponseGenerated e) => this with
     {
         InitialResponse = e.Response,
         ResponseStepId = e.Provenance.StepId,
         Status = SampleStatus.Responded,
     };
 
-    public SampleState Apply(CritiqueProduced e) => this with
+    public SampleState With(CritiqueProduced e) => this with
     {
         Rounds = [.. Rounds.Where(r => r.Round != e.Round), new RoundState(e.Round, e.PrincipleId, e.CritiqueRequest, e.Critique, e.Provenance.StepId)],
     };
 
-    public SampleState Apply(RevisionProduced e) => this with
+    public SampleState With(RevisionProduced e) => this with
     {
         Rounds = Rounds.Select(r => r.Round == e.Round
             ? r with { RevisionRequest = e.RevisionRequest, Revision = e.Revision, RevisionStepId = e.Provenance.StepId }
             : r).ToList(),
     };
 
-    public SampleState Apply(SlExampleFinalized e) => this with
+    public SampleState With(SlExampleFinalized e) => this with
     {
         FinalCompletion = e.Completion,
         FinalizedStepId = e.Provenance.StepId,
         Status = SampleStatus.Finalized,
     };
 
-    public SampleState Apply(SampleStepFailed e) => this with
+    public SampleState With(SampleStepFailed e) => this with
     {
         FailedStep = e.Step,
         FailureType = e.ErrorType,

@@ -37,7 +37,7 @@ public sealed class RevisionConsumer(SampleStepExecutor steps, RunContextCache r
                 var revision = new RevisionProduced(state.Id, command.Round, principle.Id, principle.RevisionRequest, prompt,
                     generated.Text, PromptFormat.CleanRevision(generated.Text),
                     run.Provenance(state, step, command.CausationId, WorkerRoles.Reviser, worker, model.Identity, principle.Id, sampling, seed, clock));
-                var revised = state.Apply(revision);
+                var revised = state.With(revision);
                 if (!SlDecider.ShouldFinalize(revised, run.Configuration.Revisions)) return [revision];
                 var finalized = new SlExampleFinalized(state.Id, state.Prompt, revision.Revision, run.Configuration.Revisions,
                     run.Provenance(state, StepNames.Finalized, revision.Provenance.StepId, WorkerRoles.Reviser, worker, null, null, null, null, clock));

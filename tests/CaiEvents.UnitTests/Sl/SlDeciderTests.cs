@@ -16,7 +16,7 @@ public class SlDeciderTests
 
     private static SampleState Given(params object[] events)
     {
-        var state = SampleState.Create(new PromptSubmitted(Sample, Run, 0, "p1", null, "Q?", "test", 1, P(StepNames.Prompt)));
+        var state = SampleState.Start(new PromptSubmitted(Sample, Run, 0, "p1", null, "Q?", "test", 1, P(StepNames.Prompt)));
         return events.Aggregate(state, (s, e) => s.Evolve(e));
     }
 
