@@ -56,6 +56,23 @@ public static class SlDecider
         return StepDecision.Execute;
     }
 
+    /// <summary>The decision for any SL command, and the step it names.</summary>
+    public static StepDecision Decide(SampleState state, ISampleCommand command, int revisions) => command switch
+    {
+        GenerateResponse => DecideResponse(state),
+        CritiqueRequested c => DecideCritique(state, c.Round, revisions),
+        RevisionRequested r => DecideRevision(state, r.Round, revisions),
+        _ => throw new ArgumentException($"not an SL command: {command.GetType().Name}", nameof(command)),
+    };
+
+    public static (string Step, int Round) StepOf(ISampleCommand command) => command switch
+    {
+        GenerateResponse => (StepNames.Response, 0),
+        CritiqueRequested c => (StepNames.Critique(c.Round), c.Round),
+        RevisionRequested r => (StepNames.Revision(r.Round), r.Round),
+        _ => throw new ArgumentException($"not an SL command: {command.GetType().Name}", nameof(command)),
+    };
+
     /// <summary>True when the last round's revision is on the stream and the example is not yet final.</summary>
     public static bool ShouldFinalize(SampleState state, int revisions) =>
         !state.IsSettled && state.FindRound(revisions)?.Revision is not null;

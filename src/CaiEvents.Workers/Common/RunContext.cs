@@ -16,6 +16,11 @@ public sealed record RunContext(Guid RunId, RunConfiguration Configuration, Cons
         new(RunId, sample.Id, DeterministicIds.Step(sample.Id, stepName), causationId, RunId, role, worker.Instance,
             model?.ModelId, model?.CheckpointHash, Snapshot.Id, Snapshot.ContentHash, principleId,
             Configuration.PromptTemplateVersion, sampling, seed, clock.GetUtcNow());
+
+    /// <summary>Provenance of a step whose output came from a model call.</summary>
+    public Provenance Provenance(SampleState sample, string stepName, Guid causationId, string role, WorkerIdentity worker,
+        StepGeneration generated, string? principleId, TimeProvider clock) =>
+        Provenance(sample, stepName, causationId, role, worker, generated.Model, principleId, generated.Sampling, generated.Seed, clock);
 }
 
 /// <summary>Run configuration is immutable once started, so each process reads it once per run.</summary>

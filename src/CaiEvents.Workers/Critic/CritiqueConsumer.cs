@@ -28,45 +28,20 @@ public sealed class CritiqueConsumer(SampleStepExecutor steps, RunContextCache r
                 var model = models.Get(run.Configuration.CriticModel);
                 var prompt = PromptFormat.RenderCritiquePrompt(state.Prompt, state.InitialResponse!,
                     state.CompletedRoundsBefore(command.Round), principle.CritiqueRequest);
-                var sampling = run.Configuration.CriticSampling with { StopSequences = PromptFormat.StopSequences };
-                var seed = Seeds.Derive(run.Configuration.Seed, state.Id, step);
-                var generated = (await model.GenerateAsync([new(prompt, sampling, seed)], ct))[0];
+                var generated = await StepGeneration.RunAsync(model, run, state, step, prompt, run.Configuration.CriticSampling, ct);
                 return [new CritiqueProduced(state.Id, command.Round, principle.Id, principle.CritiqueRequest, prompt,
                     PromptFormat.CutAtTurnMarker(generated.Text),
-                    run.Provenance(state, step, command.CausationId, WorkerRoles.Critic, worker, model.Identity, principle.Id, sampling, seed, clock))];
+                    run.Provenance(state, step, command.CausationId, WorkerRoles.Critic, worker, generated, principle.Id, clock))];
             });
     }
 }
 
-public sealed class CritiqueConsumerDefinition : ConsumerDefinition<CritiqueConsumer>
-{
-    private readonly CriticOptions _options;
-
-    public CritiqueConsumerDefinition(IOptions<CriticOptions> options)
-    {
-        _options = options.Value;
-        EndpointName = CommandQueues.Critique;
-        ConcurrentMessageLimit = _options.Concurrency;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<CritiqueConsumer> consumerConfigurator, IRegistrationContext context) =>
-        StepEndpointPolicy.Apply(endpointConfigurator, context, _options);
-}
+public sealed class CritiqueConsumerDefinition(IOptions<CriticOptions> options)
+    : StepConsumerDefinition<CritiqueConsumer, CriticOptions>(options, CommandQueues.Critique);
 
 /// <summary>Records a critique step that failed after its retries.</summary>
 public sealed class CritiqueFaultConsumer(SampleStepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : StepFaultConsumer<CritiqueRequested>(steps, runs, worker, clock)
-{
-    protected override string Role => WorkerRoles.Critic;
-    protected override Guid RunId(CritiqueRequested command) => command.RunId;
-    protected override Guid SampleId(CritiqueRequested command) => command.SampleId;
-    protected override Guid CausationId(CritiqueRequested command) => command.CausationId;
-    protected override string StepName(CritiqueRequested command) => StepNames.Critique(command.Round);
-    protected override int RoundOf(CritiqueRequested command) => command.Round;
-    protected override StepDecision Decide(SampleState state, CritiqueRequested command, int revisions) =>
-        SlDecider.DecideCritique(state, command.Round, revisions);
-}
+    : StepFaultConsumer<CritiqueRequested>(steps, runs, worker, clock, WorkerRoles.Critic);
 
 public static class CriticRole
 {

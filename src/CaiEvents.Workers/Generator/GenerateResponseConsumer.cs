@@ -20,42 +20,19 @@ public sealed class GenerateResponseConsumer(SampleStepExecutor steps, RunContex
         {
             var model = models.Get(run.Configuration.GeneratorModel);
             var prompt = PromptFormat.RenderResponsePrompt(state.Prompt);
-            var sampling = run.Configuration.GeneratorSampling with { StopSequences = PromptFormat.StopSequences };
-            var seed = Seeds.Derive(run.Configuration.Seed, state.Id, StepNames.Response);
-            var generated = (await model.GenerateAsync([new(prompt, sampling, seed)], ct))[0];
+            var generated = await StepGeneration.RunAsync(model, run, state, StepNames.Response, prompt, run.Configuration.GeneratorSampling, ct);
             return [new ResponseGenerated(state.Id, prompt, PromptFormat.CutAtTurnMarker(generated.Text),
-                run.Provenance(state, StepNames.Response, command.CausationId, WorkerRoles.Generator, worker, model.Identity, null, sampling, seed, clock))];
+                run.Provenance(state, StepNames.Response, command.CausationId, WorkerRoles.Generator, worker, generated, null, clock))];
         });
     }
 }
 
-public sealed class GenerateResponseConsumerDefinition : ConsumerDefinition<GenerateResponseConsumer>
-{
-    private readonly GeneratorOptions _options;
-
-    public GenerateResponseConsumerDefinition(IOptions<GeneratorOptions> options)
-    {
-        _options = options.Value;
-        EndpointName = CommandQueues.GenerateResponse;
-        ConcurrentMessageLimit = _options.Concurrency;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<GenerateResponseConsumer> consumerConfigurator, IRegistrationContext context) =>
-        StepEndpointPolicy.Apply(endpointConfigurator, context, _options);
-}
+public sealed class GenerateResponseConsumerDefinition(IOptions<GeneratorOptions> options)
+    : StepConsumerDefinition<GenerateResponseConsumer, GeneratorOptions>(options, CommandQueues.GenerateResponse);
 
 /// <summary>Records a response step that failed after its retries.</summary>
 public sealed class GenerateResponseFaultConsumer(SampleStepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : StepFaultConsumer<GenerateResponse>(steps, runs, worker, clock)
-{
-    protected override string Role => WorkerRoles.Generator;
-    protected override Guid RunId(GenerateResponse command) => command.RunId;
-    protected override Guid SampleId(GenerateResponse command) => command.SampleId;
-    protected override Guid CausationId(GenerateResponse command) => command.CausationId;
-    protected override string StepName(GenerateResponse command) => StepNames.Response;
-    protected override StepDecision Decide(SampleState state, GenerateResponse command, int revisions) => SlDecider.DecideResponse(state);
-}
+    : StepFaultConsumer<GenerateResponse>(steps, runs, worker, clock, WorkerRoles.Generator);
 
 public static class GeneratorRole
 {

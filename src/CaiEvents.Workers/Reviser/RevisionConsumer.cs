@@ -31,12 +31,10 @@ public sealed class RevisionConsumer(SampleStepExecutor steps, RunContextCache r
                 var model = models.Get(run.Configuration.ReviserModel);
                 var prompt = PromptFormat.RenderRevisionPrompt(state.Prompt, state.InitialResponse!, state.CompletedRoundsBefore(command.Round),
                     round.CritiqueRequest, round.Critique, principle.RevisionRequest);
-                var sampling = run.Configuration.ReviserSampling with { StopSequences = PromptFormat.StopSequences };
-                var seed = Seeds.Derive(run.Configuration.Seed, state.Id, step);
-                var generated = (await model.GenerateAsync([new(prompt, sampling, seed)], ct))[0];
+                var generated = await StepGeneration.RunAsync(model, run, state, step, prompt, run.Configuration.ReviserSampling, ct);
                 var revision = new RevisionProduced(state.Id, command.Round, principle.Id, principle.RevisionRequest, prompt,
                     generated.Text, PromptFormat.CleanRevision(generated.Text),
-                    run.Provenance(state, step, command.CausationId, WorkerRoles.Reviser, worker, model.Identity, principle.Id, sampling, seed, clock));
+                    run.Provenance(state, step, command.CausationId, WorkerRoles.Reviser, worker, generated, principle.Id, clock));
                 var revised = state.With(revision);
                 if (!SlDecider.ShouldFinalize(revised, run.Configuration.Revisions)) return [revision];
                 var finalized = new SlExampleFinalized(state.Id, state.Prompt, revision.Revision, run.Configuration.Revisions,
@@ -46,35 +44,12 @@ public sealed class RevisionConsumer(SampleStepExecutor steps, RunContextCache r
     }
 }
 
-public sealed class RevisionConsumerDefinition : ConsumerDefinition<RevisionConsumer>
-{
-    private readonly ReviserOptions _options;
-
-    public RevisionConsumerDefinition(IOptions<ReviserOptions> options)
-    {
-        _options = options.Value;
-        EndpointName = CommandQueues.Revision;
-        ConcurrentMessageLimit = _options.Concurrency;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RevisionConsumer> consumerConfigurator, IRegistrationContext context) =>
-        StepEndpointPolicy.Apply(endpointConfigurator, context, _options);
-}
+public sealed class RevisionConsumerDefinition(IOptions<ReviserOptions> options)
+    : StepConsumerDefinition<RevisionConsumer, ReviserOptions>(options, CommandQueues.Revision);
 
 /// <summary>Records a revision step that failed after its retries.</summary>
 public sealed class RevisionFaultConsumer(SampleStepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : StepFaultConsumer<RevisionRequested>(steps, runs, worker, clock)
-{
-    protected override string Role => WorkerRoles.Reviser;
-    protected override Guid RunId(RevisionRequested command) => command.RunId;
-    protected override Guid SampleId(RevisionRequested command) => command.SampleId;
-    protected override Guid CausationId(RevisionRequested command) => command.CausationId;
-    protected override string StepName(RevisionRequested command) => StepNames.Revision(command.Round);
-    protected override int RoundOf(RevisionRequested command) => command.Round;
-    protected override StepDecision Decide(SampleState state, RevisionRequested command, int revisions) =>
-        SlDecider.DecideRevision(state, command.Round, revisions);
-}
+    : StepFaultConsumer<RevisionRequested>(steps, runs, worker, clock, WorkerRoles.Reviser);
 
 public static class ReviserRole
 {

@@ -97,4 +97,16 @@ public class SlDeciderTests
         Assert.Equal("R1", Given(Response(), Critique(1), Revision(1), Critique(2)).LatestResponse);
         Assert.Equal([new CompletedRound("CR", "C1", "RR", "R1")], Given(Response(), Critique(1), Revision(1), Critique(2)).CompletedRoundsBefore(2));
     }
+
+    [Fact]
+    public void Any_command_maps_to_its_own_decision_and_step()
+    {
+        var state = Given(Response(), Critique(1));
+        Assert.Equal(StepDecisionKind.AlreadyDone, SlDecider.Decide(state, new GenerateResponse(Run, Sample, Guid.Empty), 2).Kind);
+        Assert.Equal(StepDecisionKind.AlreadyDone, SlDecider.Decide(state, new CritiqueRequested(Run, Sample, 1, Guid.Empty), 2).Kind);
+        Assert.Equal(StepDecisionKind.Execute, SlDecider.Decide(state, new RevisionRequested(Run, Sample, 1, Guid.Empty), 2).Kind);
+        Assert.Equal((StepNames.Response, 0), SlDecider.StepOf(new GenerateResponse(Run, Sample, Guid.Empty)));
+        Assert.Equal(("critique:2", 2), SlDecider.StepOf(new CritiqueRequested(Run, Sample, 2, Guid.Empty)));
+        Assert.Equal(("revision:1", 1), SlDecider.StepOf(new RevisionRequested(Run, Sample, 1, Guid.Empty)));
+    }
 }
