@@ -1,0 +1,169 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace CaiEvents.Models.Training;
+
+/// <summary>
+/// One training sequence: token ids and, per position, whether that token is a target of the loss
+/// (SL-CAI fine-tuning trains on completion tokens only; language-model pre-training on all of them).
+/// </summary>
+public sealed record TrainingSequence(int[] Tokens, bool[] IsTarget)
+{
+    public static TrainingSequence PromptCompletion(int[] prompt, int[] completion)
+    {
+        var tokens = prompt.Concat(completion).ToArray();
+        return new TrainingSequence(tokens, tokens.Select((_, i) => i >= prompt.Length).ToArray());
+    }
+
+    public static TrainingSequence Document(int[] tokens) => new(tokens, tokens.Select((_, i) => i > 0).ToArray());
+
+    /// <summary>Keeps the last <paramref name="maxLength"/> tokens (the completion end), as a context window would.</summary>
+    public TrainingSequence Truncate(int maxLength) =>
+        Tokens.Length <= maxLength ? this : new(Tokens[^maxLength..], IsTarget[^maxLength..]);
+}
+
+public sealed record CausalLmTrainingOptions(
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    int WarmupSteps,
+    double MinLearningRateRatio,
+    double WeightDecay,
+    double MaxGradNorm,
+    long Seed);
+
+public sealed record TrainingStepMetrics(int Step, double Loss, double LearningRate, double GradNorm, long TargetTokens, long InputTokens);
+
+/// <summary>
+/// Next-token training of a <see cref="Gpt2Model"/>: AdamW, warm-up + cosine learning rate, gradient clipping,
+/// masked cross-entropy (only target tokens count). The batch order is a pure function of the seed and the
+/// epoch, and the learning rate a pure function of the step, so a job resumed from step N (weights +
+/// optimizer state) continues exactly as if it had never stopped.
+/// </summary>
+public sealed class CausalLmTrainer : IDisposable
+{
+    private readonly Gpt2Model _model;
+    private readonly IReadOnlyList<TrainingSequence> _data;
+    private readonly CausalLmTrainingOptions _options;
+    private readonly AdamW _optimizer;
+    private readonly int _padId;
+
+    public CausalLmTrainer(Gpt2Model model, IReadOnlyList<TrainingSequence> data, CausalLmTrainingOptions options, int padId)
+    {
+        if (data.Count == 0) throw new ArgumentException("no training sequences", nameof(data));
+        if (options.BatchSize < 1 || options.Epochs < 1) throw new ArgumentException("batch size and epochs must be at least 1", nameof(options));
+        var tooLong = data.FirstOrDefault(d => d.Tokens.Length > model.Config.NPositions);
+        if (tooLong is not null) throw new ArgumentException($"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.Config.NPositions}", nameof(data));
+        _model = model;
+        _data = data;
+        _options = options;
+        _padId = padId;
+        // Decoupled weight decay on weight matrices and embeddings; none on biases and LayerNorm parameters.
+        var decayed = model.named_parameters().Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
+        var plain = model.named_parameters().Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
+        _optimizer = optim.AdamW([
+            new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = options.WeightDecay }),
+            new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0 }),
+        ], lr: options.LearningRate);
+        StepsPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
+    }
+
+    public int StepsPerEpoch { get; }
+    public int TotalSteps => StepsPerEpoch * _options.Epochs;
+    /// <summary>Steps completed so far (0-based index of the next step).</summary>
+    public int Step { get; private set; }
+    public bool Done => Step >= TotalSteps;
+
+    /// <summary>The sequences of step <paramref name="step"/>: a seeded permutation per epoch, cut into batches.</summary>
+    public static IReadOnlyList<int> BatchIndices(int dataCount, int batchSize, long seed, int step)
+    {
+        var stepsPerEpoch = (dataCount + batchSize - 1) / batchSize;
+        var epoch = step / stepsPerEpoch;
+        var order = Enumerable.Range(0, dataCount).ToArray();
+        new Random(unchecked((int)(seed * 31 + epoch))).Shuffle(order);
+        var start = step % stepsPerEpoch * batchSize;
+        return order[start..Math.Min(dataCount, start + batchSize)];
+    }
+
+    public TrainingStepMetrics TrainStep()
+    {
+        if (Done) throw new InvalidOperationException("training is already complete");
+        var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+        var batch = BatchIndices(_data.Count, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
+
+        _model.train();
+        using var scope = NewDisposeScope();
+        _optimizer.zero_grad();
+        var (loss, targets, inputs) = Loss(batch);
+        loss.backward();
+        var gradNorm = nn.utils.clip_grad_norm_(_model.parameters(), _options.MaxGradNorm);
+        _optimizer.step();
+        var metrics = new TrainingStepMetrics(Step, loss.item<float>(), lr, gradNorm, targets, inputs);
+        Step++;
+        return metrics;
+    }
+
+    /// <summary>Mean loss per target token over some sequences, without updating anything.</summary>
+    public double EvaluateLoss(IReadOnlyList<TrainingSequence> sequences)
+    {
+        _model.eval();
+        using var noGrad = no_grad();
+        double total = 0;
+        long count = 0;
+        foreach (var chunk in sequences.Chunk(_options.BatchSize))
+        {
+            using var scope = NewDisposeScope();
+            var (loss, targets, _) = Loss(chunk);
+            total += loss.item<float>() * targets;
+            count += targets;
+        }
+        return count == 0 ? double.NaN : total / count;
+    }
+
+    /// <summary>Masked next-token cross-entropy of a right-padded batch: mean over target tokens.</summary>
+    private (Tensor Loss, long Targets, long Inputs) Loss(IReadOnlyList<TrainingSequence> batch)
+    {
+        var length = batch.Max(s => s.Tokens.Length);
+        var ids = new long[batch.Count * length];
+        var attention = new long[batch.Count * length];
+        var target = new float[batch.Count * (length - 1)];
+        for (var row = 0; row < batch.Count; row++)
+        {
+            var s = batch[row];
+            for (var t = 0; t < length; t++)
+            {
+                var real = t < s.Tokens.Length;
+                ids[row * length + t] = real ? s.Tokens[t] : _padId;
+                attention[row * length + t] = real ? 1 : 0;
+                if (t > 0) target[row * (length - 1) + t - 1] = real && s.IsTarget[t] ? 1 : 0;
+            }
+        }
+        var device = _model.Device;
+        var input = tensor(ids, [batch.Count, length], device: device);
+        var mask = tensor(attention, [batch.Count, length], device: device);
+        var weights = tensor(target, [batch.Count, length - 1], device: device);
+        // Right padding: positions of real tokens are unaffected, and padded positions are never targets.
+        var logits = _model.Forward(input, mask)[.., ..-1, ..];
+        var labels = input[.., 1..];
+        var perToken = F.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), labels.reshape(-1), reduction: nn.Reduction.None)
+            .reshape(batch.Count, length - 1);
+        var targets = (long)weights.sum().item<float>();
+        var loss = (perToken * weights).sum() / Math.Max(1, targets);
+        return (loss.MoveToOuterDisposeScope(), targets, attention.Sum());
+    }
+
+    public void SaveOptimizerState(string path) => _optimizer.save_state_dict(path);
+
+    /// <summary>Restores the optimizer moments and continues at <paramref name="step"/> (weights are loaded separately).</summary>
+    public void Resume(string optimizerStatePath, int step)
+    {
+        if (step < 0 || step > TotalSteps) throw new ArgumentOutOfRangeException(nameof(step), $"step {step} is outside 0..{TotalSteps}");
+        _optimizer.load_state_dict(optimizerStatePath);
+        Step = step;
+    }
+
+    public void Dispose() => _optimizer.Dispose();
+}
