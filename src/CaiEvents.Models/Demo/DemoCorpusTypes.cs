@@ -171,6 +171,33 @@ public sealed class DemoCorpus
         $"held-out {HeldOutStats.Documents} docs / {HeldOutStats.Characters:N0} chars; {HeldOutComparisons.Count} held-out comparison items; " +
         $"{HeldOutTemplates.Count} held-out templates";
 
+    public const string TrainFileName = "train.txt";
+    public const string HeldOutFileName = "held-out.txt";
+    public const string HeldOutComparisonsFileName = "held-out-comparisons.jsonl";
+    public const string RecipeFileName = "recipe.txt";
+
+    /// <summary>
+    /// Writes <c>train.txt</c>, <c>held-out.txt</c> (UTF-8, documents separated by <c>&lt;|endoftext|&gt;</c>),
+    /// <c>held-out-comparisons.jsonl</c> (one <see cref="ComparisonItem"/> per line) and <c>recipe.txt</c>
+    /// (the recipe hash, then <see cref="Summary"/>) into <paramref name="directory"/>, creating it if needed.
+    /// </summary>
+    public void WriteTo(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        Directory.CreateDirectory(directory);
+        var utf8 = new System.Text.UTF8Encoding(false);
+        File.WriteAllText(Path.Combine(directory, TrainFileName), TrainText(), utf8);
+        File.WriteAllText(Path.Combine(directory, HeldOutFileName), HeldOutText(), utf8);
+        var json = new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
+        File.WriteAllLines(Path.Combine(directory, HeldOutComparisonsFileName),
+            HeldOutComparisons.Select(c => System.Text.Json.JsonSerializer.Serialize(new
+            {
+                c.ThemeId, c.RedTeam, c.RequestTemplate, c.Prompt, c.Question, c.Harmless, c.Harmful,
+                CorrectOption = c.CorrectOption.ToString(), c.OptionA, c.OptionB,
+            }, json)), utf8);
+        File.WriteAllText(Path.Combine(directory, RecipeFileName), RecipeHash + "\n" + Summary() + "\n", utf8);
+    }
+
     public static string Join(IEnumerable<CorpusDocument> docs) =>
         string.Concat(docs.Select(d => d.Text + Tokenization.ByteLevel.EndOfText));
 

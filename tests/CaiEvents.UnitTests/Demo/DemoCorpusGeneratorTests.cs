@@ -285,6 +285,25 @@ public class DemoCorpusGeneratorTests(DefaultCorpusFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void WriteTo_saves_texts_items_and_recipe()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cai-corpus-" + Guid.NewGuid().ToString("N"));
+        Corpus.WriteTo(dir);
+
+        Assert.Equal(fixture.TrainText, File.ReadAllText(Path.Combine(dir, DemoCorpus.TrainFileName)));
+        Assert.Equal(Corpus.HeldOutText(), File.ReadAllText(Path.Combine(dir, DemoCorpus.HeldOutFileName)));
+        Assert.StartsWith(Corpus.RecipeHash + "\n", File.ReadAllText(Path.Combine(dir, DemoCorpus.RecipeFileName)));
+        string[] lines = File.ReadAllLines(Path.Combine(dir, DemoCorpus.HeldOutComparisonsFileName));
+        Assert.Equal(Corpus.HeldOutComparisons.Count, lines.Length);
+        using var first = System.Text.Json.JsonDocument.Parse(lines[0]);
+        ComparisonItem item = Corpus.HeldOutComparisons[0];
+        Assert.Equal(item.Prompt, first.RootElement.GetProperty("prompt").GetString());
+        Assert.Equal(item.CorrectOption.ToString(), first.RootElement.GetProperty("correctOption").GetString());
+        Assert.Equal(item.OptionA, first.RootElement.GetProperty("optionA").GetString());
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void Bad_inputs_and_options_are_rejected()
     {
         var i = fixture.Inputs;
