@@ -36,6 +36,7 @@ public static class EventStoreSetup
         opts.Events.AddEventTypes([
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
+            typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
         ]);
 
         // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer

@@ -17,6 +17,7 @@ public static class ModelCatalog
         return modelId switch
         {
             BuiltinTiny => TorchTextModel.CreateInitialized(BuiltinTiny, TinyConfig, options),
+            _ when Remote.RemoteModelId.IsRemote(modelId) => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
             _ => throw new ArgumentException(
                 $"Unknown model id '{modelId}'; supported: {string.Join(", ", SupportedModelIds)}.", nameof(modelId)),
         };

@@ -1,3 +1,4 @@
+using CaiEvents.Models.Remote;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,6 +13,9 @@ namespace CaiEvents.Models;
 public sealed record ModelOptions(string Device = "auto", string DType = "float32", long Seed = 1234)
 {
     public static ModelOptions Default { get; } = new();
+
+    /// <summary>Key, timeout and retries for remote (<c>openai:</c>) models; local models ignore it.</summary>
+    public RemoteModelOptions Remote { get; init; } = new();
 
     public static ModelOptions Cpu { get; } = new(Device: "cpu");
 

@@ -4,6 +4,7 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
+using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.Common;

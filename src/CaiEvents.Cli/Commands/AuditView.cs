@@ -26,7 +26,7 @@ public static class AuditView
         {
             grid.AddRow(new Markup("[grey]worker[/]"), new Text($"{provenance.WorkerRole} {provenance.WorkerInstance}"));
             if (provenance.ModelId is not null)
-                grid.AddRow(new Markup("[grey]model[/]"), new Text($"{provenance.ModelId} sha256:{provenance.CheckpointHash}"));
+                grid.AddRow(new Markup("[grey]model[/]"), new Text($"{provenance.ModelId} (checkpoint {provenance.CheckpointHash})"));
             if (provenance.Sampling is { } s)
                 grid.AddRow(new Markup("[grey]sampling[/]"), new Text($"seed {provenance.Seed}, temperature {s.Temperature}, top_p {s.TopP}, top_k {s.TopK}, max_new_tokens {s.MaxNewTokens}"));
             grid.AddRow(new Markup("[grey]constitution[/]"), new Text($"{provenance.ConstitutionId} sha256:{provenance.ConstitutionHash[..16]}…, template {provenance.PromptTemplateVersion}"));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
+using CaiEvents.EventStore.Datasets;
 using Spectre.Console;
 
 namespace CaiEvents.Cli.Commands;

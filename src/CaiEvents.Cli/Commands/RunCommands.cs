@@ -3,6 +3,7 @@ using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
 using CaiEvents.EventStore;
+using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;

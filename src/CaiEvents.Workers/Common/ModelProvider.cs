@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using CaiEvents.Models;
+using CaiEvents.Models.Remote;
 using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Common;
 
-/// <summary>How this process runs local models. Bound from the "Models" configuration section.</summary>
+/// <summary>How this process runs models. Bound from the "Models" configuration section.</summary>
 public sealed record ModelRuntimeOptions
 {
     /// <summary>cpu, cuda or auto.</summary>
@@ -12,6 +13,8 @@ public sealed record ModelRuntimeOptions
     public string DType { get; init; } = "float32";
     /// <summary>Seed for the built-in models' weight initialisation.</summary>
     public long InitSeed { get; init; } = 1234;
+    /// <summary>Remote (<c>openai:</c>) models: <c>Models:Remote:ApiKey</c> (else OPENAI_API_KEY), <c>Timeout</c>, <c>MaxRetries</c>, ….</summary>
+    public RemoteModelOptions Remote { get; init; } = new();
 }
 
 public interface IModelProvider
@@ -26,7 +29,7 @@ public sealed class ModelProvider(IOptions<ModelRuntimeOptions> options) : IMode
 
     public ITextModel Get(string modelId) =>
         _models.GetOrAdd(modelId, id => new Lazy<ITextModel>(() =>
-            ModelCatalog.Load(id, new ModelOptions { Device = options.Value.Device, DType = options.Value.DType, Seed = options.Value.InitSeed }))).Value;
+            ModelCatalog.Load(id, new ModelOptions { Device = options.Value.Device, DType = options.Value.DType, Seed = options.Value.InitSeed, Remote = options.Value.Remote }))).Value;
 
     public void Dispose()
     {

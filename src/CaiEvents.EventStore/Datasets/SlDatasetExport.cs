@@ -3,7 +3,7 @@ using System.Text.Json;
 using CaiEvents.Domain.Sl;
 using Marten;
 
-namespace CaiEvents.EventStore;
+namespace CaiEvents.EventStore.Datasets;
 
 /// <summary>
 /// The SL dataset of a run as JSONL: one line per finalised sample, in prompt order. <c>prompt</c> and

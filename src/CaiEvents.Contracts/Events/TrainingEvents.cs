@@ -1,0 +1,46 @@
+namespace CaiEvents.Contracts.Events;
+
+// Events of a policy-training job stream (one stream per job). SL-CAI fine-tuning writes them now;
+// PPO adds its own per-step events later. A job is reproducible from its first event alone: the
+// dataset is rebuilt from the event store as of DatasetSnapshotPosition.
+
+/// <summary>Hyper-parameters of a supervised fine-tuning job, frozen into its first event.</summary>
+public sealed record SftHyperParameters(
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    int WarmupSteps,
+    double MinLearningRateRatio,
+    double WeightDecay,
+    double MaxGradNorm,
+    int MaxSequenceLength,
+    int CheckpointEvery,
+    long Seed);
+
+public sealed record PolicyTrainingStarted(
+    Guid JobId,
+    string Kind,
+    Guid RunId,
+    string BaseModel,
+    string BaseCheckpointHash,
+    long DatasetSnapshotPosition,
+    string DatasetHash,
+    int DatasetSize,
+    int TotalSteps,
+    SftHyperParameters HyperParameters,
+    string OutputDirectory,
+    string StartedBy,
+    DateTimeOffset StartedAt);
+
+/// <summary>A checkpoint on disk: safetensors weights in a Hugging Face GPT-2 directory, with its sha256.</summary>
+public sealed record PolicyCheckpointed(
+    Guid JobId,
+    int Step,
+    int TotalSteps,
+    string Path,
+    string Sha256,
+    long DatasetSnapshotPosition,
+    SftHyperParameters HyperParameters,
+    IReadOnlyDictionary<string, double> Metrics,
+    bool Final,
+    DateTimeOffset RecordedAt);
