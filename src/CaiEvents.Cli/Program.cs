@@ -14,5 +14,7 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     QueryCommands.Wait(),
     QueryCommands.Export(),
     QueryCommands.Audit(),
+    ModelCommands.Model(),
+    ModelCommands.Bench(),
 };
 return await Cli.InvokeAsync(root, args);

@@ -24,7 +24,7 @@ public class CliTests
 
             using var workerA = CliProcess.Start(env, "worker", "generator", "critic", "reviser", "--concurrency", "1");
             using var workerB = CliProcess.Start(env, "worker", "generator", "critic", "reviser", "--concurrency", "1");
-            var submit = await CliProcess.RunAsync(env, Quick, "submit", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "8");
+            var submit = await CliProcess.RunAsync(env, Quick, "submit", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "8", "--model", "builtin:tiny");
             Assert.True(submit.ExitCode == 0, submit.Stderr);
             var runId = submit.Stdout.Trim().Split('\n')[^1].Trim();
 

@@ -5,6 +5,7 @@ using CaiEvents.Domain.Prompts;
 using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
+using CaiEvents.Models.Demo;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
 using Marten;
@@ -26,7 +27,7 @@ public static class RunCommands
             new Option<FileInfo?>("--constitution") { Description = "Constitution YAML (default: the embedded constitutions/default.yaml)" },
             new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 },
             new Option<long>("--seed") { Description = "Run seed: principle choices and sampling derive from it", DefaultValueFactory = _ => 42 },
-            new Option<string?>("--model") { Description = "Model id for all SL roles (default: configuration Models:Default, else builtin:tiny)" },
+            new Option<string?>("--model") { Description = "Model id for all SL roles: builtin:demo, builtin:tiny, hf:DIR or openai:URL#NAME (default: Models:Default)" },
             new Option<int>("--max-new-tokens") { Description = "Tokens generated per step", DefaultValueFactory = _ => 64 });
 
         public void AddTo(Command command)
@@ -40,7 +41,7 @@ public static class RunCommands
         }
 
         /// <summary>Reads and validates every input before anything is written.</summary>
-        public RunRequest Read(ParseResult parse, IConfiguration configuration)
+        public RunRequest Read(ParseResult parse, IConfiguration configuration, string? defaultModel = null)
         {
             var revisions = parse.GetValue(Revisions);
             if (revisions is < 1 or > RunSubmitter.MaxRevisions)
@@ -51,7 +52,7 @@ public static class RunCommands
             var constitutionFile = parse.GetValue(Constitution);
             var prompts = promptsFile is null ? PromptSetLoader.LoadDefault() : PromptSetLoader.LoadFile(promptsFile.FullName);
             var constitution = constitutionFile is null ? ConstitutionLoader.LoadDefault() : ConstitutionLoader.LoadFile(constitutionFile.FullName);
-            var model = parse.GetValue(Model) ?? configuration["Models:Default"] ?? "builtin:tiny";
+            var model = parse.GetValue(Model) ?? defaultModel ?? configuration["Models:Default"] ?? "builtin:tiny";
             return new RunRequest(prompts, promptsFile?.FullName ?? "embedded:default-prompts.jsonl",
                 constitution, constitutionFile?.FullName ?? "embedded:constitutions/default.yaml",
                 revisions, parse.GetValue(Seed),
@@ -73,13 +74,14 @@ public static class RunCommands
     public static Command Demo()
     {
         var inputs = RunInputs.Create(promptsRequired: false);
-        var command = new Command("demo", "The main job: all SL roles in this process on the shipped prompt set, then export the dataset and print its path.");
+        var command = new Command("demo", "The main job: all SL roles in this process on the shipped prompt set with builtin:demo (trained first if needed), then export the dataset and print its path.");
         inputs.AddTo(command);
         command.Options.Add(Concurrency);
         command.SetAction(async (parse, ct) =>
         {
             var configuration = Cli.Configuration();
-            var request = inputs.Read(parse, configuration);
+            var request = inputs.Read(parse, configuration, defaultModel: DemoModel.ModelId);
+            EnsureBuiltinModels(request, ct);
             var run = await RunInProcessAsync(request, configuration, TransportKind.InMemory, parse.GetValue(Concurrency), TimeSpan.FromHours(1), ct);
             var path = Path.Combine(Cli.Home(configuration), "datasets", $"sl-{run.Id}.jsonl");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -107,6 +109,7 @@ public static class RunCommands
             var configuration = Cli.Configuration();
             var request = inputs.Read(parse, configuration);
             var transport = ParseTransport(parse.GetValue(Transport)!);
+            EnsureBuiltinModels(request, ct);
             var run = await RunInProcessAsync(request, configuration, transport, parse.GetValue(Concurrency),
                 TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)), ct);
             Console.Error.WriteLine($"Run completed: {run.Finalized} SL examples, {run.Failed} failed.");
@@ -150,6 +153,13 @@ public static class RunCommands
             return Cli.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>builtin:demo is trained on first use (a few minutes), so runs in this process never meet a missing model.</summary>
+    private static void EnsureBuiltinModels(RunRequest request, CancellationToken ct)
+    {
+        if (new[] { request.GeneratorModel, request.CriticModel, request.ReviserModel }.Contains(DemoModel.ModelId))
+            ModelCommands.EnsureDemoModel(force: false, ct);
     }
 
     public static TransportKind ParseTransport(string value) => value.ToLowerInvariant() switch

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using CaiEvents.Domain.Constitutions;
+using CaiEvents.Models;
+using CaiEvents.Models.Demo;
+using CaiEvents.Models.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace CaiEvents.Cli.Commands;
+
+/// <summary><c>cai model train-demo</c> and <c>cai bench generate|train</c>.</summary>
+public static class ModelCommands
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>The demo corpus is built from the embedded constitution's own requests and comparison questions.</summary>
+    public static DemoCorpusInputs DemoInputs()
+    {
+        var constitution = ConstitutionLoader.LoadDefault();
+        return new DemoCorpusInputs(
+            constitution.CritiqueRevision.Select(p => new CritiqueRevisionRequests(p.Id, p.CritiqueRequest, p.RevisionRequest)).ToList(),
+            constitution.Comparison.Select(c => c.Question).ToList());
+    }
+
+    /// <summary>Trains builtin:demo unless the cached one was made from the current recipe; returns its report.</summary>
+    public static DemoTrainingReport EnsureDemoModel(bool force, CancellationToken ct)
+    {
+        var inputs = DemoInputs();
+        var recipe = DemoModelRecipe.Default;
+        if (!force && DemoModel.IsCurrent(inputs, recipe)) return DemoModel.CachedReport()!;
+        Console.Error.WriteLine($"Training {DemoModel.ModelId} (recipe {recipe.Hash(inputs)[..12]}) into {DemoModel.Directory}; this takes a few minutes on 2 cores.");
+        DemoTrainingReport? report = null;
+        void Train(Action<TrainingStepMetrics, int>? onStep) =>
+            report = DemoModel.Train(inputs, recipe, DemoModel.Directory, new ModelOptions(Device: "cpu"), onStep, ct);
+        if (Console.IsErrorRedirected)
+        {
+            var last = Stopwatch.StartNew();
+            Train((m, total) =>
+            {
+                if (last.Elapsed < TimeSpan.FromSeconds(15) && m.Step + 1 < total) return;
+                last.Restart();
+                Console.Error.WriteLine($"train-demo: step {m.Step + 1}/{total} loss {m.Loss:0.000} lr {m.LearningRate:0.0000}");
+            });
+        }
+        else
+        {
+            Cli.Err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask("training builtin:demo");
+                    Train((m, total) =>
+                    {
+                        task.MaxValue = total;
+                        task.Value = m.Step + 1;
+                        task.Description = $"training builtin:demo, loss {m.Loss:0.000}";
+                    });
+                });
+        }
+        Console.Error.WriteLine($"{DemoModel.ModelId}: {report!.Steps} steps in {report.TrainSeconds:0}s, held-out loss {report.HeldOutLoss:0.000}, " +
+                                $"harmless preferred on {report.HarmlessPreferenceRate:P1} of {report.HeldOutComparisons} held-out comparisons");
+        return report;
+    }
+
+    public static Command Model()
+    {
+        var force = new Option<bool>("--force") { Description = "Retrain even if the cached model matches the recipe" };
+        var trainDemo = new Command("train-demo", "Train builtin:demo on the synthetic corpus (cached; rebuilt when the recipe changes); prints its report as JSON.") { force };
+        trainDemo.SetAction((parse, ct) =>
+        {
+            var report = EnsureDemoModel(parse.GetValue(force), ct);
+            Console.WriteLine(JsonSerializer.Serialize(report, Json));
+            return Task.FromResult(Cli.ExitOk);
+        });
+        return new Command("model", "Model management.") { trainDemo };
+    }
+
+    public static Command Bench()
+    {
+        var model = new Option<string>("--model") { Description = "builtin:tiny, builtin:demo or hf:DIR", DefaultValueFactory = _ => DemoModel.ModelId };
+        var newTokens = new Option<int>("--new-tokens") { DefaultValueFactory = _ => 256 };
+        var generate = new Command("generate", "Generation tokens/s with and without the KV cache (one JSON line).") { model, newTokens };
+        generate.SetAction(async (parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var tokens = parse.GetValue(newTokens);
+            var cached = await GenerationBenchmark.RunAsync(loaded, tokens, useKvCache: true, cancellationToken: ct);
+            var uncached = await GenerationBenchmark.RunAsync(loaded, tokens, useKvCache: false, repeats: 1, cancellationToken: ct);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "generate",
+                model = loaded.Identity.ModelId,
+                parameters = cached.Parameters,
+                new_tokens = tokens,
+                tokens_per_s_cached = Math.Round(cached.TokensPerSecond, 1),
+                tokens_per_s_uncached = Math.Round(uncached.TokensPerSecond, 1),
+                speedup = Math.Round(cached.TokensPerSecond / uncached.TokensPerSecond, 2),
+                threads = get_num_threads(),
+            }, Json));
+            return Cli.ExitOk;
+        });
+
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16 };
+        var length = new Option<int>("--length") { DefaultValueFactory = _ => 256 };
+        var train = new Command("train", "Training tokens/s and model FLOPs utilisation against this process's measured matmul GFLOP/s (one JSON line).") { model, steps, batch, length };
+        train.SetAction((parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var result = TrainingBenchmark.Run(loaded, parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(length));
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return Task.FromResult(Cli.ExitOk);
+        });
+        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).") { generate, train };
+    }
+
+    private static Gpt2TextModel LoadTrainable(string modelId)
+    {
+        if (modelId == DemoModel.ModelId) EnsureDemoModel(force: false, CancellationToken.None);
+        return ModelCatalog.Load(modelId, new ModelOptions(Device: "cpu")) as Gpt2TextModel
+               ?? throw new UsageException($"--model: {modelId} is not a local GPT-2 model");
+    }
+}

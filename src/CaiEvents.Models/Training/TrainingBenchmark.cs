@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace CaiEvents.Models.Training;
+
+public sealed record TrainingBenchmarkResult(
+    string Bench,
+    string Model,
+    long Parameters,
+    int Steps,
+    int BatchSize,
+    int SequenceLength,
+    double TokensPerSecond,
+    double ModelGflopPerSecond,
+    double MatmulGflopPerSecond,
+    double ModelFlopsUtilisation,
+    int Threads);
+
+/// <summary>
+/// Training throughput for <c>cai bench train</c>: tokens/s of full training steps on random tokens, and model FLOPs
+/// utilisation, i.e. achieved model FLOP/s (6·N + 12·L·d·T per token, counting the tied output head in N) over the
+/// FLOP/s of a large float32 matmul measured in the same process just before.
+/// </summary>
+public static class TrainingBenchmark
+{
+    public static TrainingBenchmarkResult Run(Gpt2TextModel model, int steps, int batchSize, int sequenceLength, long seed = 1)
+    {
+        var config = model.Config;
+        if (sequenceLength > config.NPositions) throw new ArgumentException($"--length {sequenceLength} exceeds the context length {config.NPositions}");
+        var matmul = MatmulGflops();
+        var random = new Random((int)seed);
+        var data = Enumerable.Range(0, batchSize * (steps + 1))
+            .Select(_ => TrainingSequence.Document(Enumerable.Range(0, sequenceLength).Select(_ => random.Next(model.Tokenizer.VocabCount)).ToArray()))
+            .ToList();
+        using var trainer = new CausalLmTrainer(model.Module, data,
+            new CausalLmTrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed), model.Tokenizer.EndOfTextId);
+        trainer.TrainStep(); // warm-up: allocations and first-call costs
+        var clock = Stopwatch.StartNew();
+        long tokens = 0;
+        for (var i = 0; i < steps; i++) tokens += trainer.TrainStep().InputTokens;
+        var seconds = clock.Elapsed.TotalSeconds;
+
+        var all = model.Module.parameters().Sum(p => p.numel());
+        var positionParams = (long)config.NPositions * config.NEmbd; // a lookup, no FLOPs
+        var flopsPerToken = 6.0 * (all - positionParams) + 12.0 * config.NLayer * config.NEmbd * sequenceLength;
+        var tokensPerSecond = tokens / seconds;
+        var modelGflops = flopsPerToken * tokensPerSecond / 1e9;
+        return new TrainingBenchmarkResult("train", model.Identity.ModelId, all, steps, batchSize, sequenceLength,
+            Math.Round(tokensPerSecond, 1), Math.Round(modelGflops, 2), Math.Round(matmul, 2), Math.Round(modelGflops / matmul, 4), get_num_threads());
+    }
+
+    /// <summary>Median GFLOP/s of a 1024×1024 float32 matmul (2·n³ FLOPs) over several runs.</summary>
+    public static double MatmulGflops(int n = 1024, int runs = 7)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var a = randn(n, n);
+        var b = randn(n, n);
+        matmul(a, b).Dispose();
+        var rates = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            matmul(a, b).Dispose();
+            rates.Add(2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+        }
+        return rates.Order().ElementAt(rates.Count / 2);
+    }
+}
