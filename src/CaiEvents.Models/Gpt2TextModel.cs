@@ -26,15 +26,15 @@ public sealed record GeneratedSequence(
 
 /// <summary>
 /// <see cref="ITextModel"/> over a <see cref="Gpt2Model"/> and its <see cref="Gpt2Tokenizer"/>.
-/// Calls are serialised (one batch at a time), so one instance can be shared by several consumers.
-/// Requests in one call run as one left-padded batch; each row samples in managed code with its own
+/// Calls run one at a time on the <see cref="TorchThread"/>, so one instance can be shared by several
+/// consumers. Requests in one call run as one left-padded batch; each row samples in managed code with its own
 /// <see cref="Random"/> seeded from the request, so (prompt, sampling parameters, seed) gives the same
 /// text alone or in a batch on CPU.
 /// </summary>
 public sealed class Gpt2TextModel : ITextModel
 {
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private bool disposed;
+    private volatile bool disposed;
+    private bool moduleDisposed; // touched only on the torch thread
 
     private Gpt2TextModel(string modelId, Gpt2Model module, Gpt2Tokenizer tokenizer, string checkpointHash, ModelOptions options)
     {
@@ -125,10 +125,6 @@ public sealed class Gpt2TextModel : ITextModel
     /// </summary>
     public Task<IReadOnlyList<GeneratedSequence>> GenerateTokensAsync(
         IReadOnlyList<GenerationRequest> requests, bool useKvCache = true, CancellationToken cancellationToken = default)
-        => GenerateTokensCoreAsync(requests, useKvCache, stopAtEndOfText: true, cancellationToken);
-
-    private Task<IReadOnlyList<GeneratedSequence>> GenerateTokensCoreAsync(
-        IReadOnlyList<GenerationRequest> requests, bool useKvCache, bool stopAtEndOfText, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         foreach (var r in requests)
@@ -140,7 +136,7 @@ public sealed class Gpt2TextModel : ITextModel
         return RunExclusiveAsync<IReadOnlyList<GeneratedSequence>>(() =>
         {
             var rows = requests.Select(r => PrepareRow(Tokenizer.Encode(r.Prompt), r)).ToList();
-            return Generate(rows, useKvCache, stopAtEndOfText, cancellationToken);
+            return Generate(rows, useKvCache, stopAtEndOfText: true, cancellationToken);
         }, cancellationToken);
     }
 
@@ -379,41 +375,33 @@ public sealed class Gpt2TextModel : ITextModel
         return results;
     }
 
-    private async Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> on the torch thread, refusing once the model is disposed.</summary>
+    private Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return TorchThread.RunAsync(() =>
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            // Dispose scopes and grad mode are per thread: run the whole call on one thread.
-            return await Task.Run(work, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+            ObjectDisposedException.ThrowIf(moduleDisposed, this); // queued before Dispose, reached after it
+            return work();
+        }, cancellationToken);
     }
 
+    /// <summary>Lets calls queued before it finish, then frees the weights (on the torch thread).</summary>
     public void Dispose()
     {
         if (disposed)
         {
             return;
         }
-        gate.Wait();
-        try
+        disposed = true;
+        TorchThread.RunAsync(() =>
         {
-            if (disposed)
+            if (!moduleDisposed)
             {
-                return;
+                moduleDisposed = true;
+                Module.Dispose();
             }
-            disposed = true;
-            Module.Dispose();
-        }
-        finally
-        {
-            gate.Release();
-        }
+            return true;
+        }).GetAwaiter().GetResult();
     }
 }

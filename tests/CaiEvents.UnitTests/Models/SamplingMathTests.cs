@@ -56,4 +56,40 @@ public class SamplingMathTests
             Assert.Equal(logits[i] - Math.Log(z), SamplingMath.LogSoftmaxAt(logits, i), 12);
         }
     }
+
+    [Theory]
+    [InlineData(0, 0.9)]
+    [InlineData(0, 0.5)]
+    [InlineData(5, 1.0)]
+    [InlineData(40, 0.8)]
+    [InlineData(3000, 0.95)]
+    public void Restricted_sampling_draws_only_from_the_reference_nucleus(int topK, double topP)
+    {
+        var rng = new Random(topK + (int)(topP * 100));
+        // A peaked distribution over a GPT-2-sized vocabulary, as from a trained model.
+        var logits = Enumerable.Range(0, 50257).Select(_ => (float)(rng.NextDouble() * rng.NextDouble() * 12)).ToArray();
+        var sampling = new SamplingParameters(Temperature: 0.8, TopP: topP, TopK: topK);
+
+        // Reference: sort everything, cut to top-k, then to the nucleus.
+        var sorted = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ToList();
+        var weights = sorted.Select(i => Math.Exp((logits[i] - logits[sorted[0]]) / 0.8)).ToList();
+        var k = topK > 0 ? topK : sorted.Count;
+        var norm = weights.Take(k).Sum();
+        var keep = k;
+        for (double c = 0, i = 0; i < k; i++)
+        {
+            c += weights[(int)i] / norm;
+            if (c >= topP && topP < 1)
+            {
+                keep = (int)i + 1;
+                break;
+            }
+        }
+        var nucleus = sorted.Take(keep).ToHashSet();
+
+        var drawn = Enumerable.Range(0, 2000).Select(_ => SamplingMath.Sample(logits, sampling, rng)).ToList();
+
+        Assert.All(drawn, t => Assert.Contains(t, nucleus));
+        Assert.Contains(sorted[0], drawn);
+    }
 }
