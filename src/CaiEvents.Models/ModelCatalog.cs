@@ -1,25 +1,62 @@
 namespace CaiEvents.Models;
 
-/// <summary>Turns a model id from configuration into a loaded <see cref="ITextModel"/>.</summary>
+/// <summary>
+/// Turns a model id from configuration into a loaded <see cref="ITextModel"/>. Ids are
+/// <c>scheme:rest</c>; each scheme is one case of <see cref="Load"/>, so new sources (remote models,
+/// say) are added there.
+/// </summary>
 public static class ModelCatalog
 {
-    /// <summary>Untrained tiny character-level transformer, initialised from <see cref="ModelOptions.Seed"/>.</summary>
+    /// <summary>Untrained tiny GPT-2 over the byte-level vocabulary, initialised from <see cref="ModelOptions.Seed"/>.</summary>
     public const string BuiltinTiny = "builtin:tiny";
 
-    public static IReadOnlyList<string> SupportedModelIds { get; } = [BuiltinTiny];
+    /// <summary>Prefix of a Hugging Face GPT-2 directory on disk: <c>hf:/path/to/dir</c>.</summary>
+    public const string HfScheme = "hf:";
 
-    public static TinyTransformerConfig TinyConfig { get; } = new(VocabSize: CharTokenizer.Instance.VocabSize);
+    public static IReadOnlyList<string> SupportedModelIds { get; } =
+        [BuiltinTiny, Demo.DemoModel.ModelId, HfScheme + "<directory>", "openai:<base url>#<model name>"];
 
+    /// <summary>builtin:tiny's shape: 257 tokens (256 bytes + &lt;|endoftext|&gt;), 2 layers of width 64, 4 heads, 512 positions.</summary>
+    public static Gpt2Config TinyConfig { get; } = new(
+        VocabSize: 257, NPositions: 512, NEmbd: 64, NLayer: 2, NHead: 4, BosTokenId: 256, EosTokenId: 256,
+        ResidPdrop: 0, EmbdPdrop: 0, AttnPdrop: 0);
+
+    /// <exception cref="ArgumentException">Unknown id.</exception>
+    /// <exception cref="CheckpointFormatException">An hf: directory that is missing or malformed.</exception>
     public static ITextModel Load(string modelId, ModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(modelId);
         ArgumentNullException.ThrowIfNull(options);
-        return modelId switch
+        var scheme = modelId.IndexOf(':') is var colon and > 0 ? modelId[..(colon + 1)] : "";
+        return scheme switch
         {
-            BuiltinTiny => TorchTextModel.CreateInitialized(BuiltinTiny, TinyConfig, options),
-            _ when Remote.RemoteModelId.IsRemote(modelId) => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
+            "builtin:" when modelId == BuiltinTiny => Gpt2TextModel.CreateRandom(BuiltinTiny, TinyConfig, Gpt2Tokenizer.ByteLevel(), options),
+            HfScheme when modelId.Length > HfScheme.Length => Gpt2TextModel.Load(modelId, modelId[HfScheme.Length..], options),
+            "openai:" => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
+            "builtin:" when modelId == Demo.DemoModel.ModelId => LoadDemo(options),
             _ => throw new ArgumentException(
                 $"Unknown model id '{modelId}'; supported: {string.Join(", ", SupportedModelIds)}.", nameof(modelId)),
         };
+    }
+
+    /// <summary>builtin:demo is the cached output of <c>cai model train-demo</c>; it cannot be built here implicitly (minutes of training).</summary>
+    private static ITextModel LoadDemo(ModelOptions options)
+    {
+        var directory = Demo.DemoModel.Directory;
+        if (!File.Exists(Path.Combine(directory, Gpt2Checkpoint.WeightsFileName)))
+            throw new ArgumentException($"{Demo.DemoModel.ModelId} is not trained yet ({directory} has no model): run ./cai model train-demo");
+        return Gpt2TextModel.Load(Demo.DemoModel.ModelId, directory, options);
+    }
+
+    /// <summary>Writes a local model as a Hugging Face GPT-2 directory, loadable again as <c>hf:</c> + <paramref name="directory"/>.</summary>
+    /// <exception cref="NotSupportedException">The model is not a local GPT-2 model.</exception>
+    public static void Save(ITextModel model, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not Gpt2TextModel gpt2)
+        {
+            throw new NotSupportedException($"Model '{model.Identity.ModelId}' ({model.GetType().Name}) cannot be saved as a GPT-2 directory.");
+        }
+        gpt2.Save(directory);
     }
 }

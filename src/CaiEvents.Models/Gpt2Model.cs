@@ -1,0 +1,305 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace CaiEvents.Models;
+
+/// <summary>
+/// GPT-2-family decoder: learned token and position embeddings, pre-LayerNorm blocks (causal
+/// self-attention, GELU MLP), a final LayerNorm and an output head tied to the token embedding.
+/// Submodule names mirror Hugging Face's <c>GPT2Model</c> (<c>wte</c>, <c>wpe</c>, <c>h.N.ln_1</c>,
+/// <c>h.N.attn.c_attn</c>, <c>h.N.attn.c_proj</c>, <c>h.N.ln_2</c>, <c>h.N.mlp.c_fc</c>,
+/// <c>h.N.mlp.c_proj</c>, <c>ln_f</c>), so <see cref="nn.Module.state_dict"/> names map 1:1 to HF's
+/// <c>transformer.*</c> keys (HF stores the four projections transposed; see <see cref="Gpt2Checkpoint"/>).
+/// Works with autograd: fine-tuning code can use <see cref="HiddenStates"/> for its own heads.
+/// </summary>
+public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
+{
+    private readonly Embedding wte;
+    private readonly Embedding wpe;
+    private readonly Dropout drop;
+    private readonly ModuleList<Gpt2Block> h;
+    private readonly LayerNorm ln_f;
+
+    public Gpt2Model(Gpt2Config config) : base(nameof(Gpt2Model))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        wte = nn.Embedding(config.VocabSize, config.NEmbd);
+        wpe = nn.Embedding(config.NPositions, config.NEmbd);
+        drop = nn.Dropout(config.EmbdPdrop);
+        h = nn.ModuleList(Enumerable.Range(0, config.NLayer).Select(i => new Gpt2Block(i.ToString(), config)).ToArray());
+        ln_f = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
+        RegisterComponents();
+    }
+
+    public Gpt2Config Config { get; }
+
+    /// <summary>The token embedding, which is also the output projection (tied).</summary>
+    public Tensor TokenEmbedding => wte.weight!;
+
+    public Device Device => wte.weight!.device;
+
+    public ScalarType DType => wte.weight!.dtype;
+
+    /// <summary>Logits [B, T, V] for token ids [B, T] starting at position 0, no padding.</summary>
+    public override Tensor forward(Tensor inputIds) => Forward(inputIds);
+
+    /// <summary>Logits [B, T, V]; see <see cref="HiddenStates"/> for the arguments.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Gpt2KvCache? cache = null)
+        => Logits(HiddenStates(inputIds, attentionMask, cache));
+
+    /// <summary>Output logits [..., V] from final hidden states [..., C] (tied to the token embedding).</summary>
+    public Tensor Logits(Tensor hidden) => F.linear(hidden, wte.weight!);
+
+    /// <summary>
+    /// Final hidden states [B, T, C] (after <c>ln_f</c>).
+    /// </summary>
+    /// <param name="inputIds">Token ids [B, T], int64.</param>
+    /// <param name="attentionMask">
+    /// Optional [B, P + T] where P is the number of cached tokens: 1 for real tokens, 0 for left padding.
+    /// Positions count real tokens only (cumsum − 1), so left padding does not change a row's logits.
+    /// </param>
+    /// <param name="cache">Optional KV cache: keys/values of these tokens are appended to it, and
+    /// attention covers the cached tokens too. Inference only.</param>
+    public Tensor HiddenStates(Tensor inputIds, Tensor? attentionMask = null, Gpt2KvCache? cache = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        if (inputIds.dim() != 2)
+        {
+            throw new ArgumentException($"input ids must be [B, T], got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        }
+        long batch = inputIds.shape[0], length = inputIds.shape[1];
+        var past = cache?.Length ?? 0;
+        if (cache is not null && cache.Batch != batch)
+        {
+            throw new ArgumentException($"KV cache holds {cache.Batch} rows but the input has {batch}.", nameof(cache));
+        }
+        if (attentionMask is not null && (attentionMask.dim() != 2 || attentionMask.shape[0] != batch || attentionMask.shape[1] != past + length))
+        {
+            throw new ArgumentException(
+                $"attention mask must be [{batch}, {past + length}] (cached + new tokens), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+        }
+        if (attentionMask is null && past + length > Config.NPositions)
+        {
+            throw new ArgumentException($"Sequence length {past + length} exceeds the context length {Config.NPositions}.", nameof(inputIds));
+        }
+
+        using var scope = NewDisposeScope();
+        var mask = attentionMask?.to(ScalarType.Int64);
+        var positions = PositionIds(mask, past, length, inputIds.device);
+        var x = drop.forward(wte.forward(inputIds) + wpe.forward(positions));
+        var (attentionBias, isCausal) = AttentionMask(mask, batch, past, length, inputIds.device);
+        for (var i = 0; i < h.Count; i++)
+        {
+            x = h[i].forward(x, attentionBias, isCausal, cache, i);
+        }
+        cache?.Advance(length);
+        return ln_f.forward(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A KV cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> tokens, on this model's device and dtype.</summary>
+    public Gpt2KvCache CreateKvCache(long batch, long capacity) => new(Config, batch, capacity, Device, DType);
+
+    /// <summary>
+    /// Re-initialises every parameter from <paramref name="seed"/> alone, as GPT-2 does: normal(0, 0.02)
+    /// for embeddings and projections, scaled by 1/sqrt(2 n_layer) for the residual projections
+    /// (<c>c_proj</c>), zero biases, LayerNorm 1/0. Same seed, same weights.
+    /// </summary>
+    public void InitializeWeights(long seed)
+    {
+        using var generator = new Generator(unchecked((ulong)seed));
+        using var noGrad = no_grad();
+        var residualStd = 0.02 / Math.Sqrt(2.0 * Config.NLayer);
+        foreach (var (name, parameter) in named_parameters())
+        {
+            // Tensor.normal_ with an explicit generator: nn.init.normal_ ignores its generator in
+            // TorchSharp 0.107 and would draw from the global RNG.
+            if (name.Contains("ln_", StringComparison.Ordinal))
+            {
+                parameter.fill_(name.EndsWith(".weight", StringComparison.Ordinal) ? 1.0 : 0.0);
+            }
+            else if (name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                parameter.zero_();
+            }
+            else
+            {
+                parameter.normal_(0, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02, generator);
+            }
+        }
+    }
+
+    /// <summary>Position of each new token: its index among the row's real tokens (clamped into the table).</summary>
+    private Tensor PositionIds(Tensor? mask, long past, long length, Device device)
+    {
+        if (mask is null)
+        {
+            return arange(past, past + length, dtype: ScalarType.Int64, device: device).unsqueeze(0);
+        }
+        return (mask.cumsum(1) - 1).clamp(0, Config.NPositions - 1).narrow(1, past, length);
+    }
+
+    /// <summary>
+    /// The boolean attention mask for <see cref="F.scaled_dot_product_attention"/> (true = may attend),
+    /// or null with <c>isCausal</c> when the plain causal mask is enough.
+    /// </summary>
+    private static (Tensor? Mask, bool IsCausal) AttentionMask(Tensor? mask, long batch, long past, long length, Device device)
+    {
+        var total = past + length;
+        if (mask is null && past == 0)
+        {
+            return (null, length > 1);
+        }
+        if (mask is null && length == 1)
+        {
+            return (null, false); // one new token after the cache sees everything before it
+        }
+        var query = arange(past, total, dtype: ScalarType.Int64, device: device).view(length, 1);
+        var key = arange(0, total, dtype: ScalarType.Int64, device: device).view(1, total);
+        var causal = key.le(query); // [T, P+T]; SDPA's is_causal is top-left aligned, wrong after a cache
+        if (mask is null)
+        {
+            return (causal, false);
+        }
+        // Padding keys are masked out, but every query may attend to itself: a padding query with no
+        // key at all would give NaN, which would then leak into real rows through its values.
+        var real = mask.ne(0).view(batch, 1, 1, total);
+        var self = key.eq(query);
+        return (causal.logical_and(real.logical_or(self)), false);
+    }
+}
+
+/// <summary>Keys and values of already-processed tokens, one preallocated buffer per layer.</summary>
+public sealed class Gpt2KvCache : IDisposable
+{
+    private readonly Tensor[] keys;
+    private readonly Tensor[] values;
+
+    internal Gpt2KvCache(Gpt2Config config, long batch, long capacity, Device device, ScalarType dtype)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Batch = batch;
+        Capacity = capacity;
+        // Owned by the cache, not by whatever dispose scope the caller is in.
+        Tensor Buffer() => zeros([batch, config.NHead, capacity, config.HeadSize], dtype, device).DetachFromDisposeScope();
+        keys = Enumerable.Range(0, config.NLayer).Select(_ => Buffer()).ToArray();
+        values = Enumerable.Range(0, config.NLayer).Select(_ => Buffer()).ToArray();
+    }
+
+    public long Batch { get; }
+
+    public long Capacity { get; }
+
+    /// <summary>Number of tokens cached so far.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Stores this layer's new keys/values [B, H, T, D]; returns all keys/values so far.</summary>
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor newKeys, Tensor newValues)
+    {
+        var length = newKeys.shape[2];
+        if (Length + length > Capacity)
+        {
+            throw new InvalidOperationException($"KV cache capacity {Capacity} exceeded ({Length} cached + {length} new).");
+        }
+        using (no_grad())
+        {
+            keys[layer].narrow(2, Length, length).copy_(newKeys);
+            values[layer].narrow(2, Length, length).copy_(newValues);
+        }
+        return (keys[layer].narrow(2, 0, Length + length), values[layer].narrow(2, 0, Length + length));
+    }
+
+    internal void Advance(long length) => Length += length;
+
+    public void Dispose()
+    {
+        foreach (var t in keys.Concat(values))
+        {
+            t.Dispose();
+        }
+    }
+}
+
+internal sealed class Gpt2Block : nn.Module
+{
+    private readonly LayerNorm ln_1;
+    private readonly Gpt2Attention attn;
+    private readonly LayerNorm ln_2;
+    private readonly Gpt2Mlp mlp;
+
+    public Gpt2Block(string name, Gpt2Config config) : base(name)
+    {
+        ln_1 = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
+        attn = new Gpt2Attention("attn", config);
+        ln_2 = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
+        mlp = new Gpt2Mlp("mlp", config);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor? mask, bool isCausal, Gpt2KvCache? cache, int layer)
+    {
+        x = x + attn.forward(ln_1.forward(x), mask, isCausal, cache, layer);
+        return x + mlp.forward(ln_2.forward(x));
+    }
+}
+
+internal sealed class Gpt2Attention : nn.Module
+{
+    private readonly Linear c_attn;
+    private readonly Linear c_proj;
+    private readonly Dropout resid_dropout;
+    private readonly int heads;
+    private readonly int width;
+    private readonly double attentionDropout;
+
+    public Gpt2Attention(string name, Gpt2Config config) : base(name)
+    {
+        c_attn = nn.Linear(config.NEmbd, 3 * config.NEmbd);
+        c_proj = nn.Linear(config.NEmbd, config.NEmbd);
+        resid_dropout = nn.Dropout(config.ResidPdrop);
+        heads = config.NHead;
+        width = config.NEmbd;
+        attentionDropout = config.AttnPdrop;
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor? mask, bool isCausal, Gpt2KvCache? cache, int layer)
+    {
+        long batch = x.shape[0], length = x.shape[1];
+        var qkv = c_attn.forward(x).split(width, dim: 2);
+        // [B, T, C] -> [B, H, T, C/H]
+        Tensor Heads(Tensor p) => p.view(batch, length, heads, width / heads).transpose(1, 2);
+        Tensor q = Heads(qkv[0]), k = Heads(qkv[1]), v = Heads(qkv[2]);
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(layer, k, v);
+        }
+        // Default scale 1/sqrt(head size), as GPT-2's scale_attn_weights.
+        var y = F.scaled_dot_product_attention(q, k, v, mask, training ? attentionDropout : 0, isCausal);
+        y = y.transpose(1, 2).reshape(batch, length, width);
+        return resid_dropout.forward(c_proj.forward(y));
+    }
+}
+
+internal sealed class Gpt2Mlp : nn.Module
+{
+    private readonly Linear c_fc;
+    private readonly Linear c_proj;
+    private readonly Dropout dropout;
+    private readonly GELU.Approximate approximate;
+
+    public Gpt2Mlp(string name, Gpt2Config config) : base(name)
+    {
+        c_fc = nn.Linear(config.NEmbd, config.InnerSize);
+        c_proj = nn.Linear(config.InnerSize, config.NEmbd);
+        dropout = nn.Dropout(config.ResidPdrop);
+        approximate = config.UsesTanhGelu ? GELU.Approximate.tanh : GELU.Approximate.none;
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x) => dropout.forward(c_proj.forward(F.gelu(c_fc.forward(x), approximate)));
+}
