@@ -146,8 +146,8 @@ public sealed class CausalLmTrainer : IDisposable
         var mask = tensor(attention, [batch.Count, length], device: device);
         var weights = tensor(target, [batch.Count, length - 1], device: device);
         // Right padding: positions of real tokens are unaffected, and padded positions are never targets.
-        var logits = _model.Forward(input, mask)[.., ..-1, ..];
-        var labels = input[.., 1..];
+        var logits = _model.Forward(input, mask).narrow(1, 0, length - 1);
+        var labels = input.narrow(1, 1, length - 1);
         var perToken = F.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), labels.reshape(-1), reduction: nn.Reduction.None)
             .reshape(batch.Count, length - 1);
         var targets = (long)weights.sum().item<float>();
