@@ -45,9 +45,16 @@ public sealed class Gpt2TextModel : ITextModel
         Module.eval();
     }
 
+    /// <summary>
+    /// Fixed when the model is created or loaded. Code that changes the weights saves them
+    /// (<see cref="Save"/>) and loads the directory again to get the new weights' identity.
+    /// </summary>
     public ModelIdentity Identity { get; }
 
-    /// <summary>The network, for fine-tuning code (hidden states, extra heads). Not guarded by this object's lock.</summary>
+    /// <summary>
+    /// The network, for fine-tuning code (hidden states, extra heads). Use it on the
+    /// <see cref="TorchThread"/> so that it never runs at the same time as this model's own calls.
+    /// </summary>
     public Gpt2Model Module { get; }
 
     public Gpt2Tokenizer Tokenizer { get; }
@@ -259,7 +266,7 @@ public sealed class Gpt2TextModel : ITextModel
                     {
                         stops[b] = GenerationStop.EndOfText;
                     }
-                    else if (rows[b].Stops.Length > 0 && TextBeforeStop(Tokenizer.Decode(tokens[b]), rows[b].Stops) is { } text)
+                    else if (rows[b].Stops.Length > 0 && TextBeforeStop(DecodeText(tokens[b]), rows[b].Stops) is { } text)
                     {
                         texts[b] = text;
                         stops[b] = GenerationStop.StopSequence;
@@ -286,10 +293,16 @@ public sealed class Gpt2TextModel : ITextModel
 
         return rows.Select((r, b) =>
         {
-            var text = texts[b] ?? Tokenizer.Decode(stops[b] == GenerationStop.EndOfText ? tokens[b].SkipLast(1) : tokens[b]);
+            var text = texts[b] ?? DecodeText(stops[b] == GenerationStop.EndOfText ? tokens[b].SkipLast(1) : tokens[b]);
             return new GeneratedSequence(r.Prompt, tokens[b], logProbs[b], text, stops[b]!.Value);
         }).ToList();
     }
+
+    /// <summary>
+    /// Generated text: a NUL byte token becomes U+FFFD, because PostgreSQL text and jsonb (the event
+    /// store) reject U+0000, and an untrained byte-level model emits it now and then.
+    /// </summary>
+    private string DecodeText(IEnumerable<int> ids) => Tokenizer.Decode(ids).Replace('\0', '\uFFFD');
 
     /// <summary>The text before the earliest stop sequence, if any occurs.</summary>
     private static string? TextBeforeStop(string text, string[] stops)

@@ -197,6 +197,25 @@ public class Gpt2TextModelTests
         Assert.Equal("", result.Text);
     }
 
+    [Fact]
+    public async Task Generated_text_never_holds_nul_which_the_event_store_cannot_store()
+    {
+        using var model = Load();
+        // As above, but the NUL byte token (id 0) dominates.
+        using (no_grad())
+        {
+            var state = model.Module.state_dict();
+            state["ln_f.weight"].zero_();
+            state["ln_f.bias"].fill_(1.0);
+            state["wte.weight"][0].fill_(10.0);
+        }
+
+        var result = (await model.GenerateTokensAsync([new GenerationRequest("Hello", Sampled with { MaxNewTokens = 3 }, 1)]))[0];
+
+        Assert.Equal([0, 0, 0], result.TokenIds);
+        Assert.Equal("\uFFFD\uFFFD\uFFFD", result.Text);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -272,6 +291,29 @@ public class Gpt2TextModelTests
         Assert.Equal("hf:" + dir.Path, loaded.Identity.ModelId);
         Assert.Equal(model.Identity.CheckpointHash, loaded.Identity.CheckpointHash);
         Assert.Equal(await GenerateOne(model, "same?", Sampled), await GenerateOne(loaded, "same?", Sampled));
+    }
+
+    [Fact]
+    public void Only_local_gpt2_models_can_be_saved()
+    {
+        using var dir = new TempDir();
+
+        Assert.Throws<NotSupportedException>(() => ModelCatalog.Save(new RemoteStandIn(), dir.Path));
+    }
+
+    private sealed class RemoteStandIn : ITextModel
+    {
+        public ModelIdentity Identity { get; } = new("openai:some-model", "none");
+
+        public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
+            => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
+            => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
