@@ -16,5 +16,6 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     QueryCommands.Audit(),
     ModelCommands.Model(),
     ModelCommands.Bench(),
+    TrainingCommands.Sft(),
 };
 return await Cli.InvokeAsync(root, args);

@@ -49,6 +49,7 @@ public sealed class CausalLmTrainer : IDisposable
     private readonly CausalLmTrainingOptions _options;
     private readonly AdamW _optimizer;
     private readonly int _padId;
+    private readonly int[] _lengths;
 
     public CausalLmTrainer(Gpt2Model model, IReadOnlyList<TrainingSequence> data, CausalLmTrainingOptions options, int padId)
     {
@@ -60,6 +61,7 @@ public sealed class CausalLmTrainer : IDisposable
         _data = data;
         _options = options;
         _padId = padId;
+        _lengths = data.Select(d => d.Tokens.Length).ToArray();
         // Decoupled weight decay on weight matrices and embeddings; none on biases and LayerNorm parameters.
         var decayed = model.named_parameters().Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
         var plain = model.named_parameters().Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
@@ -76,23 +78,34 @@ public sealed class CausalLmTrainer : IDisposable
     public int Step { get; private set; }
     public bool Done => Step >= TotalSteps;
 
-    /// <summary>The sequences of step <paramref name="step"/>: a seeded permutation per epoch, cut into batches.</summary>
-    public static IReadOnlyList<int> BatchIndices(int dataCount, int batchSize, long seed, int step)
+    /// <summary>
+    /// The sequences of step <paramref name="step"/>: each epoch is a seeded permutation, cut into windows of
+    /// <see cref="BucketBatches"/> batches whose sequences are sorted by length (less padding), and the batches
+    /// are then shuffled again. A pure function of (lengths, batch size, seed, step), so resuming is exact.
+    /// </summary>
+    public static IReadOnlyList<int> BatchIndices(IReadOnlyList<int> lengths, int batchSize, long seed, int step)
     {
-        var stepsPerEpoch = (dataCount + batchSize - 1) / batchSize;
+        var stepsPerEpoch = (lengths.Count + batchSize - 1) / batchSize;
         var epoch = step / stepsPerEpoch;
-        var order = Enumerable.Range(0, dataCount).ToArray();
-        new Random(unchecked((int)(seed * 31 + epoch))).Shuffle(order);
-        var start = step % stepsPerEpoch * batchSize;
-        return order[start..Math.Min(dataCount, start + batchSize)];
+        var random = new Random(unchecked((int)(seed * 31 + epoch)));
+        var order = Enumerable.Range(0, lengths.Count).ToArray();
+        random.Shuffle(order);
+        var batches = order.Chunk(batchSize * BucketBatches)
+            .SelectMany(window => window.OrderBy(i => lengths[i]).ThenBy(i => i).Chunk(batchSize))
+            .ToArray();
+        random.Shuffle(batches);
+        return batches[step % stepsPerEpoch];
     }
+
+    /// <summary>How many batches share one length-sorted window.</summary>
+    public const int BucketBatches = 8;
 
     public TrainingStepMetrics TrainStep()
     {
         if (Done) throw new InvalidOperationException("training is already complete");
         var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
-        var batch = BatchIndices(_data.Count, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
+        var batch = BatchIndices(_lengths, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
 
         _model.train();
         using var scope = NewDisposeScope();

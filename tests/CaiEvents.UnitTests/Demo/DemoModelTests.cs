@@ -1,0 +1,50 @@
+using CaiEvents.Domain.Constitutions;
+using CaiEvents.Models;
+using CaiEvents.Models.Demo;
+using CaiEvents.Models.Training;
+using CaiEvents.UnitTests.Models;
+
+namespace CaiEvents.UnitTests.Demo;
+
+public class DemoModelTests
+{
+    [Fact]
+    public void Normalised_preference_is_the_softmax_of_the_two_log_probabilities()
+    {
+        Assert.Equal(0.25, PreferenceMath.NormalisedFirst(Math.Log(0.2), Math.Log(0.6)), 12);
+        Assert.Equal(0.5, PreferenceMath.NormalisedFirst(-3, -3), 12);
+        Assert.Equal(1.0, PreferenceMath.NormalisedFirst(0, -1000), 12);
+    }
+
+    [Fact]
+    public void A_small_recipe_trains_saves_reports_and_loads_back_as_an_hf_directory()
+    {
+        var constitution = ConstitutionLoader.LoadDefault();
+        var inputs = new DemoCorpusInputs(
+            constitution.CritiqueRevision.Select(p => new CritiqueRevisionRequests(p.Id, p.CritiqueRequest, p.RevisionRequest)).ToList(),
+            constitution.Comparison.Select(c => c.Question).ToList());
+        var recipe = DemoModelRecipe.Default with
+        {
+            Corpus = new DemoCorpusOptions(TrainChars: 40_000, HeldOutChars: 8_000, HeldOutComparisons: 10),
+            VocabSize = 300, Embedding = 32, Layers = 1, Heads = 2, ContextLength = 1024,
+            Training = DemoModelRecipe.Default.Training with { Epochs = 1, BatchSize = 8 },
+        };
+        using var dir = new TempDir();
+        var target = dir.File("demo");
+
+        var steps = 0;
+        var report = DemoModel.Train(inputs, recipe, target, new ModelOptions(Device: "cpu"), (_, _) => steps++);
+
+        Assert.Equal(report.Steps, steps);
+        Assert.Equal(recipe.Hash(inputs), report.RecipeHash);
+        Assert.True(DemoModel.IsCurrent(inputs, recipe, target));
+        Assert.False(DemoModel.IsCurrent(inputs, recipe with { Layers = 2 }, target));
+        Assert.InRange(report.HarmlessPreferenceRate, 0, 1);
+        Assert.Equal(10, report.HeldOutComparisons);
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.json", "merges.txt", DemoModel.ReportFileName })
+            Assert.True(File.Exists(Path.Combine(target, file)), file);
+
+        using var loaded = ModelCatalog.Load("hf:" + target, new ModelOptions(Device: "cpu"));
+        Assert.Equal(report.WeightsSha256, loaded.Identity.CheckpointHash);
+    }
+}
