@@ -20,15 +20,17 @@ namespace CaiEvents.Cli.Commands;
 public static class RunCommands
 {
     private sealed record RunInputs(Option<FileInfo?> Prompts, Option<FileInfo?> Constitution, Option<int> Revisions, Option<long> Seed,
-        Option<string?> Model, Option<int> MaxNewTokens)
+        Option<string?> Model, Option<int> MaxNewTokens, Option<double> Temperature, Option<double> TopP)
     {
-        public static RunInputs Create(bool promptsRequired) => new(
+        public static RunInputs Create(bool promptsRequired, double temperature = 0.8) => new(
             new Option<FileInfo?>("--prompts") { Description = "Prompt set (JSONL: {\"prompt\": ..., \"id\"?: ..., \"kind\"?: ...} per line)", Required = promptsRequired },
             new Option<FileInfo?>("--constitution") { Description = "Constitution YAML (default: the embedded constitutions/default.yaml)" },
             new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 },
             new Option<long>("--seed") { Description = "Run seed: principle choices and sampling derive from it", DefaultValueFactory = _ => 42 },
             new Option<string?>("--model") { Description = "Model id for all SL roles: builtin:demo, builtin:tiny, hf:DIR or openai:URL#NAME (default: Models:Default)" },
-            new Option<int>("--max-new-tokens") { Description = "Tokens generated per step", DefaultValueFactory = _ => 64 });
+            new Option<int>("--max-new-tokens") { Description = "Tokens generated per step", DefaultValueFactory = _ => 64 },
+            new Option<double>("--temperature") { Description = "Sampling temperature (0 = greedy)", DefaultValueFactory = _ => temperature },
+            new Option<double>("--top-p") { Description = "Nucleus sampling mass", DefaultValueFactory = _ => 0.95 });
 
         public void AddTo(Command command)
         {
@@ -38,6 +40,8 @@ public static class RunCommands
             command.Options.Add(Seed);
             command.Options.Add(Model);
             command.Options.Add(MaxNewTokens);
+            command.Options.Add(Temperature);
+            command.Options.Add(TopP);
         }
 
         /// <summary>Reads and validates every input before anything is written.</summary>
@@ -48,6 +52,10 @@ public static class RunCommands
                 throw new UsageException($"--revisions: must be between 1 and {RunSubmitter.MaxRevisions}, got {revisions}");
             var maxNew = parse.GetValue(MaxNewTokens);
             if (maxNew is < 1 or > 1024) throw new UsageException($"--max-new-tokens: must be between 1 and 1024, got {maxNew}");
+            var temperature = parse.GetValue(Temperature);
+            if (temperature is < 0 or > 5 || double.IsNaN(temperature)) throw new UsageException($"--temperature: must be between 0 and 5, got {temperature}");
+            var topP = parse.GetValue(TopP);
+            if (topP is <= 0 or > 1 || double.IsNaN(topP)) throw new UsageException($"--top-p: must be in (0, 1], got {topP}");
             var promptsFile = parse.GetValue(Prompts);
             var constitutionFile = parse.GetValue(Constitution);
             var prompts = promptsFile is null ? PromptSetLoader.LoadDefault() : PromptSetLoader.LoadFile(promptsFile.FullName);
@@ -57,7 +65,7 @@ public static class RunCommands
                 constitution, constitutionFile?.FullName ?? "embedded:constitutions/default.yaml",
                 revisions, parse.GetValue(Seed),
                 configuration["Models:Generator"] ?? model, configuration["Models:Critic"] ?? model, configuration["Models:Reviser"] ?? model,
-                new SamplingParameters(MaxNewTokens: maxNew));
+                new SamplingParameters(Temperature: temperature, TopP: topP, MaxNewTokens: maxNew));
         }
     }
 
@@ -73,7 +81,8 @@ public static class RunCommands
 
     public static Command Demo()
     {
-        var inputs = RunInputs.Create(promptsRequired: false);
+        // A lower temperature for the small demo model: fewer invented words, same mechanics.
+        var inputs = RunInputs.Create(promptsRequired: false, temperature: 0.5);
         var command = new Command("demo", "The main job: all SL roles in this process on the shipped prompt set with builtin:demo (trained first if needed), then export the dataset and print its path.");
         inputs.AddTo(command);
         command.Options.Add(Concurrency);

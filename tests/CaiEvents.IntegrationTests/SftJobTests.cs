@@ -1,0 +1,71 @@
+using CaiEvents.Contracts;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Hosting;
+using CaiEvents.Models;
+using CaiEvents.Workers.Common;
+using CaiEvents.Workers.PPOLearner;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>SL-CAI fine-tuning on a real run's events, as a job stream in the real event store.</summary>
+[Collection(nameof(IntegrationCollection))]
+public class SftJobTests
+{
+    private static readonly SftHyperParameters Hp = new(Epochs: 2, BatchSize: 2, LearningRate: 1e-3, WarmupSteps: 1, MinLearningRateRatio: 0.1,
+        WeightDecay: 0, MaxGradNorm: 1, MaxSequenceLength: 256, CheckpointEvery: 1, Seed: 11);
+
+    [Fact]
+    public async Task Fine_tuning_records_its_dataset_and_checkpoints_and_a_killed_job_resumes_to_the_same_weights()
+    {
+        await using var services = await TestServices.StartAsync();
+        using var host = await Harness.StartHostAsync(services, WorkerRoles.SlStage, TransportKind.InMemory);
+        var runId = await Harness.SubmitAsync(host, Harness.Request(Harness.Prompts(4), revisions: 1));
+        await Harness.WaitAsync(host, runId);
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var job = new SftJob(store, new WorkerIdentity("test"), TimeProvider.System);
+        var cpu = new ModelOptions(Device: "cpu");
+        var root = Directory.CreateTempSubdirectory("cai-sft-");
+        try
+        {
+            // Uninterrupted.
+            var straightDir = Path.Combine(root.FullName, "straight");
+            var straight = await job.RunAsync(new SftRequest(runId, "builtin:tiny", straightDir, null, Hp), cpu, null, default);
+            Assert.True(straight.Final);
+            Assert.Equal(4, straight.Step); // 4 examples / batch 2 × 2 epochs
+            var events = (await Harness.StreamAsync(store, SftJob.JobId(runId, straightDir))).Select(e => e.Data).ToList();
+            var started = Assert.IsType<PolicyTrainingStarted>(events[0]);
+            Assert.Equal(4, started.DatasetSize);
+            Assert.True(started.DatasetSnapshotPosition > 0);
+            Assert.Equal([1, 2, 3, 4], events.OfType<PolicyCheckpointed>().Select(c => c.Step));
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                await File.ReadAllBytesAsync(Path.Combine(straight.Path, Gpt2Checkpoint.WeightsFileName)))), straight.Sha256);
+
+            // Killed after its second step (the cancellation lands while step 2's checkpoint is being recorded), then run again.
+            var resumedDir = Path.Combine(root.FullName, "resumed");
+            using (var kill = new CancellationTokenSource())
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.RunAsync(new SftRequest(runId, "builtin:tiny", resumedDir, null, Hp), cpu,
+                    (m, _) => { if (m.Step == 1) kill.Cancel(); }, kill.Token));
+            }
+            var beforeResume = (await Harness.StreamAsync(store, SftJob.JobId(runId, resumedDir))).Select(e => e.Data).OfType<PolicyCheckpointed>().ToList();
+            Assert.InRange(beforeResume.Count, 1, 2);
+            var resumed = await job.RunAsync(new SftRequest(runId, "builtin:tiny", resumedDir, null, Hp), cpu, null, default);
+
+            Assert.Equal(straight.Sha256, resumed.Sha256);
+            var steps = (await Harness.StreamAsync(store, SftJob.JobId(runId, resumedDir))).Select(e => e.Data).OfType<PolicyCheckpointed>().Select(c => c.Step);
+            Assert.Equal([1, 2, 3, 4], steps); // none missing, none doubled
+
+            // A finished job run again returns its final checkpoint and trains nothing.
+            var again = await job.RunAsync(new SftRequest(runId, "builtin:tiny", resumedDir, null, Hp), cpu, null, default);
+            Assert.Equal((resumed.Step, resumed.Path, resumed.Sha256), (again.Step, again.Path, again.Sha256));
+            // The same --out with other settings is refused.
+            await Assert.ThrowsAsync<Domain.InputException>(() => job.RunAsync(new SftRequest(runId, "builtin:tiny", resumedDir, null, Hp with { Epochs = 3 }), cpu, null, default));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+}
