@@ -13,7 +13,7 @@ namespace CaiEvents.Cli.Commands;
 /// <summary><c>cai model train-demo</c> and <c>cai bench generate|train</c>.</summary>
 public static class ModelCommands
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The demo corpus is built from the embedded constitution's own requests and comparison questions.</summary>
     public static DemoCorpusInputs DemoInputs()

@@ -80,7 +80,8 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
             hp.WeightDecay, hp.MaxGradNorm, hp.Seed);
         using var trainer = new CausalLmTrainer(policy.Module, sequences, options, policy.Tokenizer.EndOfTextId);
         if (last is not null) trainer.Resume(Path.Combine(last.Path, OptimizerStateFileName), last.Step);
-        var version = history.Count;
+        // Stream version so far: the started event (written just now, or earlier) plus the checkpoints already recorded.
+        var version = Math.Max(1, history.Count);
 
         var window = new List<TrainingStepMetrics>();
         var clockSinceCheckpoint = Stopwatch.StartNew();
