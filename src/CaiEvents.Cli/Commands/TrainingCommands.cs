@@ -54,7 +54,7 @@ public static class TrainingCommands
                 if ((m.Step + 1) % 10 == 0 || m.Step + 1 == total)
                     Console.Error.WriteLine($"sft: step {m.Step + 1}/{total} loss {m.Loss:0.0000} lr {m.LearningRate:0.000000}");
             }, ct);
-            var result = new { job_id = final.JobId, checkpoint = final.Path, sha256 = final.Sha256, step = final.Step, final.Metrics };
+            var result = new { job_id = final.JobId, checkpoint = final.Path, sha256 = final.Sha256, step = final.Step, metrics = final.Metrics };
             Console.WriteLine(JsonSerializer.Serialize(result));
             return Cli.ExitOk;
         });
