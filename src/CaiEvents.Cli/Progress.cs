@@ -16,7 +16,7 @@ public static class Progress
             {
                 if (DateTime.UtcNow - last < TimeSpan.FromSeconds(5) && !run.Completed) return;
                 last = DateTime.UtcNow;
-                Console.Error.WriteLine($"run {runId}: {p.Settled}/{run.SampleCount} settled ({p.Finalized} finalised, {p.Failed} failed)");
+                Console.Error.WriteLine($"run {runId}: {p.Settled}/{run.ItemCount} settled ({p.Finalized} finalised, {p.Labelled} labelled, {p.Failed + p.PairsFailed} failed)");
             }, ct);
         }
 
@@ -28,9 +28,9 @@ public static class Progress
                 var task = context.AddTask("samples settled");
                 result = await RunWaiter.WaitAsync(store, runId, timeout, (run, p) =>
                 {
-                    task.MaxValue = Math.Max(1, run.SampleCount);
+                    task.MaxValue = Math.Max(1, run.ItemCount);
                     task.Value = p.Settled;
-                    task.Description = $"{p.Finalized} finalised, {p.Failed} failed / {run.SampleCount}";
+                    task.Description = $"{p.Finalized} finalised, {p.Labelled} labelled, {p.Failed + p.PairsFailed} failed / {run.ItemCount}";
                 }, ct);
             });
         return result!;

@@ -14,6 +14,9 @@ public static class WorkerRoles
 
     public static readonly IReadOnlyList<string> All = [Generator, Critic, Reviser, Labeller, PmTrainer, PpoLearner];
 
-    /// <summary>Roles that have behaviour today (the SL stage).</summary>
+    /// <summary>Roles of the SL stage.</summary>
     public static readonly IReadOnlyList<string> SlStage = [Generator, Critic, Reviser];
+
+    /// <summary>Roles that have consumers today: the SL stage and the RL labelling stage.</summary>
+    public static readonly IReadOnlyList<string> Runnable = [Generator, Critic, Reviser, Labeller];
 }

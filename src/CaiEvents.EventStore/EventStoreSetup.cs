@@ -1,4 +1,5 @@
 using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using JasperFx;
 using JasperFx.Events;
@@ -37,13 +38,16 @@ public static class EventStoreSetup
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
+            typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed), typeof(PreferenceImported),
         ]);
 
         // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer
         // makes from FetchForWriting and the run-progress counts are never behind the stream.
         opts.Projections.Add<SampleStateProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<RunStateProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<ComparisonStateProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<SampleState>().Duplicate(x => x.RunId);
+        opts.Schema.For<ComparisonState>().Duplicate(x => x.RunId);
     }
 
     public static IServiceCollection AddCaiEventStore(this IServiceCollection services, EventStoreOptions options)

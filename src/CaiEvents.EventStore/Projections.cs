@@ -1,4 +1,5 @@
 using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
@@ -15,6 +16,16 @@ public sealed class SampleStateProjection : SingleStreamProjection<SampleState, 
     public override SampleState? Evolve(SampleState? snapshot, Guid id, IEvent e) => e.Data switch
     {
         PromptSubmitted submitted => SampleState.Start(submitted),
+        _ => snapshot?.Evolve(e.Data),
+    };
+}
+
+/// <summary>Per-comparison read model and write-side state of the RL labelling stage, kept inline with its stream.</summary>
+public sealed class ComparisonStateProjection : SingleStreamProjection<ComparisonState, Guid>
+{
+    public override ComparisonState? Evolve(ComparisonState? snapshot, Guid id, IEvent e) => e.Data switch
+    {
+        ComparisonSubmitted submitted => ComparisonState.Start(submitted),
         _ => snapshot?.Evolve(e.Data),
     };
 }

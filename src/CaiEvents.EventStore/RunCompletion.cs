@@ -22,9 +22,9 @@ public static class RunCompletion
             if (run.Completed) return false;
 
             var progress = await RunQueries.CountByStatusAsync(session, runId, ct);
-            if (progress.Finalized + progress.Failed < run.SampleCount) return false;
+            if (progress.Settled < run.ItemCount) return false;
 
-            stream.AppendOne(new RunCompleted(runId, progress.Finalized, progress.Failed, completedBy, clock.GetUtcNow()));
+            stream.AppendOne(new RunCompleted(runId, progress.Finalized + progress.Labelled, progress.Failed + progress.PairsFailed, completedBy, clock.GetUtcNow()));
             try
             {
                 await session.SaveChangesAsync(ct);

@@ -1,12 +1,14 @@
+using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using JasperFx.Events;
 using Marten;
 
 namespace CaiEvents.EventStore;
 
-public sealed record RunProgress(int Submitted, int Responded, int Finalized, int Failed)
+public sealed record RunProgress(int Submitted, int Responded, int Finalized, int Failed, int PairsPending = 0, int Labelled = 0, int PairsFailed = 0)
 {
-    public int Settled => Finalized + Failed;
+    /// <summary>Items (samples and comparisons) in a final state.</summary>
+    public int Settled => Finalized + Failed + Labelled + PairsFailed;
 }
 
 /// <summary>Read-side queries over the inline read models and raw streams.</summary>
@@ -18,12 +20,23 @@ public static class RunQueries
             .Where(x => x.RunId == runId)
             .Select(x => x.Status)
             .ToListAsync(ct);
+        var pairs = await session.Query<ComparisonState>()
+            .Where(x => x.RunId == runId)
+            .Select(x => x.Status)
+            .ToListAsync(ct);
         return new RunProgress(
             statuses.Count(s => s == SampleStatus.Submitted),
             statuses.Count(s => s == SampleStatus.Responded),
             statuses.Count(s => s == SampleStatus.Finalized),
-            statuses.Count(s => s == SampleStatus.Failed));
+            statuses.Count(s => s == SampleStatus.Failed),
+            pairs.Count(s => s is ComparisonStatus.Submitted or ComparisonStatus.Generated),
+            pairs.Count(s => s == ComparisonStatus.Labelled),
+            pairs.Count(s => s == ComparisonStatus.Failed));
     }
+
+    /// <summary>All comparisons of a run in prompt order.</summary>
+    public static async Task<IReadOnlyList<ComparisonState>> ComparisonsAsync(IQuerySession session, Guid runId, CancellationToken ct) =>
+        (await session.Query<ComparisonState>().Where(x => x.RunId == runId).OrderBy(x => x.Index).ToListAsync(ct)).ToList();
 
     public static Task<RunState?> LoadRunAsync(IQuerySession session, Guid runId, CancellationToken ct) =>
         session.LoadAsync<RunState>(runId, ct);

@@ -10,6 +10,9 @@ public sealed record RunState
     public RunConfiguration Configuration { get; init; } = null!;
     public ConstitutionSnapshot Constitution { get; init; } = null!;
     public int SampleCount { get; init; }
+    /// <summary>Comparison (pair) streams of the RL labelling stage; 0 when the run has none.</summary>
+    public int PairCount { get; init; }
+    public int ItemCount => SampleCount + PairCount;
     public DateTimeOffset StartedAt { get; init; }
     public bool Completed { get; init; }
     public int Finalized { get; init; }
@@ -22,6 +25,7 @@ public sealed record RunState
         Configuration = e.Configuration,
         Constitution = e.Constitution,
         SampleCount = e.SampleCount,
+        PairCount = e.PairIds?.Count ?? 0,
         StartedAt = e.StartedAt,
     };
 

@@ -18,7 +18,7 @@ public static class RunWaiter
                 onProgress?.Invoke(run, progress);
                 if (run.Completed) return run;
                 if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"run {runId} did not complete within {timeout.TotalSeconds:0}s ({progress.Settled}/{run.SampleCount} samples settled)");
+                    throw new TimeoutException($"run {runId} did not complete within {timeout.TotalSeconds:0}s ({progress.Settled}/{run.ItemCount} items settled)");
             }
             await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
         }

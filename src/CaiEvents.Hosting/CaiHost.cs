@@ -65,7 +65,7 @@ public static class CaiHost
         services.AddSingleton(WorkerIdentity.ForThisProcess());
         services.AddCaiEventStore(EventStoreOptions(configuration));
         services.AddSingleton<RunContextCache>();
-        services.AddSingleton<SampleStepExecutor>();
+        services.AddSingleton<StepExecutor>();
         services.AddSingleton<IModelProvider, ModelProvider>();
         services.AddOptions<ModelRuntimeOptions>().BindConfiguration("Models");
         BindRoleOptions<GeneratorOptions>(services, "Generator", plan.Concurrency);
@@ -86,6 +86,7 @@ public static class CaiHost
                     case WorkerRoles.Generator: bus.AddGenerator(); break;
                     case WorkerRoles.Critic: bus.AddCritic(); break;
                     case WorkerRoles.Reviser: bus.AddReviser(); break;
+                    case WorkerRoles.Labeller: bus.AddLabeller(); break;
                     default: throw new ArgumentException(RoleNotAvailable(role));
                 }
             }
@@ -110,9 +111,9 @@ public static class CaiHost
         });
     }
 
-    /// <summary>Roles accepted by <c>cai worker</c>: the SL roles run; the RL roles are named but have no consumers yet.</summary>
+    /// <summary>Roles accepted by <c>cai worker</c>: the SL roles and the Labeller run; PMTrainer and PPOLearner have no consumers yet.</summary>
     public static string RoleNotAvailable(string role) => WorkerRoles.All.Contains(role)
-        ? $"role '{role}' has no consumers yet (the RL stage lands in a later release); runnable roles: {string.Join(", ", WorkerRoles.SlStage)}"
+        ? $"role '{role}' has no consumers yet (preference-model training and PPO land in later releases); runnable roles: {string.Join(", ", WorkerRoles.Runnable)}"
         : $"unknown role '{role}'; roles: {string.Join(", ", WorkerRoles.All)}";
 
     private static void BindRoleOptions<T>(IServiceCollection services, string role, int? concurrency) where T : WorkerRoleOptions =>

@@ -198,7 +198,7 @@ public static class RunCommands
     private static async Task<RunState> RunInProcessAsync(RunRequest request, IConfiguration configuration, TransportKind transport,
         int? concurrency, TimeSpan timeout, CancellationToken ct)
     {
-        using var host = await StartHostAsync(WorkerRoles.SlStage, transport, configuration, concurrency, ct);
+        using var host = await StartHostAsync(WorkerRoles.Runnable, transport, configuration, concurrency, ct);
         var runId = await SubmitAsync(host, request, ct);
         Console.Error.WriteLine($"Run {runId}: {request.Prompts.Count} prompts x {request.Revisions} revision round(s), transport {transport}.");
         var run = await Progress.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, timeout, ct);

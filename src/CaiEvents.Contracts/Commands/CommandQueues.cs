@@ -11,12 +11,16 @@ public static class CommandQueues
     public const string GenerateResponse = "cai-generate-response";
     public const string Critique = "cai-critique";
     public const string Revision = "cai-revision";
+    public const string GenerateResponsePair = "cai-generate-response-pair";
+    public const string LabelPreference = "cai-label-preference";
 
     public static string For(object command) => command switch
     {
         Commands.GenerateResponse => GenerateResponse,
         CritiqueRequested => Critique,
         RevisionRequested => Revision,
+        Commands.GenerateResponsePair => GenerateResponsePair,
+        Commands.LabelPreference => LabelPreference,
         _ => throw new ArgumentException($"no queue for command type {command.GetType().Name}", nameof(command)),
     };
 

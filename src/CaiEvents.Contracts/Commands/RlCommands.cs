@@ -1,10 +1,21 @@
 namespace CaiEvents.Contracts.Commands;
 
-// Commands of the RL stage. The roles that consume them (Labeller, PMTrainer, PPOLearner) have their
-// folders and options now; their consumers land with the RL issues. The shapes follow those issues.
+// Commands of the RL stage. Like the SL commands they name only the run, the item and the cause; the
+// consumer reads everything else from the event store.
+
+/// <summary>What every RL-labelling command names: the run, the comparison (pair) stream, and the cause.</summary>
+public interface IPairCommand
+{
+    Guid RunId { get; }
+    Guid PairId { get; }
+    Guid CausationId { get; }
+}
+
+/// <summary>Ask the Generator for two responses to a comparison's prompt (sampled with two recorded seeds).</summary>
+public sealed record GenerateResponsePair(Guid RunId, Guid PairId, Guid CausationId) : IPairCommand;
 
 /// <summary>Ask the Labeller for a soft (A)/(B) preference label on one response pair.</summary>
-public sealed record LabelPreference(Guid RunId, Guid PairId, Guid CausationId);
+public sealed record LabelPreference(Guid RunId, Guid PairId, Guid CausationId) : IPairCommand;
 
 /// <summary>Ask the PMTrainer to train a preference model on a run's labels as of an event-store sequence.</summary>
 public sealed record TrainPreferenceModel(Guid JobId, Guid RunId, long AsOf, long Seed, IReadOnlyDictionary<string, string> HyperParameters);

@@ -8,7 +8,8 @@ public sealed record RunStarted(
     int SampleCount,
     IReadOnlyList<Guid> SampleIds,
     string SubmittedBy,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt,
+    IReadOnlyList<Guid>? PairIds = null);
 
 /// <summary>Appended once, when every sample of the run is finalised or failed.</summary>
 public sealed record RunCompleted(Guid RunId, int Finalized, int Failed, string CompletedBy, DateTimeOffset CompletedAt);

@@ -21,7 +21,7 @@ public sealed record RoundState(
 /// inline snapshot (so it is also the per-sample read model); the decisions in <see cref="SlDecider"/>
 /// read it and never touch a database.
 /// </summary>
-public sealed record SampleState
+public sealed record SampleState : IItemState<SampleState>
 {
     public Guid Id { get; init; }
     public Guid RunId { get; init; }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CaiEvents.Contracts;
+using CaiEvents.Domain;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
@@ -11,16 +12,19 @@ namespace CaiEvents.Workers.Common;
 /// <summary>What every step of a run needs: its frozen configuration and the parsed constitution.</summary>
 public sealed record RunContext(Guid RunId, RunConfiguration Configuration, ConstitutionSnapshot Snapshot, Constitution Constitution)
 {
-    public Provenance Provenance(SampleState sample, string stepName, Guid causationId, string role, WorkerIdentity worker,
-        ModelIdentity? model, string? principleId, SamplingParameters? sampling, long? seed, TimeProvider clock) =>
-        new(RunId, sample.Id, DeterministicIds.Step(sample.Id, stepName), causationId, RunId, role, worker.Instance,
+    public Provenance Provenance<TItem>(TItem item, string stepName, Guid causationId, string role, WorkerIdentity worker,
+        ModelIdentity? model, string? principleId, SamplingParameters? sampling, long? seed, TimeProvider clock) where TItem : IItemState<TItem> =>
+        new(RunId, item.Id, DeterministicIds.Step(item.Id, stepName), causationId, RunId, role, worker.Instance,
             model?.ModelId, model?.CheckpointHash, Snapshot.Id, Snapshot.ContentHash, principleId,
             Configuration.PromptTemplateVersion, sampling, seed, clock.GetUtcNow());
 
+    /// <summary>What a sample needs next in this run (see <see cref="SlDecider.NextCommand"/>).</summary>
+    public object? NextSlCommand(SampleState state) => SlDecider.NextCommand(state, Configuration.Revisions);
+
     /// <summary>Provenance of a step whose output came from a model call.</summary>
-    public Provenance Provenance(SampleState sample, string stepName, Guid causationId, string role, WorkerIdentity worker,
-        StepGeneration generated, string? principleId, TimeProvider clock) =>
-        Provenance(sample, stepName, causationId, role, worker, generated.Model, principleId, generated.Sampling, generated.Seed, clock);
+    public Provenance Provenance<TItem>(TItem item, string stepName, Guid causationId, string role, WorkerIdentity worker,
+        StepGeneration generated, string? principleId, TimeProvider clock) where TItem : IItemState<TItem> =>
+        Provenance(item, stepName, causationId, role, worker, generated.Model, principleId, generated.Sampling, generated.Seed, clock);
 }
 
 /// <summary>Run configuration is immutable once started, so each process reads it once per run.</summary>
@@ -42,7 +46,7 @@ public sealed class RunContextCache(IDocumentStore store)
 
 public sealed class UnknownRunException(Guid runId) : Exception($"run {runId} does not exist in the event store");
 
-public sealed class UnknownSampleException(Guid sampleId) : Exception($"sample {sampleId} does not exist in the event store");
+public sealed class UnknownItemException(Guid itemId) : Exception($"item stream {itemId} (sample or comparison) does not exist in the event store");
 
 /// <summary>The step's inputs are not on the stream yet; thrown so MassTransit retries the message.</summary>
 public sealed class StepNotReadyException(string reason) : Exception(reason);

@@ -11,7 +11,7 @@ namespace CaiEvents.Workers.Common;
 /// like every consumer: if the step did succeed after all, or the sample is already settled, nothing is appended.
 /// Each role derives a named consumer (its queue name comes from the class name).
 /// </summary>
-public abstract class StepFaultConsumer<TCommand>(SampleStepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock, string role)
+public abstract class StepFaultConsumer<TCommand>(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock, string role)
     : IConsumer<Fault<TCommand>> where TCommand : class, ISampleCommand
 {
     public async Task Consume(ConsumeContext<Fault<TCommand>> context)
@@ -20,13 +20,13 @@ public abstract class StepFaultConsumer<TCommand>(SampleStepExecutor steps, RunC
         var run = await runs.GetAsync(command.RunId, context.CancellationToken);
         var (step, round) = SlDecider.StepOf(command);
         var error = context.Message.Exceptions.FirstOrDefault();
-        await steps.ExecuteAsync(context, run, command.SampleId, StepNames.Failed(step),
+        await steps.ExecuteAsync<SampleState>(context, command.SampleId, StepNames.Failed(step),
             state => FailureDecision(SlDecider.Decide(state, command, run.Configuration.Revisions)),
             (state, _) => Task.FromResult<IReadOnlyList<object>>([
                 new SampleStepFailed(state.Id, step, round,
                     error?.ExceptionType ?? "unknown", error?.Message ?? "no exception information",
                     run.Provenance(state, StepNames.Failed(step), command.CausationId, role, worker, null, null, null, null, clock)),
-            ]));
+            ]), run.NextSlCommand);
     }
 
     /// <summary>Record the failure only where the step itself would still have run; otherwise behave like a duplicate.</summary>

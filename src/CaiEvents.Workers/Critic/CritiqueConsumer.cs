@@ -12,7 +12,7 @@ namespace CaiEvents.Workers.Critic;
 /// Critiques the latest response against one principle, sampled from the run's seeded RNG and recorded
 /// in <see cref="CritiqueProduced"/>.
 /// </summary>
-public sealed class CritiqueConsumer(SampleStepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock)
+public sealed class CritiqueConsumer(StepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock)
     : IConsumer<CritiqueRequested>
 {
     public async Task Consume(ConsumeContext<CritiqueRequested> context)
@@ -20,7 +20,7 @@ public sealed class CritiqueConsumer(SampleStepExecutor steps, RunContextCache r
         var command = context.Message;
         var run = await runs.GetAsync(command.RunId, context.CancellationToken);
         var step = StepNames.Critique(command.Round);
-        await steps.ExecuteAsync(context, run, command.SampleId, step,
+        await steps.ExecuteAsync<SampleState>(context, command.SampleId, step,
             state => SlDecider.DecideCritique(state, command.Round, run.Configuration.Revisions),
             async (state, ct) =>
             {
@@ -28,11 +28,11 @@ public sealed class CritiqueConsumer(SampleStepExecutor steps, RunContextCache r
                 var model = models.Get(run.Configuration.CriticModel);
                 var prompt = PromptFormat.RenderCritiquePrompt(state.Prompt, state.InitialResponse!,
                     state.CompletedRoundsBefore(command.Round), principle.CritiqueRequest);
-                var generated = await StepGeneration.RunAsync(model, run, state, step, prompt, run.Configuration.CriticSampling, ct);
+                var generated = await StepGeneration.RunAsync(model, run, state.Id, step, prompt, run.Configuration.CriticSampling, ct);
                 return [new CritiqueProduced(state.Id, command.Round, principle.Id, principle.CritiqueRequest, prompt,
                     PromptFormat.CutAtTurnMarker(generated.Text),
                     run.Provenance(state, step, command.CausationId, WorkerRoles.Critic, worker, generated, principle.Id, clock))];
-            });
+            }, run.NextSlCommand);
     }
 }
 
@@ -40,7 +40,7 @@ public sealed class CritiqueConsumerDefinition(IOptions<CriticOptions> options)
     : StepConsumerDefinition<CritiqueConsumer, CriticOptions>(options, CommandQueues.Critique);
 
 /// <summary>Records a critique step that failed after its retries.</summary>
-public sealed class CritiqueFaultConsumer(SampleStepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
+public sealed class CritiqueFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
     : StepFaultConsumer<CritiqueRequested>(steps, runs, worker, clock, WorkerRoles.Critic);
 
 public static class CriticRole

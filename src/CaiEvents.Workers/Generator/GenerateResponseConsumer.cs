@@ -9,21 +9,21 @@ using Microsoft.Extensions.Options;
 namespace CaiEvents.Workers.Generator;
 
 /// <summary>Writes the initial response to a sample's prompt (<see cref="ResponseGenerated"/>).</summary>
-public sealed class GenerateResponseConsumer(SampleStepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock)
+public sealed class GenerateResponseConsumer(StepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock)
     : IConsumer<GenerateResponse>
 {
     public async Task Consume(ConsumeContext<GenerateResponse> context)
     {
         var command = context.Message;
         var run = await runs.GetAsync(command.RunId, context.CancellationToken);
-        await steps.ExecuteAsync(context, run, command.SampleId, StepNames.Response, SlDecider.DecideResponse, async (state, ct) =>
+        await steps.ExecuteAsync<SampleState>(context, command.SampleId, StepNames.Response, SlDecider.DecideResponse, async (state, ct) =>
         {
             var model = models.Get(run.Configuration.GeneratorModel);
             var prompt = PromptFormat.RenderResponsePrompt(state.Prompt);
-            var generated = await StepGeneration.RunAsync(model, run, state, StepNames.Response, prompt, run.Configuration.GeneratorSampling, ct);
+            var generated = await StepGeneration.RunAsync(model, run, state.Id, StepNames.Response, prompt, run.Configuration.GeneratorSampling, ct);
             return [new ResponseGenerated(state.Id, prompt, PromptFormat.CutAtTurnMarker(generated.Text),
                 run.Provenance(state, StepNames.Response, command.CausationId, WorkerRoles.Generator, worker, generated, null, clock))];
-        });
+        }, run.NextSlCommand);
     }
 }
 
@@ -31,7 +31,7 @@ public sealed class GenerateResponseConsumerDefinition(IOptions<GeneratorOptions
     : StepConsumerDefinition<GenerateResponseConsumer, GeneratorOptions>(options, CommandQueues.GenerateResponse);
 
 /// <summary>Records a response step that failed after its retries.</summary>
-public sealed class GenerateResponseFaultConsumer(SampleStepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
+public sealed class GenerateResponseFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
     : StepFaultConsumer<GenerateResponse>(steps, runs, worker, clock, WorkerRoles.Generator);
 
 public static class GeneratorRole
@@ -40,5 +40,7 @@ public static class GeneratorRole
     {
         bus.AddConsumer<GenerateResponseConsumer, GenerateResponseConsumerDefinition>();
         bus.AddConsumer<GenerateResponseFaultConsumer>();
+        bus.AddConsumer<GenerateResponsePairConsumer, GenerateResponsePairConsumerDefinition>();
+        bus.AddConsumer<GenerateResponsePairFaultConsumer>();
     }
 }

@@ -4,6 +4,6 @@ namespace CaiEvents.Workers.Labeller;
 
 /// <summary>
 /// Bound from "Workers:Labeller". The Labeller role consumes <see cref="CaiEvents.Contracts.Commands.LabelPreference"/> (soft (A)/(B) preference labels);
-/// it has no consumer yet: its behaviour arrives with issue #4, and `cai worker labeller` says so.
+/// <see cref="LabelPreferenceConsumer"/> is its consumer.
 /// </summary>
 public sealed record LabellerOptions : WorkerRoleOptions;

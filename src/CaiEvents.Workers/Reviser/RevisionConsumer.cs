@@ -13,7 +13,7 @@ namespace CaiEvents.Workers.Reviser;
 /// round it finalises the sample in the same transaction: <see cref="SlExampleFinalized"/> holds the
 /// prompt and the final revision, the supervised example.
 /// </summary>
-public sealed class RevisionConsumer(SampleStepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock)
+public sealed class RevisionConsumer(StepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock)
     : IConsumer<RevisionRequested>
 {
     public async Task Consume(ConsumeContext<RevisionRequested> context)
@@ -21,7 +21,7 @@ public sealed class RevisionConsumer(SampleStepExecutor steps, RunContextCache r
         var command = context.Message;
         var run = await runs.GetAsync(command.RunId, context.CancellationToken);
         var step = StepNames.Revision(command.Round);
-        await steps.ExecuteAsync(context, run, command.SampleId, step,
+        await steps.ExecuteAsync<SampleState>(context, command.SampleId, step,
             state => SlDecider.DecideRevision(state, command.Round, run.Configuration.Revisions),
             async (state, ct) =>
             {
@@ -31,7 +31,7 @@ public sealed class RevisionConsumer(SampleStepExecutor steps, RunContextCache r
                 var model = models.Get(run.Configuration.ReviserModel);
                 var prompt = PromptFormat.RenderRevisionPrompt(state.Prompt, state.InitialResponse!, state.CompletedRoundsBefore(command.Round),
                     round.CritiqueRequest, round.Critique, principle.RevisionRequest);
-                var generated = await StepGeneration.RunAsync(model, run, state, step, prompt, run.Configuration.ReviserSampling, ct);
+                var generated = await StepGeneration.RunAsync(model, run, state.Id, step, prompt, run.Configuration.ReviserSampling, ct);
                 var revision = new RevisionProduced(state.Id, command.Round, principle.Id, principle.RevisionRequest, prompt,
                     generated.Text, PromptFormat.CleanRevision(generated.Text),
                     run.Provenance(state, step, command.CausationId, WorkerRoles.Reviser, worker, generated, principle.Id, clock));
@@ -40,7 +40,7 @@ public sealed class RevisionConsumer(SampleStepExecutor steps, RunContextCache r
                 var finalized = new SlExampleFinalized(state.Id, state.Prompt, revision.Revision, run.Configuration.Revisions,
                     run.Provenance(state, StepNames.Finalized, revision.Provenance.StepId, WorkerRoles.Reviser, worker, null, null, null, null, clock));
                 return [revision, finalized];
-            });
+            }, run.NextSlCommand);
     }
 }
 
@@ -48,7 +48,7 @@ public sealed class RevisionConsumerDefinition(IOptions<ReviserOptions> options)
     : StepConsumerDefinition<RevisionConsumer, ReviserOptions>(options, CommandQueues.Revision);
 
 /// <summary>Records a revision step that failed after its retries.</summary>
-public sealed class RevisionFaultConsumer(SampleStepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
+public sealed class RevisionFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
     : StepFaultConsumer<RevisionRequested>(steps, runs, worker, clock, WorkerRoles.Reviser);
 
 public static class ReviserRole

@@ -6,6 +6,7 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
+using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
 using MassTransit;
@@ -24,7 +25,9 @@ public sealed record RunRequest(
     string GeneratorModel,
     string CriticModel,
     string ReviserModel,
-    SamplingParameters Sampling);
+    SamplingParameters Sampling,
+    FeedbackConfiguration? Feedback = null,
+    bool RunSlStage = true);
 
 /// <summary>
 /// Starts a run: writes the run stream (<see cref="RunStarted"/>, with the full constitution text) and one
@@ -39,7 +42,7 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
     public static RunConfiguration Configure(RunRequest request) => new(
         request.Revisions, request.Seed, request.PromptSource, PromptSetHash(request.Prompts),
         request.GeneratorModel, request.CriticModel, request.ReviserModel,
-        request.Sampling, request.Sampling, request.Sampling, PromptFormat.TemplateVersion);
+        request.Sampling, request.Sampling, request.Sampling, PromptFormat.TemplateVersion, request.Feedback, request.RunSlStage);
 
     public async Task<Guid> SubmitAsync(RunRequest request, string submittedBy, CancellationToken ct)
     {
@@ -54,19 +57,30 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
         if (request.Revisions is < 1 or > MaxRevisions)
             throw new ArgumentOutOfRangeException(nameof(request), $"revisions must be between 1 and {MaxRevisions}, got {request.Revisions}");
         if (request.Prompts.Count == 0) throw new ArgumentException("a run needs at least one prompt", nameof(request));
+        if (!request.RunSlStage && request.Feedback is null) throw new ArgumentException("a run needs the SL stage, the RL labelling stage, or both", nameof(request));
 
         var runId = Guid.NewGuid();
         var now = clock.GetUtcNow();
         var configuration = Configure(request);
         var constitution = new ConstitutionSnapshot(request.Constitution.Id, request.Constitution.Version,
             request.Constitution.ContentHash, request.ConstitutionSource, request.Constitution.SourceText);
-        var sampleIds = request.Prompts.Select((_, i) => DeterministicIds.Sample(runId, i)).ToList();
+        var sampleIds = request.RunSlStage ? request.Prompts.Select((_, i) => DeterministicIds.Sample(runId, i)).ToList() : [];
+        var pairIds = request.Feedback is null ? [] : request.Prompts.Select((_, i) => DeterministicIds.Create(runId, $"pair:{i}")).ToList();
 
         await using (var session = store.LightweightSession())
         {
             session.Events.StartStream<RunState>(runId,
-                new RunStarted(runId, configuration, constitution, sampleIds.Count, sampleIds, submittedBy, now));
-            for (var i = 0; i < request.Prompts.Count; i++)
+                new RunStarted(runId, configuration, constitution, sampleIds.Count, sampleIds, submittedBy, now, pairIds));
+            for (var i = 0; i < pairIds.Count; i++)
+            {
+                var p = request.Prompts[i];
+                var provenance = new Provenance(runId, pairIds[i], DeterministicIds.Step(pairIds[i], ComparisonSteps.Submitted), runId, runId,
+                    WorkerRoles.Submitter, submittedBy, null, null, constitution.Id, constitution.ContentHash, null,
+                    request.Feedback!.FeedbackTemplateVersion, null, request.Seed, now);
+                session.Events.StartStream<ComparisonState>(pairIds[i],
+                    new ComparisonSubmitted(pairIds[i], runId, i, p.Id, p.Prompt, request.PromptSource, p.LineNumber, provenance));
+            }
+            for (var i = 0; i < sampleIds.Count; i++)
             {
                 var p = request.Prompts[i];
                 var sampleId = sampleIds[i];
@@ -87,9 +101,10 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
         await using var session = store.QuerySession();
         var run = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new ArgumentException($"run {runId} does not exist");
         var sent = 0;
-        foreach (var sample in await RunQueries.SamplesAsync(session, runId, ct))
+        var samples = (await RunQueries.SamplesAsync(session, runId, ct)).Select(s => SlDecider.NextCommand(s, run.Configuration.Revisions));
+        var comparisons = (await RunQueries.ComparisonsAsync(session, runId, ct)).Select(RlDecider.NextCommand);
+        foreach (var next in samples.Concat(comparisons))
         {
-            var next = SlDecider.NextCommand(sample, run.Configuration.Revisions);
             if (next is null) continue;
             var endpoint = await bus.GetSendEndpoint(CommandQueues.AddressFor(next));
             await endpoint.Send(next, next.GetType(), ct);

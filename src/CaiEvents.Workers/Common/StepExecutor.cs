@@ -1,4 +1,5 @@
 using CaiEvents.Contracts.Commands;
+using CaiEvents.Domain;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
 using MassTransit;
@@ -8,26 +9,27 @@ using Microsoft.Extensions.Logging;
 namespace CaiEvents.Workers.Common;
 
 /// <summary>
-/// The idempotent shape every SL consumer shares: fetch the sample stream for writing, decide from its
-/// state, append the step's events only if the step has not happened, then send the command that
-/// follows from the (new) state. A duplicate message appends nothing and re-sends the same next
+/// The idempotent shape every step consumer shares: fetch the item's stream (a sample or a comparison) for
+/// writing, decide from its state, append the step's events only if the step has not happened, then send the
+/// command that follows from the (new) state. A duplicate message appends nothing and re-sends the same next
 /// command, which heals a crash between append and send.
 /// </summary>
-public sealed class SampleStepExecutor(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, ILogger<SampleStepExecutor> log)
+public sealed class StepExecutor(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, ILogger<StepExecutor> log)
 {
-    public delegate Task<IReadOnlyList<object>> ProduceEvents(SampleState state, CancellationToken ct);
+    public delegate Task<IReadOnlyList<object>> ProduceEvents<in TState>(TState state, CancellationToken ct);
 
-    public async Task ExecuteAsync(ConsumeContext context, RunContext run, Guid sampleId, string step,
-        Func<SampleState, StepDecision> decide, ProduceEvents produce)
+    public async Task ExecuteAsync<TState>(ConsumeContext context, Guid itemId, string step,
+        Func<TState, StepDecision> decide, ProduceEvents<TState> produce, Func<TState, object?> nextCommand)
+        where TState : class, IItemState<TState>
     {
         var ct = context.CancellationToken;
-        SampleState state;
+        TState state;
         await using (var session = store.LightweightSession())
         {
             // FetchForWriting records the stream version: if another consumer appends first, SaveChanges
             // throws a concurrency exception, the message is retried and then sees AlreadyDone.
-            var stream = await session.Events.FetchForWriting<SampleState>(sampleId, ct);
-            state = stream.Aggregate ?? throw new UnknownSampleException(sampleId);
+            var stream = await session.Events.FetchForWriting<TState>(itemId, ct);
+            state = stream.Aggregate ?? throw new UnknownItemException(itemId);
             var decision = decide(state);
             switch (decision.Kind)
             {
@@ -36,21 +38,21 @@ public sealed class SampleStepExecutor(IDocumentStore store, WorkerIdentity work
                     stream.AppendMany(events);
                     await session.SaveChangesAsync(ct);
                     foreach (var e in events) state = state.Evolve(e);
-                    log.LogDebug("{Step} of sample {SampleId} appended {Count} event(s)", step, sampleId, events.Count);
+                    log.LogDebug("{Step} of item {ItemId} appended {Count} event(s)", step, itemId, events.Count);
                     break;
                 case StepDecisionKind.AlreadyDone:
                 case StepDecisionKind.Settled:
-                    log.LogInformation("Duplicate {Step} for sample {SampleId} ({Reason}); nothing appended", step, sampleId, decision.Reason);
+                    log.LogInformation("Duplicate {Step} for item {ItemId} ({Reason}); nothing appended", step, itemId, decision.Reason);
                     break;
                 case StepDecisionKind.NotReady:
-                    throw new StepNotReadyException($"{step} of sample {sampleId}: {decision.Reason}");
+                    throw new StepNotReadyException($"{step} of item {itemId}: {decision.Reason}");
                 case StepDecisionKind.Invalid:
-                    log.LogWarning("Ignoring {Step} for sample {SampleId}: {Reason}", step, sampleId, decision.Reason);
+                    log.LogWarning("Ignoring {Step} for item {ItemId}: {Reason}", step, itemId, decision.Reason);
                     return;
             }
         }
 
-        var next = SlDecider.NextCommand(state, run.Configuration.Revisions);
+        var next = nextCommand(state);
         if (next is not null)
         {
             var endpoint = await context.GetSendEndpoint(CommandQueues.AddressFor(next));
