@@ -1,0 +1,296 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace CaiEvents.Domain.Preferences;
+
+/// <summary>One human-labelled comparison: for <see cref="Prompt"/>, <see cref="Chosen"/> was preferred over <see cref="Rejected"/>.</summary>
+/// <param name="LineNumber">1-based line of the comparison in its file.</param>
+/// <param name="Id">The <c>id</c> from the file, or <c>line-{LineNumber}</c> when absent.</param>
+/// <param name="Prompt">The prompt (or, for a multi-turn transcript, the conversation before the final assistant turn).</param>
+/// <param name="Chosen">The preferred reply.</param>
+/// <param name="Rejected">The dispreferred reply.</param>
+public sealed record ImportedPreference(int LineNumber, string Id, string Prompt, string Chosen, string Rejected);
+
+/// <summary>
+/// Loads human-labelled preference comparisons from JSONL, one object per line, in either of two shapes:
+/// <list type="bullet">
+/// <item><c>{"prompt": "...", "chosen": "...", "rejected": "...", "id": "optional"}</c>: texts taken exactly as decoded.</item>
+/// <item>The Anthropic HH-RLHF shape <c>{"chosen": "\n\nHuman: …\n\nAssistant: …", "rejected": "…"}</c> (no <c>prompt</c>):
+/// both transcripts must be identical up to and including their last <c>"\n\nAssistant:"</c>; the text after it
+/// (less one leading space) is the reply. For a single-turn transcript the prompt is the human message
+/// (the text between <c>"Human: "</c> and the final <c>"\n\nAssistant:"</c>); for a multi-turn transcript it is the
+/// earlier conversation verbatim (<c>"Human: …\n\nAssistant: …\n\nHuman: …"</c>, only the leading <c>"\n\n"</c> dropped).</item>
+/// </list>
+/// Blank lines are skipped; a leading UTF-8 byte order mark and CRLF line ends are accepted.
+/// Every problem becomes an <see cref="InputException"/> naming the file and line.
+/// </summary>
+public static partial class PreferenceImportLoader
+{
+    /// <summary>Largest allowed text field (<c>prompt</c>, <c>chosen</c> or <c>rejected</c> as written in the file), in UTF-8 bytes.</summary>
+    public const int MaxFieldBytes = 262144;
+
+    private const string HumanTurn = "\n\nHuman:";
+    private const string AssistantTurn = "\n\nAssistant:";
+
+    private static readonly string[] AllowedKeys = ["prompt", "chosen", "rejected", "id"];
+
+    private static readonly JsonDocumentOptions JsonOptions = new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    [GeneratedRegex(@"\A[A-Za-z0-9._:-]{1,128}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"\s*(Path: \S*\s*\|\s*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?\s*\z", RegexOptions.CultureInvariant)]
+    private static partial Regex JsonPositionSuffix();
+
+    /// <summary>Reads a comparison file. The path as given is used in error messages.</summary>
+    public static IReadOnlyList<ImportedPreference> LoadFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Parse(InputFiles.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Parses UTF-8 JSONL comparisons from <paramref name="utf8"/> (read to its end, not disposed).</summary>
+    public static IReadOnlyList<ImportedPreference> Parse(Stream utf8, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(utf8);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return Parse(InputFiles.ReadAll(utf8), sourceName);
+    }
+
+    private static IReadOnlyList<ImportedPreference> Parse(byte[] bytes, string source)
+    {
+        var records = new List<ImportedPreference>();
+        var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        ReadOnlySpan<byte> rest = bytes.AsSpan(InputFiles.BomLength(bytes));
+        int lineNumber = 0;
+        while (!rest.IsEmpty)
+        {
+            lineNumber++;
+            int newline = rest.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> lineBytes = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
+            if (lineBytes.EndsWith((ReadOnlySpan<byte>)[(byte)'\r']))
+            {
+                lineBytes = lineBytes[..^1];
+            }
+
+            string line = InputFiles.DecodeStrict(lineBytes, source, lineNumber);
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            ImportedPreference record = ParseLine(line, source, lineNumber);
+            if (!firstLineOfId.TryAdd(record.Id, lineNumber))
+            {
+                throw new InputException(source, lineNumber,
+                    string.Create(CultureInfo.InvariantCulture, $"duplicate id '{record.Id}' (first on line {firstLineOfId[record.Id]})"));
+            }
+
+            records.Add(record);
+        }
+
+        if (records.Count == 0)
+        {
+            throw new InputException(source, null, "no comparisons found: the file is empty or has only blank lines");
+        }
+
+        return records.AsReadOnly();
+    }
+
+    private static ImportedPreference ParseLine(string line, string source, int lineNumber)
+    {
+        InputException Error(string problem) => new(source, lineNumber, problem);
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            string detail = JsonPositionSuffix().Replace(ex.Message, "");
+            string where = ex.BytePositionInLine is { } pos
+                ? string.Create(CultureInfo.InvariantCulture, $" (at byte offset {pos})")
+                : "";
+            throw Error($"invalid JSON{where}: {detail}");
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Error($"expected a JSON object like {{\"prompt\": \"...\", \"chosen\": \"...\", \"rejected\": \"...\"}}, found {Describe(root.ValueKind)}");
+            }
+
+            var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            foreach (JsonProperty property in root.EnumerateObject())
+            {
+                if (Array.IndexOf(AllowedKeys, property.Name) < 0)
+                {
+                    throw Error($"unknown key {Quote(property.Name)} (allowed: {string.Join(", ", AllowedKeys)})");
+                }
+
+                if (!values.TryAdd(property.Name, property.Value))
+                {
+                    throw Error($"duplicate key '{property.Name}'");
+                }
+            }
+
+            string chosen = RequiredText(values, "chosen", Error);
+            string rejected = RequiredText(values, "rejected", Error);
+            string prompt;
+            if (values.ContainsKey("prompt"))
+            {
+                prompt = RequiredText(values, "prompt", Error);
+            }
+            else
+            {
+                (prompt, chosen, rejected) = SplitTranscripts(chosen, rejected, Error);
+            }
+
+            if (string.Equals(chosen, rejected, StringComparison.Ordinal))
+            {
+                throw Error("'chosen' and 'rejected' are identical, so the line carries no preference");
+            }
+
+            string id = string.Create(CultureInfo.InvariantCulture, $"line-{lineNumber}");
+            if (values.TryGetValue("id", out JsonElement idElement) && GetString(idElement, "id", Error) is { } idText)
+            {
+                if (!IdPattern().IsMatch(idText))
+                {
+                    throw Error($"invalid id {Quote(idText)}: use 1 to 128 characters from A-Z a-z 0-9 . _ : -");
+                }
+
+                id = idText;
+            }
+
+            return new ImportedPreference(lineNumber, id, prompt, chosen, rejected);
+        }
+    }
+
+    /// <summary>Splits two HH-RLHF transcripts into the shared prompt and the two final assistant replies.</summary>
+    private static (string Prompt, string Chosen, string Rejected) SplitTranscripts(
+        string chosen, string rejected, Func<string, InputException> error)
+    {
+        int chosenCut = FinalAssistantTurn(chosen, "chosen", error);
+        int rejectedCut = FinalAssistantTurn(rejected, "rejected", error);
+        ReadOnlySpan<char> chosenPrefix = chosen.AsSpan(0, chosenCut);
+        ReadOnlySpan<char> rejectedPrefix = rejected.AsSpan(0, rejectedCut);
+        if (!chosenPrefix.SequenceEqual(rejectedPrefix))
+        {
+            int differ = chosenPrefix.CommonPrefixLength(rejectedPrefix);
+            throw error(string.Create(CultureInfo.InvariantCulture,
+                $"'chosen' and 'rejected' transcripts differ before their final \"Assistant:\" turn (first difference at character {differ}); without a 'prompt' key both must share the conversation up to that turn"));
+        }
+
+        string conversation = chosen[..chosenCut];
+        string body = conversation.StartsWith("\n\n", StringComparison.Ordinal) ? conversation[2..] : conversation;
+        if (!body.StartsWith("Human:", StringComparison.Ordinal))
+        {
+            throw error("without a 'prompt' key 'chosen' and 'rejected' must be HH-RLHF transcripts starting with \"\\n\\nHuman:\"");
+        }
+
+        bool multiTurn = body.Contains(AssistantTurn, StringComparison.Ordinal) || body.Contains(HumanTurn, StringComparison.Ordinal);
+        string prompt = multiTurn ? body : StripOneSpace(body["Human:".Length..]);
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            throw error("the human turn before the final \"Assistant:\" turn is empty");
+        }
+
+        string chosenReply = StripOneSpace(chosen[(chosenCut + AssistantTurn.Length)..]);
+        string rejectedReply = StripOneSpace(rejected[(rejectedCut + AssistantTurn.Length)..]);
+        if (string.IsNullOrWhiteSpace(chosenReply))
+        {
+            throw error("the final \"Assistant:\" reply in 'chosen' is empty or only whitespace");
+        }
+
+        if (string.IsNullOrWhiteSpace(rejectedReply))
+        {
+            throw error("the final \"Assistant:\" reply in 'rejected' is empty or only whitespace");
+        }
+
+        return (prompt, chosenReply, rejectedReply);
+    }
+
+    private static int FinalAssistantTurn(string transcript, string key, Func<string, InputException> error)
+    {
+        int cut = transcript.LastIndexOf(AssistantTurn, StringComparison.Ordinal);
+        return cut >= 0
+            ? cut
+            : throw error($"without a 'prompt' key '{key}' must be an HH-RLHF transcript ending in a \"\\n\\nAssistant:\" turn");
+    }
+
+    private static string StripOneSpace(string text) => text.StartsWith(' ') ? text[1..] : text;
+
+    private static string RequiredText(Dictionary<string, JsonElement> values, string key, Func<string, InputException> error)
+    {
+        if (!values.TryGetValue(key, out JsonElement element))
+        {
+            throw error($"missing required key '{key}'");
+        }
+
+        string text = GetString(element, key, error) ?? throw error($"'{key}' must be a string, found null");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw error($"'{key}' is empty or only whitespace");
+        }
+
+        int size = Encoding.UTF8.GetByteCount(text);
+        if (size > MaxFieldBytes)
+        {
+            throw error(string.Create(CultureInfo.InvariantCulture,
+                $"'{key}' is {size} bytes of UTF-8, over the limit of {MaxFieldBytes} bytes"));
+        }
+
+        return text;
+    }
+
+    /// <summary>The string value, or null for JSON null; anything else is an error.</summary>
+    private static string? GetString(JsonElement element, string key, Func<string, InputException> error)
+    {
+        if (element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            throw error($"'{key}' must be a string, found {Describe(element.ValueKind)}");
+        }
+
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            throw error($"'{key}' contains an invalid \\u escape (an unpaired UTF-16 surrogate)");
+        }
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Quote(string value)
+    {
+        string oneLine = InputException.OneLine(value);
+        return oneLine.Length <= 60 ? $"'{oneLine}'" : $"'{oneLine[..57]}...'";
+    }
+}
