@@ -17,5 +17,6 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     ModelCommands.Model(),
     ModelCommands.Bench(),
     TrainingCommands.Sft(),
+    ImportCommand.Create(),
 };
 return await Cli.InvokeAsync(root, args);

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using CaiEvents.Contracts;
+using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
+using Marten;
 using Spectre.Console;
 
 namespace CaiEvents.Cli.Commands;
@@ -106,7 +108,24 @@ public static class QueryCommands
             Console.WriteLine(path);
             return Cli.ExitOk;
         });
-        return new Command("export", "Export datasets built from the event store.") { sl };
+        var prefRun = new Option<string>("--run") { Description = "Run id", Required = true };
+        var prefOut = new Option<FileInfo>("--out") { Description = "Output file (JSONL); written atomically", Required = true };
+        var preferences = new Command("preferences", "The preference dataset: prompt, chosen, rejected (TRL's reward/DPO shape), score (soft target for chosen), label_id, source (ai|human).") { prefRun, prefOut };
+        preferences.SetAction(async (parse, ct) =>
+        {
+            var runId = Cli.ParseId(parse.GetValue(prefRun)!, "run");
+            var path = parse.GetValue(prefOut)!.FullName;
+            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: directory {Path.GetDirectoryName(path)} does not exist");
+            var configuration = Cli.Configuration();
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            await using var session = store.QuerySession();
+            if (await RunQueries.LoadRunAsync(session, runId, ct) is null) throw new UsageException($"run {runId} does not exist");
+            var count = await PreferenceDatasetExport.WriteFileAsync(session, runId, path, ct);
+            Console.Error.WriteLine($"{count} preference examples written");
+            Console.WriteLine(path);
+            return Cli.ExitOk;
+        });
+        return new Command("export", "Export datasets built from the event store.") { sl, preferences };
     }
 
     public static Command Audit()
@@ -133,6 +152,29 @@ public static class QueryCommands
             foreach (var e in events) AnsiConsole.Write(AuditView.Render(e.Sequence, e.Version, e.Data));
             return Cli.ExitOk;
         });
-        return new Command("audit", "Explain where a datapoint came from.") { sample };
+        var labelArgument = new Argument<string>("label") { Description = "Label id (label_id in an exported preference line)" };
+        var labelJson = new Option<bool>("--json") { Description = "Print the comparison's events as JSON" };
+        var label = new Command("label", "The whole chain behind an AI preference label: prompt, both responses (model, seed, sampling), every feedback prompt verbatim, log-probs, normalisation, averaging, clamping, final label.") { labelArgument, labelJson };
+        label.SetAction(async (parse, ct) =>
+        {
+            var labelId = Cli.ParseId(parse.GetValue(labelArgument)!, "label");
+            var configuration = Cli.Configuration();
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            await using var session = store.QuerySession();
+            var comparison = await session.Query<ComparisonState>().Where(c => c.LabelId == labelId).FirstOrDefaultAsync(ct)
+                             ?? throw new UsageException($"label {labelId} does not exist");
+            var events = await RunQueries.SampleEventsAsync(session, comparison.Id, ct);
+            if (parse.GetValue(labelJson))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(events.Select(e => new
+                {
+                    sequence = e.Sequence, version = e.Version, type = e.EventType.Name, timestamp = e.Timestamp, data = e.Data,
+                }), Json));
+                return Cli.ExitOk;
+            }
+            foreach (var e in events) AnsiConsole.Write(AuditView.Render(e.Sequence, e.Version, e.Data));
+            return Cli.ExitOk;
+        });
+        return new Command("audit", "Explain where a datapoint came from.") { sample, label };
     }
 }

@@ -4,6 +4,7 @@ using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
 using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
+using CaiEvents.Domain.Rl;
 using CaiEvents.Hosting;
 using CaiEvents.Models.Demo;
 using CaiEvents.Workers.Common;
@@ -22,6 +23,13 @@ public static class RunCommands
     private sealed record RunInputs(Option<FileInfo?> Prompts, Option<FileInfo?> Constitution, Option<int> Revisions, Option<long> Seed,
         Option<string?> Model, Option<int> MaxNewTokens, Option<double> Temperature, Option<double> TopP)
     {
+        public readonly Option<bool> Pairs = new("--pairs") { Description = "Also run the RL labelling stage: two responses per prompt, labelled (A)/(B) by the feedback model" };
+        public readonly Option<bool> NoSl = new("--no-sl") { Description = "With --pairs: run only the RL labelling stage" };
+        public readonly Option<string?> Policy = new("--policy") { Description = "Model that writes the response pairs (default: --model)" };
+        public readonly Option<string?> FeedbackModel = new("--feedback-model") { Description = "Model that labels the pairs (default: --model)" };
+        public readonly Option<int> PrinciplesPerLabel = new("--principles") { Description = "Comparison principles averaged per label (ensemble)", DefaultValueFactory = _ => 2 };
+        public readonly Option<string> LabelModeOption = new("--label-mode") { Description = "soft (default), hard, or cot (chain of thought, clamped to [0.4, 0.6])", DefaultValueFactory = _ => "soft" };
+
         public static RunInputs Create(bool promptsRequired, double temperature = 0.8) => new(
             new Option<FileInfo?>("--prompts") { Description = "Prompt set (JSONL: {\"prompt\": ..., \"id\"?: ..., \"kind\"?: ...} per line)", Required = promptsRequired },
             new Option<FileInfo?>("--constitution") { Description = "Constitution YAML (default: the embedded constitutions/default.yaml)" },
@@ -42,6 +50,12 @@ public static class RunCommands
             command.Options.Add(MaxNewTokens);
             command.Options.Add(Temperature);
             command.Options.Add(TopP);
+            command.Options.Add(Pairs);
+            command.Options.Add(NoSl);
+            command.Options.Add(Policy);
+            command.Options.Add(FeedbackModel);
+            command.Options.Add(PrinciplesPerLabel);
+            command.Options.Add(LabelModeOption);
         }
 
         /// <summary>Reads and validates every input before anything is written.</summary>
@@ -61,11 +75,33 @@ public static class RunCommands
             var prompts = promptsFile is null ? PromptSetLoader.LoadDefault() : PromptSetLoader.LoadFile(promptsFile.FullName);
             var constitution = constitutionFile is null ? ConstitutionLoader.LoadDefault() : ConstitutionLoader.LoadFile(constitutionFile.FullName);
             var model = parse.GetValue(Model) ?? defaultModel ?? configuration["Models:Default"] ?? "builtin:tiny";
+            var sampling = new SamplingParameters(Temperature: temperature, TopP: topP, MaxNewTokens: maxNew);
+            FeedbackConfiguration? feedback = null;
+            if (parse.GetValue(Pairs))
+            {
+                var k = parse.GetValue(PrinciplesPerLabel);
+                if (k < 1 || k > constitution.Comparison.Count)
+                    throw new UsageException($"--principles: must be between 1 and {constitution.Comparison.Count} (the constitution's comparison principles), got {k}");
+                var mode = parse.GetValue(LabelModeOption)!.ToLowerInvariant() switch
+                {
+                    "soft" => LabelMode.Soft,
+                    "hard" => LabelMode.Hard,
+                    "cot" or "chain-of-thought" => LabelMode.ChainOfThought,
+                    var other => throw new UsageException($"--label-mode: '{other}' is not one of soft, hard, cot"),
+                };
+                // Pairs are sampled at temperature 1 so the two responses differ; reasoning is sampled like other steps.
+                feedback = new FeedbackConfiguration(parse.GetValue(Policy) ?? model, sampling with { Temperature = Math.Max(temperature, 1.0) },
+                    parse.GetValue(FeedbackModel) ?? model, k, mode, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+            }
+            else if (parse.GetValue(NoSl))
+            {
+                throw new UsageException("--no-sl: only meaningful with --pairs");
+            }
             return new RunRequest(prompts, promptsFile?.FullName ?? "embedded:default-prompts.jsonl",
                 constitution, constitutionFile?.FullName ?? "embedded:constitutions/default.yaml",
                 revisions, parse.GetValue(Seed),
                 configuration["Models:Generator"] ?? model, configuration["Models:Critic"] ?? model, configuration["Models:Reviser"] ?? model,
-                new SamplingParameters(Temperature: temperature, TopP: topP, MaxNewTokens: maxNew));
+                sampling, feedback, RunSlStage: !parse.GetValue(NoSl));
         }
     }
 
@@ -167,7 +203,7 @@ public static class RunCommands
     /// <summary>builtin:demo is trained on first use (a few minutes), so runs in this process never meet a missing model.</summary>
     private static void EnsureBuiltinModels(RunRequest request, CancellationToken ct)
     {
-        if (new[] { request.GeneratorModel, request.CriticModel, request.ReviserModel }.Contains(DemoModel.ModelId))
+        if (new[] { request.GeneratorModel, request.CriticModel, request.ReviserModel, request.Feedback?.PolicyModel, request.Feedback?.FeedbackModel }.Contains(DemoModel.ModelId))
             ModelCommands.EnsureDemoModel(force: false, ct);
     }
 
@@ -200,7 +236,7 @@ public static class RunCommands
     {
         using var host = await StartHostAsync(WorkerRoles.Runnable, transport, configuration, concurrency, ct);
         var runId = await SubmitAsync(host, request, ct);
-        Console.Error.WriteLine($"Run {runId}: {request.Prompts.Count} prompts x {request.Revisions} revision round(s), transport {transport}.");
+        Console.Error.WriteLine($"Run {runId}: {request.Prompts.Count} prompts, {(request.RunSlStage ? $"SL with {request.Revisions} revision round(s)" : "no SL stage")}{(request.Feedback is { } f ? $", RL labels ({f.Mode}, {f.PrinciplesPerLabel} principle(s), both orders)" : "")}, transport {transport}.");
         var run = await Progress.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, timeout, ct);
         await host.StopAsync(CancellationToken.None);
         return run;

@@ -25,7 +25,8 @@ public abstract class ComparisonFaultConsumer<TCommand>(StepExecutor steps, RunC
                 : RlDecider.Decide(state, command),
             (state, _) => Task.FromResult<IReadOnlyList<object>>([
                 new ComparisonStepFailed(state.Id, step, error?.ExceptionType ?? "unknown", error?.Message ?? "no exception information",
-                    run.Provenance(state, StepNames.Failed(step), command.CausationId, role, worker, null, null, null, null, clock)),
+                    run.Provenance(state, StepNames.Failed(step), command.CausationId, role, worker, null, null, null, null, clock,
+                        run.Configuration.Feedback?.FeedbackTemplateVersion)),
             ]), RlDecider.NextCommand);
     }
 }

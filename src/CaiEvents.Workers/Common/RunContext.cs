@@ -13,18 +13,19 @@ namespace CaiEvents.Workers.Common;
 public sealed record RunContext(Guid RunId, RunConfiguration Configuration, ConstitutionSnapshot Snapshot, Constitution Constitution)
 {
     public Provenance Provenance<TItem>(TItem item, string stepName, Guid causationId, string role, WorkerIdentity worker,
-        ModelIdentity? model, string? principleId, SamplingParameters? sampling, long? seed, TimeProvider clock) where TItem : IItemState<TItem> =>
+        ModelIdentity? model, string? principleId, SamplingParameters? sampling, long? seed, TimeProvider clock, string? templateVersion = null)
+        where TItem : IItemState<TItem> =>
         new(RunId, item.Id, DeterministicIds.Step(item.Id, stepName), causationId, RunId, role, worker.Instance,
             model?.ModelId, model?.CheckpointHash, Snapshot.Id, Snapshot.ContentHash, principleId,
-            Configuration.PromptTemplateVersion, sampling, seed, clock.GetUtcNow());
+            templateVersion ?? Configuration.PromptTemplateVersion, sampling, seed, clock.GetUtcNow());
 
     /// <summary>What a sample needs next in this run (see <see cref="SlDecider.NextCommand"/>).</summary>
     public object? NextSlCommand(SampleState state) => SlDecider.NextCommand(state, Configuration.Revisions);
 
     /// <summary>Provenance of a step whose output came from a model call.</summary>
     public Provenance Provenance<TItem>(TItem item, string stepName, Guid causationId, string role, WorkerIdentity worker,
-        StepGeneration generated, string? principleId, TimeProvider clock) where TItem : IItemState<TItem> =>
-        Provenance(item, stepName, causationId, role, worker, generated.Model, principleId, generated.Sampling, generated.Seed, clock);
+        StepGeneration generated, string? principleId, TimeProvider clock, string? templateVersion = null) where TItem : IItemState<TItem> =>
+        Provenance(item, stepName, causationId, role, worker, generated.Model, principleId, generated.Sampling, generated.Seed, clock, templateVersion);
 }
 
 /// <summary>Run configuration is immutable once started, so each process reads it once per run.</summary>

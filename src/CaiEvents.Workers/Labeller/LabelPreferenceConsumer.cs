@@ -39,7 +39,7 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
                 }, ct);
             var provenance = run.Provenance(state, ComparisonSteps.Label, command.CausationId, WorkerRoles.Labeller, worker, model.Identity,
                 string.Join(",", principles.Select(p => p.Id)), feedback.Mode == LabelMode.ChainOfThought ? feedback.ReasoningSampling : null,
-                null, clock);
+                null, clock, feedback.FeedbackTemplateVersion);
             return [new PreferenceLabelled(state.Id, provenance.StepId, state.A!.ResponseId, state.B!.ResponseId, feedback.Mode, label.Judgements,
                 label.AveragedProbabilityA, label.Clamped, feedback.ClampLow, feedback.ClampHigh, label.ProbabilityA,
                 feedback.FeedbackTemplateVersion, provenance)];

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Rl;
+using Marten;
+
+namespace CaiEvents.EventStore.Datasets;
+
+/// <summary>One preference example: TRL's reward/DPO shape plus the soft target and where it came from.</summary>
+public sealed record PreferenceExample(string Prompt, string Chosen, string Rejected, double Score, Guid LabelId, string Source, Guid PairId);
+
+/// <summary>
+/// The preference dataset of a run: AI labels (the response with P ≥ ½ is <c>chosen</c>, and <c>score</c> is the
+/// soft target for it) followed by imported human comparisons (score 1), in a stable order.
+/// </summary>
+public static class PreferenceDatasetExport
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static async Task<IReadOnlyList<PreferenceExample>> LoadAsync(IQuerySession session, Guid runId, CancellationToken ct)
+    {
+        var ai = (await RunQueries.ComparisonsAsync(session, runId, ct))
+            .Where(c => c.Status == ComparisonStatus.Labelled)
+            .Select(c => c.ProbabilityA >= 0.5
+                ? new PreferenceExample(c.Prompt, c.A!.Text, c.B!.Text, c.ProbabilityA!.Value, c.LabelId!.Value, "ai", c.Id)
+                : new PreferenceExample(c.Prompt, c.B!.Text, c.A!.Text, 1 - c.ProbabilityA!.Value, c.LabelId!.Value, "ai", c.Id));
+        var human = (await session.Events.QueryRawEventDataOnly<PreferenceImported>().Where(e => e.RunId == runId).ToListAsync(ct))
+            .OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.SourceLine)
+            .Select(e => new PreferenceExample(e.Prompt, e.Chosen, e.Rejected, 1.0, e.PairId, "human", e.PairId));
+        return ai.Concat(human).ToList();
+    }
+
+    public static async Task<int> WriteFileAsync(IQuerySession session, Guid runId, string path, CancellationToken ct)
+    {
+        var examples = await LoadAsync(session, runId, ct);
+        var full = Path.GetFullPath(path);
+        var temp = $"{full}.tmp-{Environment.ProcessId}";
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                foreach (var e in examples)
+                {
+                    using (var json = new Utf8JsonWriter(file, WriterOptions))
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("prompt", e.Prompt);
+                        json.WriteString("chosen", e.Chosen);
+                        json.WriteString("rejected", e.Rejected);
+                        // Fixed formatting so the same dataset is byte-identical everywhere.
+                        json.WritePropertyName("score");
+                        json.WriteRawValue(e.Score.ToString("0.########", CultureInfo.InvariantCulture));
+                        json.WriteString("label_id", e.LabelId);
+                        json.WriteString("source", e.Source);
+                        json.WriteString("pair_id", e.PairId);
+                        json.WriteEndObject();
+                    }
+                    file.WriteByte((byte)'\n');
+                }
+            }
+            File.Move(temp, full, overwrite: true);
+            return examples.Count;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}
