@@ -173,6 +173,7 @@ public static class RunCommands
         {
             var configuration = Cli.Configuration();
             var request = inputs.Read(parse, configuration);
+            EnsureBuiltinModels(request, ct);
             using var host = await StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct);
             var runId = await SubmitAsync(host, request, ct);
             await host.StopAsync(CancellationToken.None);
