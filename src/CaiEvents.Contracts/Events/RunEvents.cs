@@ -11,5 +11,8 @@ public sealed record RunStarted(
     DateTimeOffset StartedAt,
     IReadOnlyList<Guid>? PairIds = null);
 
-/// <summary>Appended once, when every sample of the run is finalised or failed.</summary>
+/// <summary>
+/// Appended once, when every item of the run is settled. <c>Finalized</c> counts items that reached their final
+/// event (SL examples finalised and comparisons labelled); <c>Failed</c> counts items that ended in a failure event.
+/// </summary>
 public sealed record RunCompleted(Guid RunId, int Finalized, int Failed, string CompletedBy, DateTimeOffset CompletedAt);
