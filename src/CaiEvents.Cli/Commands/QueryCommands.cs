@@ -89,12 +89,22 @@ public static class QueryCommands
         return command;
     }
 
-    public static Command Export()
+    public static Command Export() => new("export", "Export datasets built from the event store.")
+    {
+        DatasetExport("sl", "The SL-CAI dataset: one JSON line per finalised sample (prompt, completion, rounds, provenance ids).", "SL examples",
+            SlDatasetExport.WriteFileAsync),
+        DatasetExport("preferences", "The preference dataset: prompt, chosen, rejected (TRL's reward/DPO shape), score (soft target for chosen), label_id, source (ai|human).",
+            "preference examples", PreferenceDatasetExport.WriteFileAsync),
+    };
+
+    /// <summary>An export sub-command: validate the run and the output directory, then write the file atomically.</summary>
+    private static Command DatasetExport(string name, string description, string what,
+        Func<Marten.IQuerySession, Guid, string, CancellationToken, Task<int>> write)
     {
         var run = new Option<string>("--run") { Description = "Run id", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Output file (JSONL); written atomically", Required = true };
-        var sl = new Command("sl", "The SL-CAI dataset: one JSON line per finalised sample (prompt, completion, rounds, provenance ids).") { run, output };
-        sl.SetAction(async (parse, ct) =>
+        var command = new Command(name, description) { run, output };
+        command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
             var path = parse.GetValue(output)!.FullName;
@@ -103,29 +113,12 @@ public static class QueryCommands
             await using var store = await Cli.OpenStoreAsync(configuration, ct);
             await using var session = store.QuerySession();
             if (await RunQueries.LoadRunAsync(session, runId, ct) is null) throw new UsageException($"run {runId} does not exist");
-            var count = await SlDatasetExport.WriteFileAsync(session, runId, path, ct);
-            Cli.Err.WriteLine($"{count} examples written");
+            var count = await write(session, runId, path, ct);
+            Console.Error.WriteLine($"{count} {what} written");
             Console.WriteLine(path);
             return Cli.ExitOk;
         });
-        var prefRun = new Option<string>("--run") { Description = "Run id", Required = true };
-        var prefOut = new Option<FileInfo>("--out") { Description = "Output file (JSONL); written atomically", Required = true };
-        var preferences = new Command("preferences", "The preference dataset: prompt, chosen, rejected (TRL's reward/DPO shape), score (soft target for chosen), label_id, source (ai|human).") { prefRun, prefOut };
-        preferences.SetAction(async (parse, ct) =>
-        {
-            var runId = Cli.ParseId(parse.GetValue(prefRun)!, "run");
-            var path = parse.GetValue(prefOut)!.FullName;
-            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: directory {Path.GetDirectoryName(path)} does not exist");
-            var configuration = Cli.Configuration();
-            await using var store = await Cli.OpenStoreAsync(configuration, ct);
-            await using var session = store.QuerySession();
-            if (await RunQueries.LoadRunAsync(session, runId, ct) is null) throw new UsageException($"run {runId} does not exist");
-            var count = await PreferenceDatasetExport.WriteFileAsync(session, runId, path, ct);
-            Console.Error.WriteLine($"{count} preference examples written");
-            Console.WriteLine(path);
-            return Cli.ExitOk;
-        });
-        return new Command("export", "Export datasets built from the event store.") { sl, preferences };
+        return command;
     }
 
     public static Command Audit()
@@ -141,15 +134,7 @@ public static class QueryCommands
             await using var session = store.QuerySession();
             var events = await RunQueries.SampleEventsAsync(session, sampleId, ct);
             if (events.Count == 0) throw new UsageException($"sample {sampleId} does not exist");
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(events.Select(e => new
-                {
-                    sequence = e.Sequence, version = e.Version, type = e.EventType.Name, timestamp = e.Timestamp, data = e.Data,
-                }), Json));
-                return Cli.ExitOk;
-            }
-            foreach (var e in events) AnsiConsole.Write(AuditView.Render(e.Sequence, e.Version, e.Data));
+            PrintEvents(events, parse.GetValue(json));
             return Cli.ExitOk;
         });
         var labelArgument = new Argument<string>("label") { Description = "Label id (label_id in an exported preference line)" };
@@ -163,18 +148,23 @@ public static class QueryCommands
             await using var session = store.QuerySession();
             var comparison = await session.Query<ComparisonState>().Where(c => c.LabelId == labelId).FirstOrDefaultAsync(ct)
                              ?? throw new UsageException($"label {labelId} does not exist");
-            var events = await RunQueries.SampleEventsAsync(session, comparison.Id, ct);
-            if (parse.GetValue(labelJson))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(events.Select(e => new
-                {
-                    sequence = e.Sequence, version = e.Version, type = e.EventType.Name, timestamp = e.Timestamp, data = e.Data,
-                }), Json));
-                return Cli.ExitOk;
-            }
-            foreach (var e in events) AnsiConsole.Write(AuditView.Render(e.Sequence, e.Version, e.Data));
+            PrintEvents(await RunQueries.SampleEventsAsync(session, comparison.Id, ct), parse.GetValue(labelJson));
             return Cli.ExitOk;
         });
         return new Command("audit", "Explain where a datapoint came from.") { sample, label };
+    }
+
+    /// <summary>A stream's events in order: JSON (data as stored), or one panel each with its provenance.</summary>
+    private static void PrintEvents(IReadOnlyList<JasperFx.Events.IEvent> events, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(events.Select(e => new
+            {
+                sequence = e.Sequence, version = e.Version, type = e.EventType.Name, timestamp = e.Timestamp, data = e.Data,
+            }), Json));
+            return;
+        }
+        foreach (var e in events) AnsiConsole.Write(AuditView.Render(e.Sequence, e.Version, e.Data));
     }
 }
