@@ -189,7 +189,6 @@ public class Gpt2TextModelTests
                 }
             }
         }
-        // The interface default (one ScoreAsync per item) gives the same shape for models without a batch path.
         Assert.Empty(await model.ScoreManyAsync([]));
     }
 
