@@ -182,6 +182,51 @@ public sealed class Gpt2TextModel : ITextModel
         return RunExclusiveAsync(() => Score(promptIds, continuations, cancellationToken), cancellationToken);
     }
 
+    /// <summary>
+    /// Scores every (prompt, continuation) row of every item in one forward pass: prompts are left-padded (with an
+    /// attention mask, so positions count real tokens only) to end at the same column, continuations right-padded.
+    /// Each item is truncated exactly as <see cref="ScoreAsync"/> would, so the scores match it.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<ContinuationScore>>> ScoreManyAsync(
+        IReadOnlyList<(string Prompt, IReadOnlyList<string> Continuations)> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var encoded = items.Select(item =>
+        {
+            ArgumentNullException.ThrowIfNull(item.Prompt, nameof(items));
+            ArgumentNullException.ThrowIfNull(item.Continuations, nameof(items));
+            var continuations = item.Continuations
+                .Select(c => (IReadOnlyList<int>)Tokenizer.Encode(c ?? throw new ArgumentNullException(nameof(items)))).ToList();
+            return ((IReadOnlyList<int>)Tokenizer.Encode(item.Prompt), (IReadOnlyList<IReadOnlyList<int>>)continuations);
+        }).ToList();
+        var scores = await ScoreManyTokensAsync(encoded, cancellationToken).ConfigureAwait(false);
+        return items.Select((item, i) => (IReadOnlyList<ContinuationScore>)item.Continuations
+            .Select((c, j) => new ContinuationScore(c, scores[i][j].Sum(), scores[i][j])).ToList()).ToList();
+    }
+
+    /// <summary>
+    /// <see cref="ScoreTokensAsync"/> for several prompts at once, in one forward pass; result [i][j] is the
+    /// per-token log-probabilities of continuation j of item i.
+    /// </summary>
+    public Task<IReadOnlyList<IReadOnlyList<double[]>>> ScoreManyTokensAsync(
+        IReadOnlyList<(IReadOnlyList<int> PromptIds, IReadOnlyList<IReadOnlyList<int>> Continuations)> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        foreach (var (promptIds, continuations) in items)
+        {
+            ArgumentNullException.ThrowIfNull(promptIds, nameof(items));
+            ArgumentNullException.ThrowIfNull(continuations, nameof(items));
+            foreach (var id in promptIds.Concat(continuations.SelectMany(c => c ?? throw new ArgumentNullException(nameof(items)))))
+            {
+                if (id < 0 || id >= Config.VocabSize)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(items), id, $"Token id must be in [0, {Config.VocabSize}).");
+                }
+            }
+        }
+        return RunExclusiveAsync(() => ScoreMany(items, cancellationToken), cancellationToken);
+    }
+
     private sealed record Row(int[] Prompt, int MaxNew, SamplingParameters Sampling, Random Rng, string[] Stops);
 
     /// <summary>Caps MaxNewTokens to the context and left-truncates the prompt to make room for them.</summary>
@@ -375,6 +420,103 @@ public sealed class Gpt2TextModel : ITextModel
                 for (var j = 0; j < result.Length; j++)
                 {
                     result[j] = picked[r * longest + j];
+                }
+            }
+        }
+        finally
+        {
+            if (wasTraining)
+            {
+                Module.train();
+            }
+        }
+        return results;
+    }
+
+    /// <summary>The prompt <see cref="Score"/> conditions on: never empty, left-truncated to leave room for the longest continuation.</summary>
+    private int[] FitPrompt(IReadOnlyList<int> promptIds, int longest)
+    {
+        if (longest >= Config.NPositions)
+        {
+            throw new ArgumentException($"A continuation of {longest} tokens does not fit the context length {Config.NPositions} after a prompt.", "continuations");
+        }
+        var prompt = promptIds.Count == 0 ? [Tokenizer.EndOfTextId] : promptIds.ToArray();
+        return prompt.Length > Config.NPositions - longest ? prompt[^(Config.NPositions - longest)..] : prompt;
+    }
+
+    private IReadOnlyList<IReadOnlyList<double[]>> ScoreMany(
+        IReadOnlyList<(IReadOnlyList<int> PromptIds, IReadOnlyList<IReadOnlyList<int>> Continuations)> items, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var results = items.Select(item => item.Continuations.Select(c => new double[c.Count]).ToArray()).ToArray();
+        // One row per non-empty continuation; each item's prompt is fitted as if it were scored alone.
+        var rows = new List<(int Item, int Continuation, int[] Prompt)>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var continuations = items[i].Continuations;
+            if (continuations.All(c => c.Count == 0))
+            {
+                continue;
+            }
+            var prompt = FitPrompt(items[i].PromptIds, continuations.Max(c => c.Count));
+            for (var j = 0; j < continuations.Count; j++)
+            {
+                if (continuations[j].Count > 0)
+                {
+                    rows.Add((i, j, prompt));
+                }
+            }
+        }
+        if (rows.Count == 0)
+        {
+            return results;
+        }
+
+        int batch = rows.Count, promptWidth = rows.Max(r => r.Prompt.Length);
+        var longest = rows.Max(r => items[r.Item].Continuations[r.Continuation].Count);
+        var width = promptWidth + longest;
+        var eos = Tokenizer.EndOfTextId;
+        var ids = new long[batch * width];
+        var maskHost = new long[batch * width];
+        var targets = new long[batch * longest];
+        for (var r = 0; r < batch; r++)
+        {
+            var (item, j, prompt) = rows[r];
+            var continuation = items[item].Continuations[j];
+            var pad = promptWidth - prompt.Length;
+            for (var c = 0; c < width; c++)
+            {
+                var k = c - promptWidth; // index into the continuation
+                ids[r * width + c] = c < pad ? eos : c < promptWidth ? prompt[c - pad] : k < continuation.Count ? continuation[k] : eos;
+                maskHost[r * width + c] = c < pad ? 0 : 1;
+            }
+            for (var t = 0; t < continuation.Count; t++)
+            {
+                targets[r * longest + t] = continuation[t];
+            }
+        }
+        var padded = rows.Any(r => r.Prompt.Length != promptWidth);
+
+        var wasTraining = Module.training;
+        Module.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            // Left padding keeps every prompt's last token in column promptWidth - 1; right padding after a
+            // continuation cannot affect it (causal attention).
+            var mask = padded ? tensor(maskHost, [batch, width], device: Device) : null;
+            var hidden = Module.HiddenStates(tensor(ids, [batch, width], device: Device), mask);
+            var logits = Module.Logits(hidden.narrow(1, promptWidth - 1, longest)).to(ScalarType.Float32);
+            var picked = nn.functional.log_softmax(logits, 2)
+                .gather(2, tensor(targets, [batch, longest, 1], device: Device))
+                .cpu().data<float>().ToArray();
+            for (var r = 0; r < batch; r++)
+            {
+                var result = results[rows[r].Item][rows[r].Continuation];
+                for (var t = 0; t < result.Length; t++)
+                {
+                    result[t] = picked[r * longest + t];
                 }
             }
         }

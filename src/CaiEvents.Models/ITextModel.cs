@@ -27,4 +27,20 @@ public interface ITextModel : IDisposable
     Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Scores several (prompt, continuations) items; result [i] is what <see cref="ScoreAsync"/> returns for item i.
+    /// The default scores the items one by one; a local model overrides it to score them all in one batch.
+    /// </summary>
+    async Task<IReadOnlyList<IReadOnlyList<ContinuationScore>>> ScoreManyAsync(
+        IReadOnlyList<(string Prompt, IReadOnlyList<string> Continuations)> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var results = new List<IReadOnlyList<ContinuationScore>>(items.Count);
+        foreach (var (prompt, continuations) in items)
+        {
+            results.Add(await ScoreAsync(prompt, continuations, cancellationToken).ConfigureAwait(false));
+        }
+        return results;
+    }
 }

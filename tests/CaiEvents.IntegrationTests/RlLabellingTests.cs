@@ -5,9 +5,14 @@ using CaiEvents.Domain.Preferences;
 using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
+using CaiEvents.Contracts.Commands;
 using CaiEvents.Hosting;
+using CaiEvents.Models;
+using CaiEvents.Workers.Common;
+using MassTransit;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CaiEvents.IntegrationTests;
 
@@ -92,6 +97,102 @@ public class RlLabellingTests
         finally
         {
             File.Delete(file);
+        }
+    }
+    [Fact]
+    public async Task A_label_command_delivered_twice_appends_exactly_one_label()
+    {
+        await using var services = await TestServices.StartAsync();
+        using var generator = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
+        using var submitter = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
+        var store = submitter.Services.GetRequiredService<IDocumentStore>();
+        var runId = await Harness.SubmitAsync(submitter, Harness.Request(Harness.Prompts(6), revisions: 1) with { Feedback = Feedback(), RunSlStage = false });
+
+        // No Labeller yet: every pair is generated and its LabelPreference waits in the queue.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        IReadOnlyList<ComparisonState> comparisons;
+        do
+        {
+            await Task.Delay(250);
+            await using var session = store.QuerySession();
+            comparisons = await RunQueries.ComparisonsAsync(session, runId, default);
+        } while ((comparisons.Count < 6 || comparisons.Any(c => c.Status != ComparisonStatus.Generated)) && DateTime.UtcNow < deadline);
+        Assert.All(comparisons, c => Assert.Equal(ComparisonStatus.Generated, c.Status));
+
+        // Each pair's command twice more, so copies of one pair land in the same batch or in competing ones.
+        var bus = submitter.Services.GetRequiredService<ISendEndpointProvider>();
+        var commands = comparisons.Select(c => new LabelPreference(runId, c.Id, c.PairStepId!.Value)).ToList();
+        foreach (var command in commands.Concat(commands))
+            await (await bus.GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
+        using var labellerA = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
+        using var labellerB = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
+        var run = await Harness.WaitAsync(submitter, runId);
+        Assert.Equal(6, run.Finalized);
+
+        // Redelivery after the fact appends nothing either.
+        await (await bus.GetSendEndpoint(CommandQueues.AddressFor(commands[0]))).Send(commands[0]);
+        await Harness.DrainAsync(services);
+        foreach (var comparison in comparisons)
+        {
+            var events = await Harness.StreamAsync(store, comparison.Id);
+            Assert.Equal([typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)], events.Select(e => e.Data.GetType()));
+        }
+        Assert.Single(await Harness.StreamAsync(store, runId), e => e.Data is RunCompleted);
+    }
+
+    [Fact]
+    public async Task A_pair_whose_labelling_keeps_failing_is_recorded_as_failed_while_its_batch_mates_are_labelled()
+    {
+        await using var services = await TestServices.StartAsync();
+        using var host = await Harness.StartHostAsync(services, [WorkerRoles.Generator, WorkerRoles.Labeller], TransportKind.InMemory,
+            s => s.AddSingleton<IModelProvider>(sp => new FailsOnPrompt(new ModelProvider(sp.GetRequiredService<IOptions<ModelRuntimeOptions>>()))));
+        var request = Harness.Request(Harness.Prompts(4), revisions: 1) with { Feedback = Feedback() with { FeedbackModel = FailsOnPrompt.ModelId }, RunSlStage = false };
+        var runId = await Harness.SubmitAsync(host, request);
+        var run = await Harness.WaitAsync(host, runId);
+        Assert.Equal(3, run.Finalized);
+        Assert.Equal(1, run.Failed);
+
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession();
+        foreach (var comparison in await RunQueries.ComparisonsAsync(session, runId, default))
+        {
+            var events = (await Harness.StreamAsync(store, comparison.Id)).Select(e => e.Data).ToList();
+            if (comparison.Prompt.Contains(FailsOnPrompt.Marker))
+            {
+                var failure = Assert.IsType<ComparisonStepFailed>(events[^1]);
+                Assert.Equal(ComparisonSteps.Label, failure.Step);
+                Assert.Contains("the feedback model cannot judge", failure.ErrorMessage);
+                Assert.Single(events, e => e is ComparisonStepFailed);
+            }
+            else
+            {
+                Assert.Equal([typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)], events.Select(e => e.GetType()));
+            }
+        }
+    }
+
+    private static FeedbackConfiguration Feedback()
+    {
+        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
+        return new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+    }
+
+    /// <summary>The real tiny model as feedback model, except that scoring any question about one prompt throws.</summary>
+    private sealed class FailsOnPrompt(IModelProvider inner) : IModelProvider
+    {
+        public const string ModelId = "test:fails-on-prompt-2";
+        public const string Marker = "Test prompt number 2:";
+
+        public ITextModel Get(string modelId) => modelId == ModelId ? new Picky(inner.Get("builtin:tiny")) : inner.Get(modelId);
+
+        private sealed class Picky(ITextModel real) : ITextModel
+        {
+            public ModelIdentity Identity { get; } = new(ModelId, "none");
+            public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
+                real.GenerateAsync(requests, cancellationToken);
+            public Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default) =>
+                prompt.Contains(Marker) ? throw new InvalidOperationException("the feedback model cannot judge this pair") : real.ScoreAsync(prompt, continuations, cancellationToken);
+            public void Dispose() { }
         }
     }
 }

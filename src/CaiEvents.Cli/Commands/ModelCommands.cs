@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 
 namespace CaiEvents.Cli.Commands;
 
-/// <summary><c>cai model train-demo</c> and <c>cai bench generate|train</c>.</summary>
+/// <summary><c>cai model train-demo|eval-labels</c> and <c>cai bench generate|train|labels</c>.</summary>
 public static class ModelCommands
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -145,7 +145,69 @@ public static class ModelCommands
             Console.WriteLine(JsonSerializer.Serialize(result, Json));
             return Task.FromResult(Cli.ExitOk);
         });
-        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).") { generate, train };
+        var pairs = new Option<int>("--pairs") { Description = "Pairs to label (the demo corpus's held-out comparisons, repeated)", DefaultValueFactory = _ => 64 };
+        var labelBatch = new Option<int>("--batch") { Description = "Pairs per batched labelling call", DefaultValueFactory = _ => 16 };
+        var labels = new Command("labels", "Labeller throughput: labels/s labelling the same pairs one per call and in batches (one JSON line).") { model, pairs, labelBatch };
+        labels.SetAction(async (parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var result = await LabelBenchmarkAsync(loaded, parse.GetValue(pairs), parse.GetValue(labelBatch), ct);
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return Cli.ExitOk;
+        });
+        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).") { generate, train, labels };
+    }
+
+    /// <summary>
+    /// Labels the same soft-label pairs (K = 2 principles, both orders) three ways: the per-pair path (one forward
+    /// pass per question), <see cref="PreferenceLabeler.LabelManyAsync"/> with one pair per call, and with
+    /// <paramref name="batchSize"/> pairs per call. Each way is timed after a warm-up call.
+    /// </summary>
+    private static async Task<object> LabelBenchmarkAsync(ITextModel model, int pairCount, int batchSize, CancellationToken ct)
+    {
+        if (pairCount < 1) throw new UsageException($"--pairs: must be at least 1, got {pairCount}");
+        if (batchSize < 1) throw new UsageException($"--batch: must be at least 1, got {batchSize}");
+        var constitution = ConstitutionLoader.LoadDefault();
+        var items = DemoCorpusGenerator.Generate(DemoInputs(), DemoModelRecipe.Default.Corpus).HeldOutComparisons;
+        var pairs = Enumerable.Range(0, pairCount).Select(i =>
+        {
+            var item = items[i % items.Count];
+            var chosen = PrincipleSampler.ChooseDistinct(constitution.Comparison, 2, 42, DeterministicIds.Create(Guid.Empty, $"bench:{i}"), "comparison");
+            return new PreferencePair(item.Prompt, item.OptionA, item.OptionB, chosen);
+        }).ToList();
+
+        async Task<(double Seconds, List<PreferenceLabel> Labels)> Time(int batch, bool perQuestion)
+        {
+            async Task<IReadOnlyList<PreferenceLabel>> Label(IReadOnlyList<PreferencePair> chunk) => perQuestion
+                ? [await PreferenceLabeler.LabelAsync(model, chunk[0].Prompt, chunk[0].ResponseA, chunk[0].ResponseB, chunk[0].Principles, LabelMode.Soft, 0.4, 0.6, null, ct)]
+                : await PreferenceLabeler.LabelManyAsync(model, chunk, LabelMode.Soft, 0.4, 0.6, ct);
+            await Label(pairs.Take(batch).ToList()); // warm-up
+            var labels = new List<PreferenceLabel>(pairs.Count);
+            var watch = Stopwatch.StartNew();
+            foreach (var chunk in pairs.Chunk(batch)) labels.AddRange(await Label(chunk));
+            return (watch.Elapsed.TotalSeconds, labels);
+        }
+
+        var perQuestion = await Time(1, perQuestion: true);
+        var one = await Time(1, perQuestion: false);
+        var many = await Time(batchSize, perQuestion: false);
+        var maxDifference = perQuestion.Labels.Zip(many.Labels, (a, b) => Math.Abs(a.ProbabilityA - b.ProbabilityA))
+            .Concat(one.Labels.Zip(many.Labels, (a, b) => Math.Abs(a.ProbabilityA - b.ProbabilityA))).Max();
+        return new
+        {
+            bench = "labels",
+            model = model.Identity.ModelId,
+            pairs = pairs.Count,
+            principles_per_label = 2,
+            orders = 2,
+            batch = batchSize,
+            labels_per_s_unbatched = Math.Round(pairs.Count / perQuestion.Seconds, 1),
+            labels_per_s_batch_1 = Math.Round(pairs.Count / one.Seconds, 1),
+            labels_per_s_batch_n = Math.Round(pairs.Count / many.Seconds, 1),
+            speedup_batch_n_vs_1 = Math.Round(one.Seconds / many.Seconds, 2),
+            max_label_difference = maxDifference,
+            threads = get_num_threads(),
+        };
     }
 
     private static Gpt2TextModel LoadTrainable(string modelId)

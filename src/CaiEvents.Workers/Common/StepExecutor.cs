@@ -18,6 +18,18 @@ public sealed class StepExecutor(IDocumentStore store, WorkerIdentity worker, Ti
 {
     public delegate Task<IReadOnlyList<object>> ProduceEvents<in TState>(TState state, CancellationToken ct);
 
+    /// <summary>
+    /// Reads the current state of several items (read-only, no version check), e.g. to prepare the work of a batch
+    /// before each item goes through <see cref="ExecuteAsync{TState}"/>. Unknown items are missing from the result.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, TState>> LoadStatesAsync<TState>(IReadOnlyCollection<Guid> itemIds, CancellationToken ct)
+        where TState : class, IItemState<TState>
+    {
+        await using var session = store.QuerySession();
+        var states = await session.LoadManyAsync<TState>(ct, itemIds);
+        return states.ToDictionary(s => s.Id);
+    }
+
     public async Task ExecuteAsync<TState>(ConsumeContext context, Guid itemId, string step,
         Func<TState, StepDecision> decide, ProduceEvents<TState> produce, Func<TState, object?> nextCommand)
         where TState : class, IItemState<TState>

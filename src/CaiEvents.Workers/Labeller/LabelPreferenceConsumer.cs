@@ -5,24 +5,118 @@ using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
 using MassTransit;
+using System.Runtime.ExceptionServices;
+using CaiEvents.Domain;
+using CaiEvents.Domain.Constitutions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Labeller;
 
 /// <summary>
-/// Labels a response pair with AI feedback: for K comparison principles (a seeded, recorded choice) and both
+/// Labels response pairs with AI feedback: for K comparison principles (a seeded, recorded choice) and both
 /// option orders, the feedback model's log-probabilities of " (A)" and " (B)" after the multiple-choice
 /// question are normalised, mapped back to response A and averaged (the swap cancels position bias; the
 /// principles form an ensemble). Chain-of-thought mode writes reasoning first and clamps the result; hard
 /// mode rounds it. <see cref="PreferenceLabelled"/> records every judgement verbatim.
 /// </summary>
-public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock)
-    : IConsumer<LabelPreference>
+/// <remarks>
+/// Commands arrive as a MassTransit batch (<see cref="LabellerOptions.BatchSize"/>, <see cref="LabellerOptions.BatchTimeLimitMs"/>).
+/// The batch first reads every pair's state and scores the soft/hard labels of all pairs that still need one in
+/// a single <see cref="ITextModel.ScoreManyAsync"/> call; then each pair goes through <see cref="StepExecutor"/>
+/// exactly as a single message would (fetch for writing, decide, append once, send the next command), using the
+/// prepared label (or computing its own if the batched scoring failed or the pair was not prepared).
+/// <para>Failures stay per pair: a pair that throws does not stop the others in its batch, which are appended; after
+/// all pairs were tried the batch rethrows (the pair's own exception, or an <see cref="AggregateException"/> when several
+/// failed). MassTransit treats a batch as one unit: the endpoint's retry policy (<see cref="WorkerRoleOptions.RetryIntervalsMs"/>)
+/// redelivers the whole batch, where the pairs labelled on an earlier attempt are duplicates that append nothing; once
+/// the retries are spent, every message of the batch faults on its own, so <c>Fault&lt;LabelPreference&gt;</c> (not only
+/// <c>Fault&lt;Batch&lt;LabelPreference&gt;&gt;</c>, which nothing consumes) reaches <see cref="LabelPreferenceFaultConsumer"/>.
+/// It records <see cref="ComparisonStepFailed"/> for the pairs that are still unlabelled and treats the labelled ones
+/// as duplicates. The cost of batching: the labelled batch mates of a failing pair are retried (as no-ops) and their
+/// messages land in the error queue with it; re-queuing them later is harmless.</para>
+/// </remarks>
+public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock,
+    ILogger<LabelPreferenceConsumer> log)
+    : IConsumer<Batch<LabelPreference>>
 {
     /// <summary>The reasoning stops where the answer would begin (or at a new turn).</summary>
     private static readonly IReadOnlyList<string> ReasoningStops = ["\nThe answer is", "\nHuman:", "\nAssistant:"];
 
-    public async Task Consume(ConsumeContext<LabelPreference> context)
+    public async Task Consume(ConsumeContext<Batch<LabelPreference>> context)
+    {
+        var prepared = await PrepareAsync(context.Message, context.CancellationToken);
+        List<Exception>? failures = null;
+        foreach (var message in context.Message)
+        {
+            try
+            {
+                await LabelAsync(message, prepared);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
+            {
+                (failures ??= []).Add(e);
+            }
+        }
+        switch (failures)
+        {
+            case null:
+                return;
+            case [var only]:
+                ExceptionDispatchInfo.Throw(only);
+                return;
+            default:
+                throw new AggregateException($"{failures.Count} of {context.Message.Length} labelling commands in the batch failed", failures);
+        }
+    }
+
+    /// <summary>
+    /// Soft/hard labels of every pair in the batch that still needs one, scored together (grouped by feedback model
+    /// and label settings). Best effort: a pair missing here is labelled on its own by <see cref="LabelAsync"/>.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<Guid, PreferenceLabel>> PrepareAsync(Batch<LabelPreference> batch, CancellationToken ct)
+    {
+        var prepared = new Dictionary<Guid, PreferenceLabel>();
+        var work = new List<(ComparisonState State, FeedbackConfiguration Feedback, IReadOnlyList<ComparisonPrinciple> Principles)>();
+        try
+        {
+            var commands = batch.Select(m => m.Message).DistinctBy(c => c.PairId).ToList();
+            var states = await steps.LoadStatesAsync<ComparisonState>(commands.Select(c => c.PairId).ToList(), ct);
+            foreach (var command in commands)
+            {
+                if (!states.TryGetValue(command.PairId, out var state) || RlDecider.DecideLabel(state).Kind != StepDecisionKind.Execute) continue;
+                var run = await runs.GetAsync(command.RunId, ct);
+                if (run.Configuration.Feedback is not { Mode: not LabelMode.ChainOfThought } feedback) continue;
+                work.Add((state, feedback, Principles(run, feedback, state)));
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning(e, "Could not prepare a batch of {Count} labelling commands; labelling them one by one", batch.Length);
+            return prepared;
+        }
+
+        foreach (var group in work.GroupBy(w => (w.Feedback.FeedbackModel, w.Feedback.Mode, w.Feedback.ClampLow, w.Feedback.ClampHigh)))
+        {
+            var pairs = group.ToList();
+            try
+            {
+                var model = models.Get(group.Key.FeedbackModel);
+                var labels = await PreferenceLabeler.LabelManyAsync(model,
+                    pairs.Select(p => new PreferencePair(p.State.Prompt, p.State.A!.Text, p.State.B!.Text, p.Principles)).ToList(),
+                    group.Key.Mode, group.Key.ClampLow, group.Key.ClampHigh, ct);
+                for (var i = 0; i < pairs.Count; i++) prepared[pairs[i].State.Id] = labels[i];
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                log.LogWarning(e, "Batched labelling of {Count} pair(s) with {Model} failed; labelling them one by one", pairs.Count, group.Key.FeedbackModel);
+            }
+        }
+        return prepared;
+    }
+
+    /// <summary>One pair, exactly as an unbatched consumer would label it.</summary>
+    private async Task LabelAsync(ConsumeContext<LabelPreference> context, IReadOnlyDictionary<Guid, PreferenceLabel> prepared)
     {
         var command = context.Message;
         var run = await runs.GetAsync(command.RunId, context.CancellationToken);
@@ -30,9 +124,9 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
         await steps.ExecuteAsync<ComparisonState>(context, command.PairId, ComparisonSteps.Label, RlDecider.DecideLabel, async (state, ct) =>
         {
             var model = models.Get(feedback.FeedbackModel);
-            var principles = PrincipleSampler.ChooseDistinct(run.Constitution.Comparison, feedback.PrinciplesPerLabel, run.Configuration.Seed, state.Id, "comparison");
-            var label = await PreferenceLabeler.LabelAsync(model, state.Prompt, state.A!.Text, state.B!.Text, principles, feedback.Mode,
-                feedback.ClampLow, feedback.ClampHigh, async (reasoningPrompt, step, token) =>
+            var principles = Principles(run, feedback, state);
+            var label = prepared.TryGetValue(state.Id, out var ready) ? ready : await PreferenceLabeler.LabelAsync(model, state.Prompt, state.A!.Text,
+                state.B!.Text, principles, feedback.Mode, feedback.ClampLow, feedback.ClampHigh, async (reasoningPrompt, step, token) =>
                 {
                     var generated = await StepGeneration.RunAsync(model, run, state.Id, step, reasoningPrompt, feedback.ReasoningSampling, token, ReasoningStops);
                     return PromptFormat.CutAtTurnMarker(generated.Text);
@@ -45,10 +139,35 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
                 feedback.FeedbackTemplateVersion, provenance)];
         }, RlDecider.NextCommand);
     }
+
+    private static IReadOnlyList<ComparisonPrinciple> Principles(RunContext run, FeedbackConfiguration feedback, ComparisonState state) =>
+        PrincipleSampler.ChooseDistinct(run.Constitution.Comparison, feedback.PrinciplesPerLabel, run.Configuration.Seed, state.Id, "comparison");
 }
 
-public sealed class LabelPreferenceConsumerDefinition(IOptions<LabellerOptions> options)
-    : StepConsumerDefinition<LabelPreferenceConsumer, LabellerOptions>(options, CommandQueues.LabelPreference);
+/// <summary>The Labeller's queue, retry and outbox (per message, as for every step), plus its batch limits.</summary>
+public sealed class LabelPreferenceConsumerDefinition : StepConsumerDefinition<LabelPreferenceConsumer, LabellerOptions>
+{
+    private readonly LabellerOptions _options;
+
+    public LabelPreferenceConsumerDefinition(IOptions<LabellerOptions> options) : base(options, CommandQueues.LabelPreference)
+    {
+        _options = options.Value;
+        if (_options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "Workers:Labeller:BatchSize must be at least 1");
+        if (_options.BatchTimeLimitMs < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchTimeLimitMs, "Workers:Labeller:BatchTimeLimitMs must be at least 1");
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<LabelPreferenceConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        // The batch options also raise the endpoint's prefetch and concurrent message limit to
+        // BatchSize × Concurrency, so that a batch can fill before its time limit.
+        consumerConfigurator.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(_options.BatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))
+            .SetConcurrencyLimit(_options.Concurrency));
+    }
+}
 
 /// <summary>Records a labelling step that failed after its retries.</summary>
 public sealed class LabelPreferenceFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)

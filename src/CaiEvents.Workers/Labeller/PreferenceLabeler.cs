@@ -9,6 +9,10 @@ namespace CaiEvents.Workers.Labeller;
 /// <summary>The label of one pair and every judgement behind it.</summary>
 public sealed record PreferenceLabel(IReadOnlyList<FeedbackJudgement> Judgements, double AveragedProbabilityA, double ProbabilityA, bool Clamped);
 
+/// <summary>One pair to label: its prompt, both responses, the chosen principles and (chain of thought only) its reasoning generator.</summary>
+public sealed record PreferencePair(string Prompt, string ResponseA, string ResponseB, IReadOnlyList<ComparisonPrinciple> Principles,
+    PreferenceLabeler.Reason? Reason = null);
+
 /// <summary>
 /// AI feedback for one response pair, separated from messaging so it can be checked with any model: for each
 /// principle and both option orders, score " (A)" and " (B)" after the question, normalise, map back to
@@ -23,31 +27,75 @@ public static class PreferenceLabeler
         IReadOnlyList<ComparisonPrinciple> principles, LabelMode mode, double clampLow, double clampHigh, Reason? reason, CancellationToken ct)
     {
         var judgements = new List<FeedbackJudgement>();
-        foreach (var principle in principles)
+        foreach (var (principle, swapped) in Orders(principles))
         {
-            foreach (var swapped in new[] { false, true })
+            var (first, second) = swapped ? (responseB, responseA) : (responseA, responseB);
+            string question;
+            string? reasoning = null;
+            if (mode == LabelMode.ChainOfThought)
             {
-                var (first, second) = swapped ? (responseB, responseA) : (responseA, responseB);
-                var order = swapped ? "BA" : "AB";
-                string question;
-                string? reasoning = null;
-                if (mode == LabelMode.ChainOfThought)
-                {
-                    if (reason is null) throw new ArgumentException("chain-of-thought labels need a reasoning generator", nameof(reason));
-                    var reasoningPrompt = FeedbackPrompt.RenderReasoning(prompt, principle.Question, first, second);
-                    reasoning = await reason(reasoningPrompt, $"reasoning:{principle.Id}:{order}", ct);
-                    question = FeedbackPrompt.RenderAfterReasoning(reasoningPrompt, reasoning);
-                }
-                else
-                {
-                    question = FeedbackPrompt.Render(prompt, principle.Question, first, second);
-                }
-                var scores = await model.ScoreAsync(question, [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB], ct);
-                var pFirst = PreferenceLabelMath.Normalise(scores[0].TotalLogProb, scores[1].TotalLogProb);
-                judgements.Add(new FeedbackJudgement(principle.Id, order, question, reasoning, scores[0].TotalLogProb, scores[1].TotalLogProb,
-                    pFirst, PreferenceLabelMath.ProbabilityOfA(pFirst, swapped)));
+                if (reason is null) throw new ArgumentException("chain-of-thought labels need a reasoning generator", nameof(reason));
+                var reasoningPrompt = FeedbackPrompt.RenderReasoning(prompt, principle.Question, first, second);
+                reasoning = await reason(reasoningPrompt, $"reasoning:{principle.Id}:{OrderName(swapped)}", ct);
+                question = FeedbackPrompt.RenderAfterReasoning(reasoningPrompt, reasoning);
             }
+            else
+            {
+                question = FeedbackPrompt.Render(prompt, principle.Question, first, second);
+            }
+            var scores = await model.ScoreAsync(question, [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB], ct);
+            judgements.Add(Judge(principle, swapped, question, reasoning, scores));
         }
+        return Finish(judgements, mode, clampLow, clampHigh);
+    }
+
+    /// <summary>
+    /// Labels many pairs; result [i] equals <see cref="LabelAsync"/> for pairs[i]. Soft and hard labels render all
+    /// 2K questions of all pairs and score them in one <see cref="ITextModel.ScoreManyAsync"/> call; chain-of-thought
+    /// labels (each needs its reasoning generated first) go pair by pair.
+    /// </summary>
+    public static async Task<IReadOnlyList<PreferenceLabel>> LabelManyAsync(ITextModel model, IReadOnlyList<PreferencePair> pairs,
+        LabelMode mode, double clampLow, double clampHigh, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        if (mode == LabelMode.ChainOfThought)
+        {
+            var labels = new List<PreferenceLabel>(pairs.Count);
+            foreach (var pair in pairs)
+            {
+                labels.Add(await LabelAsync(model, pair.Prompt, pair.ResponseA, pair.ResponseB, pair.Principles, mode, clampLow, clampHigh, pair.Reason, ct));
+            }
+            return labels;
+        }
+
+        var questions = pairs.Select(pair => Orders(pair.Principles).Select(o =>
+        {
+            var (first, second) = o.Swapped ? (pair.ResponseB, pair.ResponseA) : (pair.ResponseA, pair.ResponseB);
+            return (o.Principle, o.Swapped, Question: FeedbackPrompt.Render(pair.Prompt, o.Principle.Question, first, second));
+        }).ToList()).ToList();
+        IReadOnlyList<string> options = [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB];
+        var scores = await model.ScoreManyAsync(questions.SelectMany(q => q).Select(q => (q.Question, options)).ToList(), ct);
+        var next = 0;
+        return questions.Select(pairQuestions => Finish(
+            pairQuestions.Select(q => Judge(q.Principle, q.Swapped, q.Question, null, scores[next++])).ToList(),
+            mode, clampLow, clampHigh)).ToList();
+    }
+
+    /// <summary>Every (principle, order) judged for a pair, in the order judgements are recorded.</summary>
+    private static IEnumerable<(ComparisonPrinciple Principle, bool Swapped)> Orders(IReadOnlyList<ComparisonPrinciple> principles) =>
+        principles.SelectMany(p => new[] { (p, false), (p, true) });
+
+    private static string OrderName(bool swapped) => swapped ? "BA" : "AB";
+
+    private static FeedbackJudgement Judge(ComparisonPrinciple principle, bool swapped, string question, string? reasoning, IReadOnlyList<ContinuationScore> scores)
+    {
+        var pFirst = PreferenceLabelMath.Normalise(scores[0].TotalLogProb, scores[1].TotalLogProb);
+        return new FeedbackJudgement(principle.Id, OrderName(swapped), question, reasoning, scores[0].TotalLogProb, scores[1].TotalLogProb,
+            pFirst, PreferenceLabelMath.ProbabilityOfA(pFirst, swapped));
+    }
+
+    private static PreferenceLabel Finish(List<FeedbackJudgement> judgements, LabelMode mode, double clampLow, double clampHigh)
+    {
         var averaged = PreferenceLabelMath.Average(judgements.Select(j => j.ProbabilityA).ToList());
         var final = mode switch
         {

@@ -157,6 +157,42 @@ public class Gpt2TextModelTests
     }
 
     [Fact]
+    public async Task ScoreMany_matches_scoring_each_prompt_alone_across_prompt_lengths()
+    {
+        using var model = Load();
+        var longPrompt = string.Concat(Enumerable.Repeat("a long, rambling prompt ", 60)); // truncated to fit the context
+        IReadOnlyList<(string Prompt, IReadOnlyList<string> Continuations)> items =
+        [
+            ("2+2=", ["4", "four", "", "🙂"]),
+            ("Human: which answer is kinder?\n\nAssistant: The answer is", [" (A)", " (B)"]),
+            ("", [" hello"]),
+            ("x", []),
+            ("short", ["", ""]),
+            (longPrompt, [" tail", " a longer tail than that"]),
+            ("Human: which answer is kinder?\n\nAssistant: The answer is", [" (A)", " (B)"]),
+        ];
+
+        var batched = await model.ScoreManyAsync(items);
+
+        Assert.Equal(items.Count, batched.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var alone = await model.ScoreAsync(items[i].Prompt, items[i].Continuations);
+            Assert.Equal(alone.Select(s => s.Continuation), batched[i].Select(s => s.Continuation));
+            for (var j = 0; j < alone.Count; j++)
+            {
+                Assert.Equal(alone[j].TokenLogProbs.Count, batched[i][j].TokenLogProbs.Count);
+                Assert.Equal(alone[j].TotalLogProb, batched[i][j].TotalLogProb, 1e-5);
+                for (var t = 0; t < alone[j].TokenLogProbs.Count; t++)
+                {
+                    Assert.Equal(alone[j].TokenLogProbs[t], batched[i][j].TokenLogProbs[t], 1e-5);
+                }
+            }
+        }
+        Assert.Empty(await model.ScoreManyAsync([]));
+    }
+
+    [Fact]
     public async Task Stop_sequences_cut_the_text_before_the_stop()
     {
         using var model = Load();

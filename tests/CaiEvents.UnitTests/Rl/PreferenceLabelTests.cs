@@ -113,6 +113,58 @@ public class PreferenceLabelTests
         Assert.Equal(Principles.Count, PrincipleSampler.ChooseDistinct(Principles, 99, 7, item, "comparison").Count);
     }
 
+    [Theory]
+    [InlineData(LabelMode.Soft)]
+    [InlineData(LabelMode.Hard)]
+    [InlineData(LabelMode.ChainOfThought)]
+    public async Task Labelling_many_pairs_at_once_gives_the_single_pair_labels(LabelMode mode)
+    {
+        using var model = new CountingModel(new HashScoringModel());
+        var pairs = ManyPairs();
+        var batched = await PreferenceLabeler.LabelManyAsync(model, pairs, mode, 0.4, 0.6, default);
+        Assert.Equal(mode == LabelMode.ChainOfThought ? 0 : 1, model.ScoreManyCalls); // soft/hard: one batched call
+        await AssertSameAsSinglePairLabels(model, pairs, batched, mode, tolerance: 0);
+    }
+
+    [Theory]
+    [InlineData(LabelMode.Soft)]
+    [InlineData(LabelMode.Hard)]
+    public async Task Labelling_many_pairs_with_a_real_model_matches_the_single_pair_path(LabelMode mode)
+    {
+        using var model = ModelCatalog.Load("builtin:tiny", new ModelOptions(Device: "cpu"));
+        var pairs = ManyPairs();
+        var batched = await PreferenceLabeler.LabelManyAsync(model, pairs, mode, 0.4, 0.6, default);
+        await AssertSameAsSinglePairLabels(model, pairs, batched, mode, tolerance: 1e-5);
+    }
+
+    /// <summary>Pairs of different lengths and ensemble sizes, so the batch mixes prompt lengths.</summary>
+    private static List<PreferencePair> ManyPairs() => Enumerable.Range(0, 6).Select(i => new PreferencePair(
+        $"Question {i}: {string.Concat(Enumerable.Repeat("how do I fix this? ", i))}", $"answer {i} {new string('a', 3 * i)}", $"reply {i}",
+        Principles.Skip(i % 3).Take(1 + i % 3).ToList(),
+        (prompt, step, _) => Task.FromResult($"Because {step} matters for {prompt.Length}."))).ToList();
+
+    private static async Task AssertSameAsSinglePairLabels(ITextModel model, List<PreferencePair> pairs, IReadOnlyList<PreferenceLabel> batched, LabelMode mode, double tolerance)
+    {
+        Assert.Equal(pairs.Count, batched.Count);
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var p = pairs[i];
+            var single = await PreferenceLabeler.LabelAsync(model, p.Prompt, p.ResponseA, p.ResponseB, p.Principles, mode, 0.4, 0.6, p.Reason, default);
+            Assert.Equal(single.Judgements.Count, batched[i].Judgements.Count);
+            for (var j = 0; j < single.Judgements.Count; j++)
+            {
+                var (s, b) = (single.Judgements[j], batched[i].Judgements[j]);
+                Assert.Equal((s.PrincipleId, s.Order, s.RenderedPrompt, s.Reasoning), (b.PrincipleId, b.Order, b.RenderedPrompt, b.Reasoning));
+                Assert.Equal(s.LogProbOptionA, b.LogProbOptionA, tolerance);
+                Assert.Equal(s.LogProbOptionB, b.LogProbOptionB, tolerance);
+                Assert.Equal(s.ProbabilityA, b.ProbabilityA, tolerance);
+            }
+            Assert.Equal(single.AveragedProbabilityA, batched[i].AveragedProbabilityA, tolerance);
+            Assert.Equal(single.ProbabilityA, batched[i].ProbabilityA, tolerance);
+            Assert.Equal(single.Clamped, batched[i].Clamped);
+        }
+    }
+
     private static Task<PreferenceLabel> Label(ITextModel model, string a, string b, LabelMode mode, int k) =>
         PreferenceLabeler.LabelAsync(model, "How do I fix a bike chain?", a, b, Principles.Take(k).ToList(), mode, 0.4, 0.6,
             (prompt, step, _) => Task.FromResult($"Because {step} matters."), default);
@@ -134,5 +186,28 @@ public class PreferenceLabelTests
             }).ToList());
 
         public void Dispose() { }
+    }
+
+    /// <summary>Counts batched scoring calls; the inner model scores them with the interface's default (one prompt at a time).</summary>
+    private sealed class CountingModel(ITextModel inner) : ITextModel
+    {
+        public int ScoreManyCalls { get; private set; }
+
+        public ModelIdentity Identity => inner.Identity;
+
+        public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
+            inner.GenerateAsync(requests, cancellationToken);
+
+        public Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default) =>
+            inner.ScoreAsync(prompt, continuations, cancellationToken);
+
+        public Task<IReadOnlyList<IReadOnlyList<ContinuationScore>>> ScoreManyAsync(
+            IReadOnlyList<(string Prompt, IReadOnlyList<string> Continuations)> items, CancellationToken cancellationToken = default)
+        {
+            ScoreManyCalls++;
+            return inner.ScoreManyAsync(items, cancellationToken);
+        }
+
+        public void Dispose() => inner.Dispose();
     }
 }
