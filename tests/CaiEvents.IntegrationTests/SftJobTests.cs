@@ -57,6 +57,10 @@ public class SftJobTests
             var steps = (await Harness.StreamAsync(store, SftJob.JobId(runId, resumedDir))).Select(e => e.Data).OfType<PolicyCheckpointed>().Select(c => c.Step);
             Assert.Equal([1, 2, 3, 4], steps); // none missing, none doubled
 
+            // The run's SL-CAI policy (for --policy sft:RUN) is the final checkpoint of its latest finished job.
+            await using (var query = store.QuerySession())
+                Assert.Contains((await EventStore.PolicyCheckpoints.LatestFinalAsync(query, runId, default))!.Path, new[] { straight.Path, resumed.Path });
+
             // A finished job run again returns its final checkpoint and trains nothing.
             var again = await job.RunAsync(new SftRequest(runId, "builtin:tiny", resumedDir, null, Hp), cpu, null, default);
             Assert.Equal((resumed.Step, resumed.Path, resumed.Sha256), (again.Step, again.Path, again.Sha256));

@@ -25,7 +25,7 @@ public static class RunCommands
     {
         public readonly Option<bool> Pairs = new("--pairs") { Description = "Also run the RL labelling stage: two responses per prompt, labelled (A)/(B) by the feedback model" };
         public readonly Option<bool> NoSl = new("--no-sl") { Description = "With --pairs: run only the RL labelling stage" };
-        public readonly Option<string?> Policy = new("--policy") { Description = "Model that writes the response pairs (default: --model)" };
+        public readonly Option<string?> Policy = new("--policy") { Description = "Model that writes the response pairs: a model id, or sft:RUN for the final checkpoint of RUN's latest `cai sft` job (default: --model)" };
         public readonly Option<string?> FeedbackModel = new("--feedback-model") { Description = "Model that labels the pairs (default: --model)" };
         public readonly Option<int> PrinciplesPerLabel = new("--principles") { Description = "Comparison principles averaged per label (ensemble)", DefaultValueFactory = _ => 2 };
         public readonly Option<string> LabelModeOption = new("--label-mode") { Description = "soft (default), hard, or cot (chain of thought, clamped to [0.4, 0.6])", DefaultValueFactory = _ => "soft" };
@@ -125,7 +125,7 @@ public static class RunCommands
         command.SetAction(async (parse, ct) =>
         {
             var configuration = Cli.Configuration();
-            var request = inputs.Read(parse, configuration, defaultModel: DemoModel.ModelId);
+            var request = await ResolvePolicyAsync(inputs.Read(parse, configuration, defaultModel: DemoModel.ModelId), configuration, ct);
             EnsureBuiltinModels(request, ct);
             var run = await RunInProcessAsync(request, configuration, TransportKind.InMemory, parse.GetValue(Concurrency), TimeSpan.FromHours(1), ct);
             var path = Path.Combine(Cli.Home(configuration), "datasets", $"sl-{run.Id}.jsonl");
@@ -152,12 +152,12 @@ public static class RunCommands
         command.SetAction(async (parse, ct) =>
         {
             var configuration = Cli.Configuration();
-            var request = inputs.Read(parse, configuration);
+            var request = await ResolvePolicyAsync(inputs.Read(parse, configuration), configuration, ct);
             var transport = ParseTransport(parse.GetValue(Transport)!);
             EnsureBuiltinModels(request, ct);
             var run = await RunInProcessAsync(request, configuration, transport, parse.GetValue(Concurrency),
                 TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)), ct);
-            Console.Error.WriteLine($"Run completed: {run.Finalized} SL examples, {run.Failed} failed.");
+            Console.Error.WriteLine($"Run completed: {run.Finalized} item(s) finalised (SL examples and labels), {run.Failed} failed.");
             Console.WriteLine(run.Id);
             return run.Failed == 0 ? Cli.ExitOk : Cli.ExitFailure;
         });
@@ -172,7 +172,7 @@ public static class RunCommands
         command.SetAction(async (parse, ct) =>
         {
             var configuration = Cli.Configuration();
-            var request = inputs.Read(parse, configuration);
+            var request = await ResolvePolicyAsync(inputs.Read(parse, configuration), configuration, ct);
             EnsureBuiltinModels(request, ct);
             using var host = await StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct);
             var runId = await SubmitAsync(host, request, ct);
@@ -199,6 +199,22 @@ public static class RunCommands
             return Cli.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>--policy sft:RUN</c> names the SL-CAI policy of a run: the final checkpoint of its latest finished
+    /// <c>cai sft</c> job, resolved now to <c>hf:DIR</c> so the run records exactly which checkpoint it used.
+    /// </summary>
+    private static async Task<RunRequest> ResolvePolicyAsync(RunRequest request, IConfiguration configuration, CancellationToken ct)
+    {
+        if (request.Feedback is not { PolicyModel: var policy } feedback || !policy.StartsWith("sft:", StringComparison.Ordinal)) return request;
+        var runId = Cli.ParseId(policy["sft:".Length..], "--policy sft: run");
+        await using var store = await Cli.OpenStoreAsync(configuration, ct);
+        await using var session = store.QuerySession();
+        var checkpoint = await PolicyCheckpoints.LatestFinalAsync(session, runId, ct)
+                         ?? throw new UsageException($"--policy: run {runId} has no finished SL-CAI fine-tuning job (run ./cai sft --run {runId} --out DIR first)");
+        Console.Error.WriteLine($"Policy: SL-CAI checkpoint {checkpoint.Path} (sha256 {checkpoint.Sha256[..12]}…) of run {runId}");
+        return request with { Feedback = feedback with { PolicyModel = "hf:" + checkpoint.Path } };
     }
 
     /// <summary>builtin:demo is trained on first use (a few minutes), so runs in this process never meet a missing model.</summary>
