@@ -9,6 +9,8 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.Common;
+using CaiEvents.Workers.Generator;
+using CaiEvents.Domain.Sl;
 using MassTransit;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -136,6 +138,50 @@ public class RlLabellingTests
         {
             var events = await Harness.StreamAsync(store, comparison.Id);
             Assert.Equal([typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)], events.Select(e => e.Data.GetType()));
+        }
+        Assert.Single(await Harness.StreamAsync(store, runId), e => e.Data is RunCompleted);
+    }
+
+    [Fact]
+    public async Task A_pair_command_delivered_twice_appends_exactly_one_pair_with_the_texts_the_pair_gets_alone()
+    {
+        await using var services = await TestServices.StartAsync();
+        using var submitter = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
+        var store = submitter.Services.GetRequiredService<IDocumentStore>();
+        var request = Harness.Request(Harness.Prompts(6), revisions: 1) with { Feedback = Feedback(), RunSlStage = false };
+        var runId = await Harness.SubmitAsync(submitter, request);
+
+        // No Generator yet: every comparison is submitted and its GenerateResponsePair waits in the queue.
+        IReadOnlyList<ComparisonState> comparisons;
+        await using (var session = store.QuerySession())
+            comparisons = await RunQueries.ComparisonsAsync(session, runId, default);
+        Assert.Equal(6, comparisons.Count);
+        Assert.All(comparisons, c => Assert.Equal(ComparisonStatus.Submitted, c.Status));
+
+        // Each pair's command twice more, so copies of one pair land in the same batch or in competing ones.
+        var bus = submitter.Services.GetRequiredService<ISendEndpointProvider>();
+        var commands = comparisons.Select(c => new GenerateResponsePair(runId, c.Id, c.SubmittedStepId)).ToList();
+        foreach (var command in commands.Concat(commands))
+            await (await bus.GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
+        using var generatorA = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
+        using var generatorB = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
+        using var labeller = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
+        var run = await Harness.WaitAsync(submitter, runId);
+        Assert.Equal(6, run.Finalized);
+
+        // Redelivery after the fact appends nothing either.
+        await (await bus.GetSendEndpoint(CommandQueues.AddressFor(commands[0]))).Send(commands[0]);
+        await Harness.DrainAsync(services);
+        var model = generatorA.Services.GetRequiredService<IModelProvider>().Get(request.Feedback!.PolicyModel);
+        foreach (var comparison in comparisons)
+        {
+            var events = await Harness.StreamAsync(store, comparison.Id);
+            Assert.Equal([typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)], events.Select(e => e.Data.GetType()));
+            // The batched pair is byte for byte the pair generated on its own (same run seed, prompt and sampling).
+            var pair = (ResponsePairGenerated)events[1].Data;
+            var alone = await ResponsePairGeneration.GenerateAsync(model, new PairInput(request.Seed, comparison.Id, pair.RenderedPrompt), request.Feedback.PolicySampling, default);
+            Assert.Equal((PromptFormat.CutAtTurnMarker(alone.A.Text), alone.A.Seed), (pair.A.Text, pair.A.Seed));
+            Assert.Equal((PromptFormat.CutAtTurnMarker(alone.B.Text), alone.B.Seed), (pair.B.Text, pair.B.Seed));
         }
         Assert.Single(await Harness.StreamAsync(store, runId), e => e.Data is RunCompleted);
     }
