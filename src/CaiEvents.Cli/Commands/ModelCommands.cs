@@ -4,6 +4,7 @@ using System.Text.Json;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Sl;
+using CaiEvents.Workers.Generator;
 using CaiEvents.Workers.Labeller;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
@@ -13,7 +14,7 @@ using static TorchSharp.torch;
 
 namespace CaiEvents.Cli.Commands;
 
-/// <summary><c>cai model train-demo|eval-labels</c> and <c>cai bench generate|train|labels</c>.</summary>
+/// <summary><c>cai model train-demo|eval-labels</c> and <c>cai bench generate|train|labels|pairs</c>.</summary>
 public static class ModelCommands
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -155,7 +156,19 @@ public static class ModelCommands
             Console.WriteLine(JsonSerializer.Serialize(result, Json));
             return Cli.ExitOk;
         });
-        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).") { generate, train, labels };
+        var pairCount = new Option<int>("--pairs") { Description = "Response pairs to generate (the demo corpus's held-out prompts, repeated)", DefaultValueFactory = _ => 64 };
+        var pairBatch = new Option<int>("--batch") { Description = "Pairs per batched generation call", DefaultValueFactory = _ => 16 };
+        var pairTokens = new Option<int>("--new-tokens") { Description = "Most new tokens per response", DefaultValueFactory = _ => 32 };
+        var responsePairs = new Command("pairs", "Generator throughput: response pairs/s generating the same pairs one per call and in batches (one JSON line).")
+            { model, pairCount, pairBatch, pairTokens };
+        responsePairs.SetAction(async (parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var result = await PairBenchmarkAsync(loaded, parse.GetValue(pairCount), parse.GetValue(pairBatch), parse.GetValue(pairTokens), ct);
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return Cli.ExitOk;
+        });
+        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).") { generate, train, labels, responsePairs };
     }
 
     /// <summary>
@@ -206,6 +219,54 @@ public static class ModelCommands
             labels_per_s_batch_n = Math.Round(pairs.Count / many.Seconds, 1),
             speedup_batch_n_vs_1 = Math.Round(one.Seconds / many.Seconds, 2),
             max_label_difference = maxDifference,
+            threads = get_num_threads(),
+        };
+    }
+
+    /// <summary>
+    /// Generates the same response pairs (the Generator's pair step: two sampled responses per prompt, seeds derived
+    /// per response) three ways: the per-pair path (<see cref="ResponsePairGeneration.GenerateAsync"/>, one model call
+    /// per response), <see cref="ResponsePairGeneration.GenerateManyAsync"/> with one pair per call, and with
+    /// <paramref name="batchSize"/> pairs per call. Each way is timed after a warm-up call; the texts must agree.
+    /// </summary>
+    private static async Task<object> PairBenchmarkAsync(ITextModel model, int pairCount, int batchSize, int newTokens, CancellationToken ct)
+    {
+        if (pairCount < 1) throw new UsageException($"--pairs: must be at least 1, got {pairCount}");
+        if (batchSize < 1) throw new UsageException($"--batch: must be at least 1, got {batchSize}");
+        if (newTokens < 1) throw new UsageException($"--new-tokens: must be at least 1, got {newTokens}");
+        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: newTokens);
+        var items = DemoCorpusGenerator.Generate(DemoInputs(), DemoModelRecipe.Default.Corpus).HeldOutComparisons;
+        var pairs = Enumerable.Range(0, pairCount).Select(i => new PairInput(42, DeterministicIds.Create(Guid.Empty, $"bench-pair:{i}"),
+            PromptFormat.RenderResponsePrompt(items[i % items.Count].Prompt))).ToList();
+
+        async Task<(double Seconds, List<GeneratedPair> Pairs)> Time(int batch, bool perResponse)
+        {
+            async Task<IReadOnlyList<GeneratedPair>> Generate(IReadOnlyList<PairInput> chunk) => perResponse
+                ? [await ResponsePairGeneration.GenerateAsync(model, chunk[0], sampling, ct)]
+                : await ResponsePairGeneration.GenerateManyAsync(model, chunk, sampling, ct);
+            await Generate(pairs.Take(batch).ToList()); // warm-up
+            var generated = new List<GeneratedPair>(pairs.Count);
+            var watch = Stopwatch.StartNew();
+            foreach (var chunk in pairs.Chunk(batch)) generated.AddRange(await Generate(chunk));
+            return (watch.Elapsed.TotalSeconds, generated);
+        }
+
+        var perResponse = await Time(1, perResponse: true);
+        var one = await Time(1, perResponse: false);
+        var many = await Time(batchSize, perResponse: false);
+        var differing = perResponse.Pairs.Zip(many.Pairs, (a, b) => a == b).Concat(one.Pairs.Zip(many.Pairs, (a, b) => a == b)).Count(same => !same);
+        return new
+        {
+            bench = "pairs",
+            model = model.Identity.ModelId,
+            pairs = pairs.Count,
+            new_tokens = newTokens,
+            batch = batchSize,
+            pairs_per_s_unbatched = Math.Round(pairs.Count / perResponse.Seconds, 1),
+            pairs_per_s_batch_1 = Math.Round(pairs.Count / one.Seconds, 1),
+            pairs_per_s_batch_n = Math.Round(pairs.Count / many.Seconds, 1),
+            speedup_batch_n_vs_1 = Math.Round(one.Seconds / many.Seconds, 2),
+            differing_pairs = differing,
             threads = get_num_threads(),
         };
     }
