@@ -7,7 +7,6 @@ using CaiEvents.Domain.Sl;
 using CaiEvents.Models;
 using CaiEvents.Workers.Common;
 using MassTransit;
-using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -42,28 +41,7 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
     public async Task Consume(ConsumeContext<Batch<GenerateResponsePair>> context)
     {
         var prepared = await PrepareAsync(context.Message, context.CancellationToken);
-        List<Exception>? failures = null;
-        foreach (var message in context.Message)
-        {
-            try
-            {
-                await GenerateAsync(message, prepared);
-            }
-            catch (Exception e) when (!(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
-            {
-                (failures ??= []).Add(e);
-            }
-        }
-        switch (failures)
-        {
-            case null:
-                return;
-            case [var only]:
-                ExceptionDispatchInfo.Throw(only);
-                return;
-            default:
-                throw new AggregateException($"{failures.Count} of {context.Message.Length} pair commands in the batch failed", failures);
-        }
+        await BatchSteps.EachAsync(context, message => GenerateAsync(message, prepared), "pair commands");
     }
 
     /// <summary>

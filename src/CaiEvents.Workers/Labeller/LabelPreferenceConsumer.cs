@@ -5,7 +5,6 @@ using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
 using MassTransit;
-using System.Runtime.ExceptionServices;
 using CaiEvents.Domain;
 using CaiEvents.Domain.Constitutions;
 using Microsoft.Extensions.Logging;
@@ -46,28 +45,7 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
     public async Task Consume(ConsumeContext<Batch<LabelPreference>> context)
     {
         var prepared = await PrepareAsync(context.Message, context.CancellationToken);
-        List<Exception>? failures = null;
-        foreach (var message in context.Message)
-        {
-            try
-            {
-                await LabelAsync(message, prepared);
-            }
-            catch (Exception e) when (!(e is OperationCanceledException && context.CancellationToken.IsCancellationRequested))
-            {
-                (failures ??= []).Add(e);
-            }
-        }
-        switch (failures)
-        {
-            case null:
-                return;
-            case [var only]:
-                ExceptionDispatchInfo.Throw(only);
-                return;
-            default:
-                throw new AggregateException($"{failures.Count} of {context.Message.Length} labelling commands in the batch failed", failures);
-        }
+        await BatchSteps.EachAsync(context, message => LabelAsync(message, prepared), "labelling commands");
     }
 
     /// <summary>
