@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace CaiEvents.Domain.Preferences;
 
@@ -26,7 +25,7 @@ public sealed record ImportedPreference(int LineNumber, string Id, string Prompt
 /// Blank lines are skipped; a leading UTF-8 byte order mark and CRLF line ends are accepted.
 /// Every problem becomes an <see cref="InputException"/> naming the file and line.
 /// </summary>
-public static partial class PreferenceImportLoader
+public static class PreferenceImportLoader
 {
     /// <summary>Largest allowed text field (<c>prompt</c>, <c>chosen</c> or <c>rejected</c> as written in the file), in UTF-8 bytes.</summary>
     public const int MaxFieldBytes = 262144;
@@ -36,17 +35,6 @@ public static partial class PreferenceImportLoader
 
     private static readonly string[] AllowedKeys = ["prompt", "chosen", "rejected", "id"];
 
-    private static readonly JsonDocumentOptions JsonOptions = new()
-    {
-        AllowTrailingCommas = false,
-        CommentHandling = JsonCommentHandling.Disallow,
-    };
-
-    [GeneratedRegex(@"\A[A-Za-z0-9._:-]{1,128}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex IdPattern();
-
-    [GeneratedRegex(@"\s*(Path: \S*\s*\|\s*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?\s*\z", RegexOptions.CultureInvariant)]
-    private static partial Regex JsonPositionSuffix();
 
     /// <summary>Reads a comparison file. The path as given is used in error messages.</summary>
     public static IReadOnlyList<ImportedPreference> LoadFile(string path)
@@ -63,80 +51,22 @@ public static partial class PreferenceImportLoader
         return Parse(InputFiles.ReadAll(utf8), sourceName);
     }
 
-    private static IReadOnlyList<ImportedPreference> Parse(byte[] bytes, string source)
-    {
-        var records = new List<ImportedPreference>();
-        var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
-
-        ReadOnlySpan<byte> rest = bytes.AsSpan(InputFiles.BomLength(bytes));
-        int lineNumber = 0;
-        while (!rest.IsEmpty)
-        {
-            lineNumber++;
-            int newline = rest.IndexOf((byte)'\n');
-            ReadOnlySpan<byte> lineBytes = newline < 0 ? rest : rest[..newline];
-            rest = newline < 0 ? [] : rest[(newline + 1)..];
-            if (lineBytes.EndsWith((ReadOnlySpan<byte>)[(byte)'\r']))
-            {
-                lineBytes = lineBytes[..^1];
-            }
-
-            string line = InputFiles.DecodeStrict(lineBytes, source, lineNumber);
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            ImportedPreference record = ParseLine(line, source, lineNumber);
-            if (!firstLineOfId.TryAdd(record.Id, lineNumber))
-            {
-                throw new InputException(source, lineNumber,
-                    string.Create(CultureInfo.InvariantCulture, $"duplicate id '{record.Id}' (first on line {firstLineOfId[record.Id]})"));
-            }
-
-            records.Add(record);
-        }
-
-        if (records.Count == 0)
-        {
-            throw new InputException(source, null, "no comparisons found: the file is empty or has only blank lines");
-        }
-
-        return records.AsReadOnly();
-    }
+    private static IReadOnlyList<ImportedPreference> Parse(byte[] bytes, string source) =>
+        JsonLines.Read(bytes, source, "comparisons", (line, lineNumber) => ParseLine(line, source, lineNumber), r => r.Id);
 
     private static ImportedPreference ParseLine(string line, string source, int lineNumber)
     {
         InputException Error(string problem) => new(source, lineNumber, problem);
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(line, JsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            string detail = JsonPositionSuffix().Replace(ex.Message, "");
-            string where = ex.BytePositionInLine is { } pos
-                ? string.Create(CultureInfo.InvariantCulture, $" (at byte offset {pos})")
-                : "";
-            throw Error($"invalid JSON{where}: {detail}");
-        }
-
-        using (document)
+        using (JsonDocument document = JsonLines.ParseObject(line, "{\"prompt\": \"...\", \"chosen\": \"...\", \"rejected\": \"...\"}", Error))
         {
             JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw Error($"expected a JSON object like {{\"prompt\": \"...\", \"chosen\": \"...\", \"rejected\": \"...\"}}, found {Describe(root.ValueKind)}");
-            }
-
             var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             foreach (JsonProperty property in root.EnumerateObject())
             {
                 if (Array.IndexOf(AllowedKeys, property.Name) < 0)
                 {
-                    throw Error($"unknown key {Quote(property.Name)} (allowed: {string.Join(", ", AllowedKeys)})");
+                    throw Error($"unknown key {JsonLines.Quote(property.Name)} (allowed: {string.Join(", ", AllowedKeys)})");
                 }
 
                 if (!values.TryAdd(property.Name, property.Value))
@@ -162,16 +92,7 @@ public static partial class PreferenceImportLoader
                 throw Error("'chosen' and 'rejected' are identical, so the line carries no preference");
             }
 
-            string id = string.Create(CultureInfo.InvariantCulture, $"line-{lineNumber}");
-            if (values.TryGetValue("id", out JsonElement idElement) && GetString(idElement, "id", Error) is { } idText)
-            {
-                if (!IdPattern().IsMatch(idText))
-                {
-                    throw Error($"invalid id {Quote(idText)}: use 1 to 128 characters from A-Z a-z 0-9 . _ : -");
-                }
-
-                id = idText;
-            }
+            string id = JsonLines.Id(values.TryGetValue("id", out JsonElement idElement) ? idElement : null, lineNumber, Error);
 
             return new ImportedPreference(lineNumber, id, prompt, chosen, rejected);
         }
@@ -238,7 +159,7 @@ public static partial class PreferenceImportLoader
             throw error($"missing required key '{key}'");
         }
 
-        string text = GetString(element, key, error) ?? throw error($"'{key}' must be a string, found null");
+        string text = JsonLines.GetString(element, key, error) ?? throw error($"'{key}' must be a string, found null");
         if (string.IsNullOrWhiteSpace(text))
         {
             throw error($"'{key}' is empty or only whitespace");
@@ -252,45 +173,5 @@ public static partial class PreferenceImportLoader
         }
 
         return text;
-    }
-
-    /// <summary>The string value, or null for JSON null; anything else is an error.</summary>
-    private static string? GetString(JsonElement element, string key, Func<string, InputException> error)
-    {
-        if (element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind != JsonValueKind.String)
-        {
-            throw error($"'{key}' must be a string, found {Describe(element.ValueKind)}");
-        }
-
-        try
-        {
-            return element.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            throw error($"'{key}' contains an invalid \\u escape (an unpaired UTF-16 surrogate)");
-        }
-    }
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
-
-    private static string Quote(string value)
-    {
-        string oneLine = InputException.OneLine(value);
-        return oneLine.Length <= 60 ? $"'{oneLine}'" : $"'{oneLine[..57]}...'";
     }
 }

@@ -30,23 +30,11 @@ public static partial class PromptSetLoader
 
     private static readonly string[] AllowedKeys = ["prompt", "id", "kind"];
 
-    private static readonly JsonDocumentOptions JsonOptions = new()
-    {
-        AllowTrailingCommas = false,
-        CommentHandling = JsonCommentHandling.Disallow,
-    };
-
     private static readonly Lazy<IReadOnlyList<PromptRecord>> Default = new(
         () => Parse(InputFiles.ReadEmbedded(DefaultResourceName), DefaultSourceName));
 
-    [GeneratedRegex(@"\A[A-Za-z0-9._:-]{1,128}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex IdPattern();
-
     [GeneratedRegex(@"\A[A-Za-z0-9._:-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex KindPattern();
-
-    [GeneratedRegex(@"\s*(Path: \S*\s*\|\s*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?\s*\z", RegexOptions.CultureInvariant)]
-    private static partial Regex JsonPositionSuffix();
 
     /// <summary>Reads a prompt file. The path as given is used in error messages.</summary>
     public static IReadOnlyList<PromptRecord> LoadFile(string path)
@@ -69,72 +57,16 @@ public static partial class PromptSetLoader
     private static IReadOnlyList<PromptRecord> Parse(byte[] bytes, string source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var records = new List<PromptRecord>();
-        var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
-
-        ReadOnlySpan<byte> rest = bytes.AsSpan(InputFiles.BomLength(bytes));
-        int lineNumber = 0;
-        while (!rest.IsEmpty)
-        {
-            lineNumber++;
-            int newline = rest.IndexOf((byte)'\n');
-            ReadOnlySpan<byte> lineBytes = newline < 0 ? rest : rest[..newline];
-            rest = newline < 0 ? [] : rest[(newline + 1)..];
-            if (lineBytes.EndsWith((ReadOnlySpan<byte>)[(byte)'\r']))
-            {
-                lineBytes = lineBytes[..^1];
-            }
-
-            string line = InputFiles.DecodeStrict(lineBytes, source, lineNumber);
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            PromptRecord record = ParseLine(line, source, lineNumber);
-            if (!firstLineOfId.TryAdd(record.Id, lineNumber))
-            {
-                throw new InputException(source, lineNumber,
-                    string.Create(CultureInfo.InvariantCulture, $"duplicate id '{record.Id}' (first on line {firstLineOfId[record.Id]})"));
-            }
-
-            records.Add(record);
-        }
-
-        if (records.Count == 0)
-        {
-            throw new InputException(source, null, "no prompts found: the file is empty or has only blank lines");
-        }
-
-        return records.AsReadOnly();
+        return JsonLines.Read(bytes, source, "prompts", (line, lineNumber) => ParseLine(line, source, lineNumber), r => r.Id);
     }
 
     private static PromptRecord ParseLine(string line, string source, int lineNumber)
     {
         InputException Error(string problem) => new(source, lineNumber, problem);
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(line, JsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            string detail = JsonPositionSuffix().Replace(ex.Message, "");
-            string where = ex.BytePositionInLine is { } pos
-                ? string.Create(CultureInfo.InvariantCulture, $" (at byte offset {pos})")
-                : "";
-            throw Error($"invalid JSON{where}: {detail}");
-        }
-
-        using (document)
+        using (JsonDocument document = JsonLines.ParseObject(line, "{\"prompt\": \"...\"}", Error))
         {
             JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw Error($"expected a JSON object like {{\"prompt\": \"...\"}}, found {Describe(root.ValueKind)}");
-            }
-
             JsonElement? prompt = null, id = null, kind = null;
             foreach (JsonProperty property in root.EnumerateObject())
             {
@@ -152,7 +84,7 @@ public static partial class PromptSetLoader
                     case "prompt" or "id" or "kind":
                         throw Error($"duplicate key '{property.Name}'");
                     default:
-                        throw Error($"unknown key {Quote(property.Name)} (allowed: {string.Join(", ", AllowedKeys)})");
+                        throw Error($"unknown key {JsonLines.Quote(property.Name)} (allowed: {string.Join(", ", AllowedKeys)})");
                 }
             }
 
@@ -161,7 +93,7 @@ public static partial class PromptSetLoader
                 throw Error("missing required key 'prompt'");
             }
 
-            string promptText = GetString(promptElement, "prompt", Error)
+            string promptText = JsonLines.GetString(promptElement, "prompt", Error)
                 ?? throw Error("'prompt' must be a string, found null");
             if (string.IsNullOrWhiteSpace(promptText))
             {
@@ -175,23 +107,14 @@ public static partial class PromptSetLoader
                     $"'prompt' is {size} bytes of UTF-8, over the limit of {MaxPromptBytes} bytes"));
             }
 
-            string promptId = string.Create(CultureInfo.InvariantCulture, $"line-{lineNumber}");
-            if (id is { } idElement && GetString(idElement, "id", Error) is { } idText)
-            {
-                if (!IdPattern().IsMatch(idText))
-                {
-                    throw Error($"invalid id {Quote(idText)}: use 1 to 128 characters from A-Z a-z 0-9 . _ : -");
-                }
-
-                promptId = idText;
-            }
+            string promptId = JsonLines.Id(id, lineNumber, Error);
 
             string? kindText = null;
-            if (kind is { } kindElement && GetString(kindElement, "kind", Error) is { } k)
+            if (kind is { } kindElement && JsonLines.GetString(kindElement, "kind", Error) is { } k)
             {
                 if (!KindPattern().IsMatch(k))
                 {
-                    throw Error($"invalid kind {Quote(k)}: use 1 to 64 characters from A-Z a-z 0-9 . _ : -");
+                    throw Error($"invalid kind {JsonLines.Quote(k)}: use 1 to 64 characters from A-Z a-z 0-9 . _ : -");
                 }
 
                 kindText = k;
@@ -199,45 +122,5 @@ public static partial class PromptSetLoader
 
             return new PromptRecord(lineNumber, promptId, kindText, promptText);
         }
-    }
-
-    /// <summary>The string value, or null for JSON null; anything else is an error.</summary>
-    private static string? GetString(JsonElement element, string key, Func<string, InputException> error)
-    {
-        if (element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind != JsonValueKind.String)
-        {
-            throw error($"'{key}' must be a string, found {Describe(element.ValueKind)}");
-        }
-
-        try
-        {
-            return element.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            throw error($"'{key}' contains an invalid \\u escape (an unpaired UTF-16 surrogate)");
-        }
-    }
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
-
-    private static string Quote(string value)
-    {
-        string oneLine = InputException.OneLine(value);
-        return oneLine.Length <= 60 ? $"'{oneLine}'" : $"'{oneLine[..57]}...'";
     }
 }
