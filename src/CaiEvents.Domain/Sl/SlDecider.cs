@@ -19,6 +19,12 @@ public enum StepDecisionKind
 public sealed record StepDecision(StepDecisionKind Kind, string Reason)
 {
     public static readonly StepDecision Execute = new(StepDecisionKind.Execute, "not yet done");
+
+    /// <summary>
+    /// The decision for recording this step's failure (after its retries): record it only where the step itself
+    /// would still have run; otherwise (done already, settled, invalid) behave like a duplicate.
+    /// </summary>
+    public StepDecision ForFailure() => Kind is StepDecisionKind.Execute or StepDecisionKind.NotReady ? Execute : this;
 }
 
 /// <summary>

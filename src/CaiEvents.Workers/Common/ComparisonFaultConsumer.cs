@@ -20,9 +20,7 @@ public abstract class ComparisonFaultConsumer<TCommand>(StepExecutor steps, RunC
         var step = RlDecider.StepOf(command);
         var error = context.Message.Exceptions.FirstOrDefault();
         await steps.ExecuteAsync<ComparisonState>(context, command.PairId, StepNames.Failed(step),
-            state => RlDecider.Decide(state, command).Kind is StepDecisionKind.Execute or StepDecisionKind.NotReady
-                ? StepDecision.Execute
-                : RlDecider.Decide(state, command),
+            state => RlDecider.Decide(state, command).ForFailure(),
             (state, _) => Task.FromResult<IReadOnlyList<object>>([
                 new ComparisonStepFailed(state.Id, step, error?.ExceptionType ?? "unknown", error?.Message ?? "no exception information",
                     run.Provenance(state, StepNames.Failed(step), command.CausationId, role, worker, null, null, null, null, clock,

@@ -21,15 +21,11 @@ public abstract class StepFaultConsumer<TCommand>(StepExecutor steps, RunContext
         var (step, round) = SlDecider.StepOf(command);
         var error = context.Message.Exceptions.FirstOrDefault();
         await steps.ExecuteAsync<SampleState>(context, command.SampleId, StepNames.Failed(step),
-            state => FailureDecision(SlDecider.Decide(state, command, run.Configuration.Revisions)),
+            state => SlDecider.Decide(state, command, run.Configuration.Revisions).ForFailure(),
             (state, _) => Task.FromResult<IReadOnlyList<object>>([
                 new SampleStepFailed(state.Id, step, round,
                     error?.ExceptionType ?? "unknown", error?.Message ?? "no exception information",
                     run.Provenance(state, StepNames.Failed(step), command.CausationId, role, worker, null, null, null, null, clock)),
             ]), run.NextSlCommand);
     }
-
-    /// <summary>Record the failure only where the step itself would still have run; otherwise behave like a duplicate.</summary>
-    private static StepDecision FailureDecision(StepDecision stepDecision) =>
-        stepDecision.Kind is StepDecisionKind.Execute or StepDecisionKind.NotReady ? StepDecision.Execute : stepDecision;
 }

@@ -109,4 +109,13 @@ public class SlDeciderTests
         Assert.Equal(("critique:2", 2), SlDecider.StepOf(new CritiqueRequested(Run, Sample, 2, Guid.Empty)));
         Assert.Equal(("revision:1", 1), SlDecider.StepOf(new RevisionRequested(Run, Sample, 1, Guid.Empty)));
     }
+
+    [Fact]
+    public void A_failure_is_recorded_only_where_the_step_would_still_have_run()
+    {
+        Assert.Equal(StepDecisionKind.Execute, SlDecider.DecideResponse(Given()).ForFailure().Kind);
+        Assert.Equal(StepDecisionKind.Execute, SlDecider.DecideCritique(Given(), 1, 2).ForFailure().Kind); // was NotReady
+        Assert.Equal(StepDecisionKind.AlreadyDone, SlDecider.DecideResponse(Given(Response())).ForFailure().Kind);
+        Assert.Equal(StepDecisionKind.Invalid, SlDecider.DecideCritique(Given(Response()), 9, 2).ForFailure().Kind);
+    }
 }
