@@ -146,29 +146,8 @@ public static class ResponsePairGeneration
 }
 
 /// <summary>The Generator's pair queue, retry and outbox (per message, as for every step), plus its batch limits.</summary>
-public sealed class GenerateResponsePairConsumerDefinition : StepConsumerDefinition<GenerateResponsePairConsumer, GeneratorOptions>
-{
-    private readonly GeneratorOptions _options;
-
-    public GenerateResponsePairConsumerDefinition(IOptions<GeneratorOptions> options) : base(options, CommandQueues.GenerateResponsePair)
-    {
-        _options = options.Value;
-        if (_options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "Workers:Generator:BatchSize must be at least 1");
-        if (_options.BatchTimeLimitMs < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchTimeLimitMs, "Workers:Generator:BatchTimeLimitMs must be at least 1");
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<GenerateResponsePairConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        // The batch options also raise the endpoint's prefetch and concurrent message limit to
-        // BatchSize × Concurrency, so that a batch can fill before its time limit.
-        consumerConfigurator.Options<BatchOptions>(batch => batch
-            .SetMessageLimit(_options.BatchSize)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))
-            .SetConcurrencyLimit(_options.Concurrency));
-    }
-}
+public sealed class GenerateResponsePairConsumerDefinition(IOptions<GeneratorOptions> options)
+    : BatchStepConsumerDefinition<GenerateResponsePairConsumer, GeneratorOptions>(options, CommandQueues.GenerateResponsePair, "Generator");
 
 /// <summary>Records a pair step that failed after its retries.</summary>
 public sealed class GenerateResponsePairFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)

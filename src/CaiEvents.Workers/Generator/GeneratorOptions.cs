@@ -11,7 +11,7 @@ namespace CaiEvents.Workers.Generator;
 /// Pair commands are consumed in batches of up to <see cref="BatchSize"/>, delivered when full or <see cref="BatchTimeLimitMs"/>
 /// after the first message; <see cref="WorkerRoleOptions.Concurrency"/> is the number of batches processed at once.
 /// </remarks>
-public sealed record GeneratorOptions : WorkerRoleOptions
+public sealed record GeneratorOptions : WorkerRoleOptions, IBatchingOptions
 {
     /// <summary>The most pair commands consumed (and generated together) in one batch.</summary>
     public int BatchSize { get; set; } = 16;

@@ -123,29 +123,8 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
 }
 
 /// <summary>The Labeller's queue, retry and outbox (per message, as for every step), plus its batch limits.</summary>
-public sealed class LabelPreferenceConsumerDefinition : StepConsumerDefinition<LabelPreferenceConsumer, LabellerOptions>
-{
-    private readonly LabellerOptions _options;
-
-    public LabelPreferenceConsumerDefinition(IOptions<LabellerOptions> options) : base(options, CommandQueues.LabelPreference)
-    {
-        _options = options.Value;
-        if (_options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "Workers:Labeller:BatchSize must be at least 1");
-        if (_options.BatchTimeLimitMs < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchTimeLimitMs, "Workers:Labeller:BatchTimeLimitMs must be at least 1");
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<LabelPreferenceConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        // The batch options also raise the endpoint's prefetch and concurrent message limit to
-        // BatchSize × Concurrency, so that a batch can fill before its time limit.
-        consumerConfigurator.Options<BatchOptions>(batch => batch
-            .SetMessageLimit(_options.BatchSize)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(_options.BatchTimeLimitMs))
-            .SetConcurrencyLimit(_options.Concurrency));
-    }
-}
+public sealed class LabelPreferenceConsumerDefinition(IOptions<LabellerOptions> options)
+    : BatchStepConsumerDefinition<LabelPreferenceConsumer, LabellerOptions>(options, CommandQueues.LabelPreference, "Labeller");
 
 /// <summary>Records a labelling step that failed after its retries.</summary>
 public sealed class LabelPreferenceFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)

@@ -10,7 +10,7 @@ namespace CaiEvents.Workers.Labeller;
 /// Commands are consumed in batches of up to <see cref="BatchSize"/>, delivered when full or <see cref="BatchTimeLimitMs"/>
 /// after the first message; <see cref="WorkerRoleOptions.Concurrency"/> is the number of batches processed at once.
 /// </remarks>
-public sealed record LabellerOptions : WorkerRoleOptions
+public sealed record LabellerOptions : WorkerRoleOptions, IBatchingOptions
 {
     /// <summary>The most labelling commands consumed (and scored together) in one batch.</summary>
     public int BatchSize { get; set; } = 16;
