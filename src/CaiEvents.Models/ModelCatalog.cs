@@ -14,7 +14,7 @@ public static class ModelCatalog
     public const string HfScheme = "hf:";
 
     public static IReadOnlyList<string> SupportedModelIds { get; } =
-        [BuiltinTiny, Demo.DemoModel.ModelId, HfScheme + "<directory>", "openai:<base url>#<model name>"];
+        [BuiltinTiny, Demo.DemoModel.ModelId, Synthetic.EchoModel.ModelId + "[?latency-ms=N]", HfScheme + "<directory>", "openai:<base url>#<model name>"];
 
     /// <summary>builtin:tiny's shape: 257 tokens (256 bytes + &lt;|endoftext|&gt;), 2 layers of width 64, 4 heads, 512 positions.</summary>
     public static Gpt2Config TinyConfig { get; } = new(
@@ -34,6 +34,7 @@ public static class ModelCatalog
             HfScheme when modelId.Length > HfScheme.Length => Gpt2TextModel.Load(modelId, modelId[HfScheme.Length..], options),
             "openai:" => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
             "builtin:" when modelId == Demo.DemoModel.ModelId => LoadDemo(options),
+            "builtin:" when modelId.StartsWith(Synthetic.EchoModel.ModelId, StringComparison.Ordinal) => Synthetic.EchoModel.Parse(modelId),
             _ => throw new ArgumentException(
                 $"Unknown model id '{modelId}'; supported: {string.Join(", ", SupportedModelIds)}.", nameof(modelId)),
         };
