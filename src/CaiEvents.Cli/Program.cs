@@ -18,5 +18,6 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     ModelCommands.Bench(),
     TrainingCommands.Sft(),
     ImportCommand.Create(),
+    DashboardCommand.Create(),
 };
 return await Cli.InvokeAsync(root, args);

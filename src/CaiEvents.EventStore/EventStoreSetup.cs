@@ -60,4 +60,18 @@ public static class EventStoreSetup
 
     /// <summary>A store outside dependency injection, for CLI queries and tests.</summary>
     public static DocumentStore CreateStore(EventStoreOptions options) => DocumentStore.For(opts => Configure(opts, options));
+
+    /// <summary>
+    /// A store for viewers (the dashboard): it never creates or alters schema objects, and every PostgreSQL
+    /// transaction it opens is read-only, so nothing it runs can write.
+    /// </summary>
+    public static DocumentStore CreateReadOnlyStore(EventStoreOptions options)
+    {
+        var readOnly = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString) { Options = "-c default_transaction_read_only=on" };
+        return DocumentStore.For(opts =>
+        {
+            Configure(opts, options with { ConnectionString = readOnly.ConnectionString });
+            opts.AutoCreateSchemaObjects = AutoCreate.None;
+        });
+    }
 }

@@ -5,6 +5,7 @@ using CaiEvents.Contracts;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
+using CaiEvents.EventStore.Audit;
 using CaiEvents.EventStore.Datasets;
 using Marten;
 using Spectre.Console;
@@ -146,9 +147,8 @@ public static class QueryCommands
             var configuration = Cli.Configuration();
             await using var store = await Cli.OpenStoreAsync(configuration, ct);
             await using var session = store.QuerySession();
-            var comparison = await session.Query<ComparisonState>().Where(c => c.LabelId == labelId).FirstOrDefaultAsync(ct)
-                             ?? throw new UsageException($"label {labelId} does not exist");
-            PrintEvents(await RunQueries.SampleEventsAsync(session, comparison.Id, ct), parse.GetValue(labelJson));
+            var chain = await LabelAudit.LoadAsync(session, labelId, ct) ?? throw new UsageException($"label {labelId} does not exist");
+            PrintEvents(chain.Events, parse.GetValue(labelJson));
             return Cli.ExitOk;
         });
         return new Command("audit", "Explain where a datapoint came from.") { sample, label };
