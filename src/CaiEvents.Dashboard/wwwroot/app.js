@@ -118,7 +118,7 @@ function renderRun(data) {
     r.samples === 0 ? null : [el('h2', {}, `Samples (${r.samples})`),
       table(['#', 'prompt', 'state', ['rounds', { class: 'num' }], 'timeline'], data.samples.map(s => el('tr', { 'data-testid': 'sample-row' },
         el('td', { class: 'num' }, s.index), el('td', {}, s.prompt), el('td', { class: `state-${s.status}` }, s.status),
-        el('td', { class: 'num' }, s.rounds), el('td', {}, link(`#/streams/${s.id}`, s.id, 'sample-link'))))), { 'data-testid': 'samples' })],
+        el('td', { class: 'num' }, s.rounds), el('td', {}, link(`#/streams/${s.id}`, s.id, 'sample-link')))), { 'data-testid': 'samples' })],
     Math.max(r.samples, r.comparisons) > data.listedItems ? el('p', { class: 'muted' }, `the first ${data.listedItems} of each are listed`) : null,
   ];
 }
