@@ -30,15 +30,17 @@ public static class RunActivity
         var roles = new List<RoleProgress>();
         if (run.SampleCount > 0)
         {
-            int FailedAt(string prefix) => samples.Count(s => s.Status == SampleStatus.Failed && s.FailedStep?.StartsWith(prefix, StringComparison.Ordinal) == true);
-            // A sample that failed stops needing the steps after its failure.
-            int ExpectedRounds(SampleState s) => s.Status == SampleStatus.Failed ? s.Rounds.Count(r => r.Revision is not null) + 1 : rounds;
-            var expectedRounds = samples.Sum(ExpectedRounds) + (run.SampleCount - samples.Count) * rounds;
-            roles.Add(new(WorkerRoles.Generator, samples.Count(s => s.InitialResponse is not null), run.SampleCount, FailedAt(StepNames.Response)));
+            static bool FailedAt(SampleState s, string prefix) => s.Status == SampleStatus.Failed && s.FailedStep?.StartsWith(prefix, StringComparison.Ordinal) == true;
+            // A sample that failed no longer needs the steps after its failure: a role expects what it did plus the step that failed.
+            int Expected(Func<SampleState, int> done, string prefix) =>
+                samples.Sum(s => s.Status == SampleStatus.Failed ? done(s) + (FailedAt(s, prefix) ? 1 : 0) : rounds) + (run.SampleCount - samples.Count) * rounds;
+            static int Critiques(SampleState s) => s.Rounds.Count;
+            static int Revisions(SampleState s) => s.Rounds.Count(r => r.Revision is not null);
+            roles.Add(new(WorkerRoles.Generator, samples.Count(s => s.InitialResponse is not null), run.SampleCount, samples.Count(s => FailedAt(s, StepNames.Response))));
             if (rounds > 0)
             {
-                roles.Add(new(WorkerRoles.Critic, samples.Sum(s => s.Rounds.Count), expectedRounds, FailedAt("critique")));
-                roles.Add(new(WorkerRoles.Reviser, samples.Sum(s => s.Rounds.Count(r => r.Revision is not null)), expectedRounds, FailedAt("revision")));
+                roles.Add(new(WorkerRoles.Critic, samples.Sum(Critiques), Expected(Critiques, "critique"), samples.Count(s => FailedAt(s, "critique"))));
+                roles.Add(new(WorkerRoles.Reviser, samples.Sum(Revisions), Expected(Revisions, "revision"), samples.Count(s => FailedAt(s, "revision"))));
             }
         }
         if (run.PairCount > 0)

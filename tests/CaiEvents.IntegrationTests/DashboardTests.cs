@@ -163,7 +163,8 @@ public class DashboardTests
             await Assertions.Expect(page.GetByTestId("failure-row").First).ToContainTextAsync(failed.FailedStep!);
         }
         await Assertions.Expect(page.GetByTestId("run-state")).ToHaveTextAsync("completed");
-        await Assertions.Expect(page.GetByTestId("roles").GetByTestId("role-critic")).ToContainTextAsync("2 failed");
+        await Assertions.Expect(page.GetByTestId("roles").GetByTestId("role-critic")).ToContainTextAsync("0/2 (2 failed)");
+        await Assertions.Expect(page.GetByTestId("roles").GetByTestId("role-reviser")).ToContainTextAsync("0/0"); // nothing left for it to do
         await ScreenshotAsync(page, "failures");
         Assert.Empty(pageErrors);
     }
