@@ -139,13 +139,14 @@ public sealed class BackgroundJobService(
     {
         IReadOnlyList<JobRecord> pending;
         await using (var query = store.QuerySession())
-            pending = await query.Query<JobRecord>().Where(j => !j.Finished && kinds.Contains(j.Kind)).OrderBy(j => j.CreatedAt).ToListAsync(ct);
+            pending = (await query.Query<JobRecord>().Where(j => j.Finished == false).ToListAsync(ct))
+                .Where(j => kinds.Contains(j.Kind)).OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).ToList();
         foreach (var job in pending)
         {
             await using var connection = (NpgsqlConnection)store.Storage.Database.CreateConnection();
             await connection.OpenAsync(ct);
             if (!await TryLockAsync(connection, job.Id, ct)) continue;
-            log.LogInformation("running {Kind} job {JobId}", job.Kind, job.Id);
+            log.LogWarning("running {Kind} job {JobId}", job.Kind, job.Id);
             await _runners[job.Kind].RunAsync(job.Id, ct);
             return true; // the lock goes with the connection
         }
