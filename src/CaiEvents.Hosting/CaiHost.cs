@@ -76,6 +76,7 @@ public static class CaiHost
         BindRoleOptions<PPOLearnerOptions>(services, "PPOLearner", plan.Concurrency);
         services.AddScoped<RunSubmitter>();
 
+        if (plan.Roles.Contains(WorkerRoles.PmTrainer)) services.AddPMTrainerJobs();
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
@@ -87,6 +88,7 @@ public static class CaiHost
                     case WorkerRoles.Critic: bus.AddCritic(); break;
                     case WorkerRoles.Reviser: bus.AddReviser(); break;
                     case WorkerRoles.Labeller: bus.AddLabeller(); break;
+                    case WorkerRoles.PmTrainer: bus.AddPMTrainer(); break;
                     default: throw new ArgumentException(RoleNotAvailable(role));
                 }
             }
@@ -111,9 +113,9 @@ public static class CaiHost
         });
     }
 
-    /// <summary>Roles accepted by <c>cai worker</c>: the SL roles and the Labeller run; PMTrainer and PPOLearner have no consumers yet.</summary>
+    /// <summary>Roles accepted by <c>cai worker</c>: the SL roles and the Labeller run; PPOLearner has no consumers yet.</summary>
     public static string RoleNotAvailable(string role) => WorkerRoles.All.Contains(role)
-        ? $"role '{role}' has no consumers yet (preference-model training and PPO land in later releases); runnable roles: {string.Join(", ", WorkerRoles.Runnable)}"
+        ? $"role '{role}' has no consumers yet (PPO lands in a later release); runnable roles: {string.Join(", ", WorkerRoles.Runnable)}"
         : $"unknown role '{role}'; roles: {string.Join(", ", WorkerRoles.All)}";
 
     private static void BindRoleOptions<T>(IServiceCollection services, string role, int? concurrency) where T : WorkerRoleOptions =>

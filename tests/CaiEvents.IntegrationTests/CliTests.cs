@@ -114,7 +114,7 @@ public class CliTests
         var notAGuid = await CliProcess.RunAsync(env, Quick, "audit", "sample", "nope");
         Assert.Equal(2, notAGuid.ExitCode);
         Assert.Contains("'nope' is not a valid id", notAGuid.Stderr);
-        var role = await CliProcess.RunAsync(env, Quick, "worker", "pmtrainer");
+        var role = await CliProcess.RunAsync(env, Quick, "worker", "ppolearner");
         Assert.Equal(2, role.ExitCode);
         Assert.Contains("no consumers yet", role.Stderr);
     }

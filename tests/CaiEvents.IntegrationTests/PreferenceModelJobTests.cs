@@ -1,0 +1,147 @@
+using CaiEvents.Contracts;
+using CaiEvents.Contracts.Commands;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Rl;
+using CaiEvents.Hosting;
+using CaiEvents.Models.Preference;
+using CaiEvents.Workers.PMTrainer;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>Preference-model training as a PMTrainer job: a command through RabbitMQ, background work, events, kill -9 and resume.</summary>
+[Collection(nameof(IntegrationCollection))]
+public class PreferenceModelJobTests
+{
+    private static Dictionary<string, string> Hp(int epochs) => new()
+    {
+        ["base_model"] = "builtin:tiny", ["epochs"] = epochs.ToString(), ["batch_size"] = "4", ["lr"] = "0.001", ["warmup_steps"] = "1", ["heldout_fraction"] = "0.25",
+    };
+
+    private static async Task<(Guid RunId, long AsOf)> LabelledRunAsync(TestServices services)
+    {
+        using var labelling = await Harness.StartHostAsync(services, [WorkerRoles.Generator, WorkerRoles.Labeller], TransportKind.InMemory);
+        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
+        var feedback = new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+        var runId = await Harness.SubmitAsync(labelling, Harness.Request(Harness.Prompts(12), revisions: 1) with { Feedback = feedback, RunSlStage = false });
+        await Harness.WaitAsync(labelling, runId);
+        await using var query = labelling.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var asOf = await query.Events.QueryAllRawEvents().MaxAsync(e => e.Sequence);
+        return (runId, asOf);
+    }
+
+    private static async Task<IReadOnlyList<object>> WaitForFinalAsync(IDocumentStore store, Guid jobId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var events = (await Harness.StreamAsync(store, jobId)).Select(e => e.Data).ToList();
+            if (events.Any(e => e is PreferenceModelCheckpointed { Final: true } or PreferenceModelTrainingFailed)) return events;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"job {jobId}: {string.Join(", ", events.Select(e => e.GetType().Name))}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task A_command_through_rabbitmq_trains_in_the_background_and_a_redelivered_command_appends_nothing()
+    {
+        await using var services = await TestServices.StartAsync();
+        var (runId, asOf) = await LabelledRunAsync(services);
+        var output = Directory.CreateTempSubdirectory("cai-pm-");
+        try
+        {
+            using var worker = await Harness.StartHostAsync(services, [WorkerRoles.PmTrainer], TransportKind.RabbitMq, null,
+                ("Workers:PMTrainer:OutputRoot", output.FullName), ("Workers:Jobs:PollIntervalMs", "200"));
+            var store = worker.Services.GetRequiredService<IDocumentStore>();
+            var hp = Hp(2);
+            var jobId = PreferenceModelRequest.JobId(runId, asOf, 5, hp);
+            var command = new TrainPreferenceModel(jobId, runId, asOf, 5, hp);
+            var endpoint = await worker.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command));
+            await endpoint.Send(command);
+            await endpoint.Send(command); // a duplicate delivery
+
+            var events = await WaitForFinalAsync(store, jobId, TimeSpan.FromMinutes(2));
+            var started = Assert.IsType<PreferenceModelTrainingStarted>(events[0]);
+            Assert.Equal((runId, asOf, 12, 3, 9), (started.RunId, started.AsOf, started.DatasetSize, started.HeldOutSize, started.TrainSize));
+            Assert.Equal([1, 2], events.OfType<EpochCompleted>().Select(e => e.Epoch));
+            var checkpoints = events.OfType<PreferenceModelCheckpointed>().ToList();
+            Assert.Equal([1, 2], checkpoints.Select(c => c.Epoch));
+            var final = checkpoints[^1];
+            Assert.True(final.Final);
+            Assert.Equal(RewardModel.FileSha256(final.Path), final.Sha256);
+            Assert.InRange(final.HeldOutAccuracy, 0, 1);
+            Assert.InRange(final.Ece, 0, 1);
+            Assert.NotEmpty(final.PerPrincipleAccuracy);
+            Assert.Equal(5, events.Count); // started + 2 × (epoch, checkpoint): the duplicate wrote nothing
+
+            // The checkpoint scores through the shared scorer.
+            using var scorer = RewardScorer.Load(final.Path, new Models.ModelOptions(Device: "cpu"));
+            Assert.Single(await scorer.ScoreAsync([("Hi", "Hello")]));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_killed_after_its_first_checkpoint_is_resumed_by_a_new_worker_with_no_epoch_doubled_and_the_same_weights()
+    {
+        await using var services = await TestServices.StartAsync();
+        var (runId, asOf) = await LabelledRunAsync(services);
+        var output = Directory.CreateTempSubdirectory("cai-pm-");
+        try
+        {
+            var environment = services.ProcessEnvironment();
+            environment["Workers__PMTrainer__OutputRoot"] = output.FullName;
+            environment["Workers__Jobs__PollIntervalMs"] = "200";
+            using var sender = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
+            var store = sender.Services.GetRequiredService<IDocumentStore>();
+            var hp = Hp(6);
+
+            // Reference: the same job (other seed-equal settings) uninterrupted, in this process.
+            Guid straightId;
+            using (var local = await Harness.StartHostAsync(services, [WorkerRoles.PmTrainer], TransportKind.InMemory, null,
+                       ("Workers:PMTrainer:OutputRoot", Path.Combine(output.FullName, "straight")), ("Workers:Jobs:PollIntervalMs", "200")))
+            {
+                straightId = PreferenceModelRequest.JobId(runId, asOf, 8, hp);
+                var command = new TrainPreferenceModel(straightId, runId, asOf, 8, hp);
+                await (await local.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
+                await WaitForFinalAsync(store, straightId, TimeSpan.FromMinutes(2));
+            }
+            var straight = (await Harness.StreamAsync(store, straightId)).Select(e => e.Data).OfType<PreferenceModelCheckpointed>().Last();
+
+            // The same data and seed as another job (one more held-out-neutral key changes only the id): run by worker processes.
+            var hpKilled = new Dictionary<string, string>(hp) { ["pmp_pairs_per_question"] = "2" }; // unused without a PMP file
+            var jobId = PreferenceModelRequest.JobId(runId, asOf, 8, hpKilled);
+            using (var first = CliProcess.Start(environment, "worker", "pmtrainer"))
+            {
+                var command = new TrainPreferenceModel(jobId, runId, asOf, 8, hpKilled);
+                await (await sender.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
+                var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+                while (!(await Harness.StreamAsync(store, jobId)).Any(e => e.Data is PreferenceModelCheckpointed))
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "no checkpoint from the first worker: " + first.Stderr);
+                    Assert.False(first.HasExited, "the worker exited: " + first.Stderr);
+                    await Task.Delay(50);
+                }
+            } // Dispose kills the process (SIGKILL) mid-run
+            var beforeRestart = (await Harness.StreamAsync(store, jobId)).Select(e => e.Data).OfType<PreferenceModelCheckpointed>().ToList();
+            Assert.InRange(beforeRestart.Count, 1, 5); // killed before the end
+
+            using (var second = CliProcess.Start(environment, "worker", "pmtrainer"))
+            {
+                var events = await WaitForFinalAsync(store, jobId, TimeSpan.FromMinutes(2));
+                Assert.Equal([1, 2, 3, 4, 5, 6], events.OfType<EpochCompleted>().Select(e => e.Epoch));
+                Assert.Equal([1, 2, 3, 4, 5, 6], events.OfType<PreferenceModelCheckpointed>().Select(e => e.Epoch));
+                Assert.Equal(straight.Sha256, events.OfType<PreferenceModelCheckpointed>().Last().Sha256);
+            }
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+}
