@@ -33,6 +33,9 @@ public static class EventStoreSetup
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
         // Rich appends assign versions client-side, so the inline snapshots below see exact stream versions.
         opts.Events.AppendMode = EventAppendMode.Rich;
+        // Tamper evidence: every event's headers carry its hash chained to the previous event of its stream.
+        opts.Events.MetadataConfig.HeadersEnabled = true;
+        opts.Listeners.Add(new Integrity.EventChainListener());
 
         opts.Events.AddEventTypes([
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
