@@ -41,8 +41,9 @@ public static class EventStoreSetup
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
-            typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed), typeof(PreferenceImported),
+            typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed),
         ]);
+        EventVersions.Configure(opts);
 
         // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer
         // makes from FetchForWriting and the run-progress counts are never behind the stream.

@@ -4,7 +4,6 @@ using System.Text.Json;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Rl;
 using Marten;
-using Marten.Events;
 
 namespace CaiEvents.EventStore.Datasets;
 
@@ -28,10 +27,12 @@ public static class PreferenceDatasetExport
             .Select(c => c.ProbabilityA >= 0.5
                 ? new PreferenceExample(c.Prompt, c.A!.Text, c.B!.Text, c.ProbabilityA!.Value, c.LabelId!.Value, "ai", c.Id)
                 : new PreferenceExample(c.Prompt, c.B!.Text, c.A!.Text, 1 - c.ProbabilityA!.Value, c.LabelId!.Value, "ai", c.Id));
-        var imports = session.Events.QueryAllRawEvents().Where(e => e.EventTypesAre(typeof(PreferenceImported)));
+        // Both stored versions: version-1 events are upcast to the current shape on read.
+        var names = EventVersions.PreferenceImportedNames.ToArray();
+        var imports = session.Events.QueryAllRawEvents().Where(e => names.Contains(e.EventTypeName));
         if (asOf is { } last) imports = imports.Where(e => e.Sequence <= last);
         var human = (await imports.ToListAsync(ct)).Select(e => (PreferenceImported)e.Data).Where(e => e.RunId == runId)
-            .OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.SourceLine)
+            .OrderBy(e => e.Origin.File, StringComparer.Ordinal).ThenBy(e => e.Origin.Line)
             .Select(e => new PreferenceExample(e.Prompt, e.Chosen, e.Rejected, 1.0, e.PairId, "human", e.PairId));
         return ai.Concat(human).ToList();
     }
