@@ -14,6 +14,7 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     QueryCommands.Wait(),
     QueryCommands.Export(),
     QueryCommands.Audit(),
+    ReplayCommand.Create(),
     ModelCommands.Model(),
     ModelCommands.Bench(),
     TrainingCommands.Sft(),

@@ -33,14 +33,18 @@ public static class EventStoreSetup
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
         // Rich appends assign versions client-side, so the inline snapshots below see exact stream versions.
         opts.Events.AppendMode = EventAppendMode.Rich;
+        // Tamper evidence: every event's headers carry its hash chained to the previous event of its stream.
+        opts.Events.MetadataConfig.HeadersEnabled = true;
+        opts.Listeners.Add(new Integrity.EventChainListener());
 
         opts.Events.AddEventTypes([
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
-            typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed), typeof(PreferenceImported),
+            typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed),
             typeof(PreferenceModelTrainingStarted), typeof(EpochCompleted), typeof(PreferenceModelCheckpointed), typeof(PreferenceModelTrainingFailed),
         ]);
+        EventVersions.Configure(opts);
 
         // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer
         // makes from FetchForWriting and the run-progress counts are never behind the stream.

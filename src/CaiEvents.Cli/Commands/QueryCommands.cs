@@ -100,11 +100,12 @@ public static class QueryCommands
 
     /// <summary>An export sub-command: validate the run and the output directory, then write the file atomically.</summary>
     private static Command DatasetExport(string name, string description, string what,
-        Func<Marten.IQuerySession, Guid, string, CancellationToken, Task<int>> write)
+        Func<Marten.IQuerySession, Guid, string, CancellationToken, long?, Task<int>> write)
     {
         var run = new Option<string>("--run") { Description = "Run id", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "Output file (JSONL); written atomically", Required = true };
-        var command = new Command(name, description) { run, output };
+        var asOf = new Option<long?>("--as-of") { Description = "Event sequence: the dataset exactly as it stood once this event was written (default: now)" };
+        var command = new Command(name, description) { run, output, asOf };
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
@@ -114,7 +115,14 @@ public static class QueryCommands
             await using var store = await Cli.OpenStoreAsync(configuration, ct);
             await using var session = store.QuerySession();
             if (await RunQueries.LoadRunAsync(session, runId, ct) is null) throw new UsageException($"run {runId} does not exist");
-            var count = await write(session, runId, path, ct);
+            var sequence = parse.GetValue(asOf);
+            int count;
+            try
+            {
+                if (sequence is { } limit) await PointInTime.ValidateAsync(session, limit, ct);
+                count = await write(session, runId, path, ct, sequence);
+            }
+            catch (AsOfException e) { throw new UsageException(e.Message); }
             Console.Error.WriteLine($"{count} {what} written");
             Console.WriteLine(path);
             return Cli.ExitOk;
@@ -151,7 +159,7 @@ public static class QueryCommands
             PrintEvents(chain.Events, parse.GetValue(labelJson));
             return Cli.ExitOk;
         });
-        return new Command("audit", "Explain where a datapoint came from.") { sample, label };
+        return new Command("audit", "Explain where a datapoint came from, and verify that the event store was not edited.") { sample, label, IntegrityCommands.Verify() };
     }
 
     /// <summary>A stream's events in order: JSON (data as stored), or one panel each with its provenance.</summary>

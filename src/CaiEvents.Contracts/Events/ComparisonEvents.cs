@@ -61,14 +61,19 @@ public sealed record PreferenceLabelled(
 /// <summary>A step of a comparison that failed after its retries; never a silent gap.</summary>
 public sealed record ComparisonStepFailed(Guid PairId, string Step, string ErrorType, string ErrorMessage, Provenance Provenance);
 
-/// <summary>A human-labelled comparison imported from a file (the HH-RLHF shape), attached to a run.</summary>
+/// <summary>Where an imported comparison came from: the file as named at import, its 1-based line, and the record's own id.</summary>
+public sealed record ImportOrigin(string File, int Line, string RecordId);
+
+/// <summary>
+/// A human-labelled comparison imported from a file (the HH-RLHF shape), attached to a run. Version 2: the file, line
+/// and record id are grouped in <see cref="Origin"/>. Version 1 (<see cref="Versions.PreferenceImportedV1"/>, stored
+/// as <c>preference_imported</c>) is upcast to this shape when read.
+/// </summary>
 public sealed record PreferenceImported(
     Guid PairId,
     Guid RunId,
     string Prompt,
     string Chosen,
     string Rejected,
-    string Source,
-    int SourceLine,
-    string SourceId,
+    ImportOrigin Origin,
     DateTimeOffset ImportedAt);

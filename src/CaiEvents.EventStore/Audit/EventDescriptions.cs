@@ -42,7 +42,7 @@ public static class EventDescriptions
         ComparisonStepFailed e => new($"ComparisonStepFailed ({e.Step})", e.Provenance, [new("error", $"{e.ErrorType}: {e.ErrorMessage}")]),
         RunStarted e => new("RunStarted", null, [new("samples", e.SampleCount.ToString(CultureInfo.InvariantCulture)), new("comparisons", (e.PairIds?.Count ?? 0).ToString(CultureInfo.InvariantCulture)), new("submitted by", e.SubmittedBy)]),
         RunCompleted e => new("RunCompleted", null, [new("finalised", e.Finalized.ToString(CultureInfo.InvariantCulture)), new("failed", e.Failed.ToString(CultureInfo.InvariantCulture)), new("completed by", e.CompletedBy)]),
-        PreferenceImported e => new("PreferenceImported", null, [new("source", $"{e.Source}:{e.SourceLine}"), new("prompt", e.Prompt), new("chosen", e.Chosen), new("rejected", e.Rejected)]),
+        PreferenceImported e => new("PreferenceImported", null, [new("source", $"{e.Origin.File}:{e.Origin.Line}"), new("prompt", e.Prompt), new("chosen", e.Chosen), new("rejected", e.Rejected)]),
         _ => new(data.GetType().Name, null, []),
     };
 

@@ -18,22 +18,28 @@ public static class PreferenceDatasetExport
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task<IReadOnlyList<PreferenceExample>> LoadAsync(IQuerySession session, Guid runId, CancellationToken ct)
+    /// <param name="asOf">Event sequence to load the dataset as of (folded from the events); null = now, from the read models.</param>
+    public static async Task<IReadOnlyList<PreferenceExample>> LoadAsync(IQuerySession session, Guid runId, CancellationToken ct, long? asOf = null)
     {
-        var ai = (await RunQueries.ComparisonsAsync(session, runId, ct))
+        var comparisons = asOf is { } limit ? await PointInTime.ComparisonsAsync(session, runId, limit, ct) : await RunQueries.ComparisonsAsync(session, runId, ct);
+        var ai = comparisons
             .Where(c => c.Status == ComparisonStatus.Labelled)
             .Select(c => c.ProbabilityA >= 0.5
                 ? new PreferenceExample(c.Prompt, c.A!.Text, c.B!.Text, c.ProbabilityA!.Value, c.LabelId!.Value, "ai", c.Id)
                 : new PreferenceExample(c.Prompt, c.B!.Text, c.A!.Text, 1 - c.ProbabilityA!.Value, c.LabelId!.Value, "ai", c.Id));
-        var human = (await session.Events.QueryRawEventDataOnly<PreferenceImported>().Where(e => e.RunId == runId).ToListAsync(ct))
-            .OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.SourceLine)
+        // Both stored versions: version-1 events are upcast to the current shape on read.
+        var names = EventVersions.PreferenceImportedNames.ToArray();
+        var imports = session.Events.QueryAllRawEvents().Where(e => names.Contains(e.EventTypeName));
+        if (asOf is { } last) imports = imports.Where(e => e.Sequence <= last);
+        var human = (await imports.ToListAsync(ct)).Select(e => (PreferenceImported)e.Data).Where(e => e.RunId == runId)
+            .OrderBy(e => e.Origin.File, StringComparer.Ordinal).ThenBy(e => e.Origin.Line)
             .Select(e => new PreferenceExample(e.Prompt, e.Chosen, e.Rejected, 1.0, e.PairId, "human", e.PairId));
         return ai.Concat(human).ToList();
     }
 
-    public static async Task<int> WriteFileAsync(IQuerySession session, Guid runId, string path, CancellationToken ct)
+    public static async Task<int> WriteFileAsync(IQuerySession session, Guid runId, string path, CancellationToken ct, long? asOf = null)
     {
-        var examples = await LoadAsync(session, runId, ct);
+        var examples = await LoadAsync(session, runId, ct, asOf);
         var full = Path.GetFullPath(path);
         var temp = $"{full}.tmp-{Environment.ProcessId}";
         try

@@ -13,9 +13,10 @@ public static class SlDatasetExport
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task<int> WriteAsync(IQuerySession session, Guid runId, Stream output, CancellationToken ct)
+    /// <param name="asOf">Event sequence to export the dataset as of (folded from the events); null = now, from the read models.</param>
+    public static async Task<int> WriteAsync(IQuerySession session, Guid runId, Stream output, CancellationToken ct, long? asOf = null)
     {
-        var samples = await RunQueries.SamplesAsync(session, runId, ct);
+        var samples = asOf is { } limit ? await PointInTime.SamplesAsync(session, runId, limit, ct) : await RunQueries.SamplesAsync(session, runId, ct);
         var count = 0;
         foreach (var sample in samples.Where(s => s.Status == SampleStatus.Finalized))
         {
@@ -54,7 +55,7 @@ public static class SlDatasetExport
     }
 
     /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it, so a failed export leaves nothing half-written.</summary>
-    public static async Task<int> WriteFileAsync(IQuerySession session, Guid runId, string path, CancellationToken ct)
+    public static async Task<int> WriteFileAsync(IQuerySession session, Guid runId, string path, CancellationToken ct, long? asOf = null)
     {
         var full = Path.GetFullPath(path);
         var temp = $"{full}.tmp-{Environment.ProcessId}";
@@ -62,7 +63,7 @@ public static class SlDatasetExport
         {
             int count;
             await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-                count = await WriteAsync(session, runId, file, ct);
+                count = await WriteAsync(session, runId, file, ct, asOf);
             File.Move(temp, full, overwrite: true);
             return count;
         }

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using JasperFx.Events;
+using Marten;
+
+namespace CaiEvents.EventStore.Integrity;
+
+/// <summary>
+/// The tamper-evidence chain: every event carries, in its Marten headers, the sha256 of its own content chained to
+/// the hash of the event before it in the same stream. The content is the canonical form of the event data
+/// (<see cref="CanonicalJson"/>) plus the stream id, the stream version, the global sequence and the event type name,
+/// so editing, deleting, renumbering or moving an event changes what its hash (or its successor's) should be.
+/// </summary>
+public static class EventChain
+{
+    /// <summary>Header key holding the hash; the value is lower-case hex.</summary>
+    public const string HeaderName = "cai_hash";
+
+    /// <summary>The "previous hash" of the first event of every stream.</summary>
+    public static readonly string Genesis = new('0', 64);
+
+    private const string Domain = "caievents/event/v1";
+
+    public static string Hash(string previous, Guid streamId, long version, long sequence, string eventType, string dataJson)
+    {
+        var head = string.Create(CultureInfo.InvariantCulture, $"{Domain}\n{previous}\n{streamId:D}\n{version}\n{sequence}\n{eventType}\n");
+        var headBytes = Encoding.UTF8.GetBytes(head);
+        var data = CanonicalJson.Canonicalize(dataJson);
+        var buffer = new byte[headBytes.Length + data.Length];
+        headBytes.CopyTo(buffer, 0);
+        data.CopyTo(buffer, headBytes.Length);
+        return Convert.ToHexStringLower(SHA256.HashData(buffer));
+    }
+
+    /// <summary>Root of a set of streams: sha256 over "stream version head-hash" lines, sorted by stream id.</summary>
+    public static string Root(IEnumerable<(Guid StreamId, long Version, string HeadHash)> heads)
+    {
+        var sb = new StringBuilder();
+        foreach (var (id, version, hash) in heads.OrderBy(h => h.StreamId.ToString("D"), StringComparer.Ordinal))
+            sb.Append(CultureInfo.InvariantCulture, $"{id:D} {version} {hash}\n");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+}
+
+/// <summary>
+/// Stamps every appended event with its chained hash, in one place for every session of the store. It runs after
+/// Marten has assigned stream versions and sequence numbers (rich append mode) and before the batch is written.
+/// When a session appends to an existing stream, the previous hash is read from the stored event at the version just
+/// below the first new one: if another writer appended in between, Marten's expected-version check rejects this whole
+/// transaction, so a hash is never chained to an event that is not the one stored before it.
+/// </summary>
+public sealed class EventChainListener : DocumentSessionListenerBase
+{
+    public override async Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    {
+        foreach (var stream in session.PendingChanges.Streams())
+        {
+            if (stream.Events.Count == 0) continue;
+            var serializer = session.DocumentStore.Options.Serializer();
+            var events = stream.Events.OrderBy(e => e.Version).ToList();
+            var first = events[0].Version;
+            var previous = first <= 1 ? EventChain.Genesis : await StoredHashAsync(session, stream.Id, first - 1, token);
+            foreach (var e in events)
+            {
+                if (e.Sequence <= 0 || e.Version <= 0)
+                    throw new InvalidOperationException($"event {e.EventTypeName} of stream {stream.Id} has no version/sequence yet: the hash chain needs rich append mode");
+                var hash = EventChain.Hash(previous, stream.Id, e.Version, e.Sequence, e.EventTypeName, serializer.ToJson(e.Data));
+                e.SetHeader(EventChain.HeaderName, hash);
+                previous = hash;
+            }
+        }
+    }
+
+    /// <summary>The hash stored on one event; empty when that event predates hashing.</summary>
+    private static async Task<string> StoredHashAsync(IDocumentSession session, Guid streamId, long version, CancellationToken ct)
+    {
+        var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
+        var found = await session.AdvancedSql.QueryAsync<string>(
+            $"select coalesce(headers->>'{EventChain.HeaderName}', '') from {schema}.mt_events where stream_id = ? and version = ?",
+            ct, streamId, version);
+        return found.Count == 1 ? found[0] : throw new InvalidOperationException($"stream {streamId} has no stored event at version {version} to chain to");
+    }
+}
