@@ -39,6 +39,7 @@ public static class EventStoreSetup
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
             typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed), typeof(PreferenceImported),
+            typeof(SampleRetryRequested), typeof(ComparisonRetryRequested), typeof(RunRetryRequested),
         ]);
 
         // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer

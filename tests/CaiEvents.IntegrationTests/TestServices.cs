@@ -61,7 +61,7 @@ public sealed class TestServices : IAsyncDisposable
             ["RabbitMq:Username"] = Rabbit.Username,
             ["RabbitMq:Password"] = Rabbit.Password,
         };
-        foreach (var role in new[] { "Generator", "Critic", "Reviser" })
+        foreach (var role in new[] { "Generator", "Critic", "Reviser", "Labeller" })
         {
             values[$"Workers:{role}:RetryIntervalsMs:0"] = "50";
             values[$"Workers:{role}:RetryIntervalsMs:1"] = "100";
