@@ -87,6 +87,21 @@ public sealed class TestServices : IAsyncDisposable
         return doc.RootElement.EnumerateArray().Select(q => q.GetProperty("name").GetString()!).ToList();
     }
 
+    /// <summary>
+    /// The messages of one queue, read through the management API and put back (ack_requeue_true): each one's
+    /// headers (as JSON) and payload.
+    /// </summary>
+    public async Task<IReadOnlyList<(System.Text.Json.JsonElement Headers, string Payload)>> PeekAsync(string queue, int count = 100)
+    {
+        var body = new StringContent($$"""{"count":{{count}},"ackmode":"ack_requeue_true","encoding":"auto"}""", Encoding.UTF8, "application/json");
+        var response = await _management.PostAsync($"queues/{Uri.EscapeDataString(VirtualHost)}/{Uri.EscapeDataString(queue)}/get", body);
+        response.EnsureSuccessStatusCode();
+        using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.EnumerateArray()
+            .Select(m => (m.GetProperty("properties").GetProperty("headers").Clone(), m.GetProperty("payload").GetString()!))
+            .ToList();
+    }
+
     /// <summary>Environment for a child `cai` process pointed at this test's schema and vhost.</summary>
     public IDictionary<string, string> ProcessEnvironment() => new Dictionary<string, string>
     {

@@ -64,17 +64,16 @@ public static class QueryCommands
                 Console.WriteLine(JsonSerializer.Serialize(summary, Json));
                 return Cli.ExitOk;
             }
-            string[] columns = ["run", "state", "samples", "in flight", "finalised", "failed"];
-            string[] cells = [runId.ToString(), state.Completed ? "[green]completed[/]" : "[yellow]running[/]", state.SampleCount.ToString(),
-                (p.Submitted + p.Responded).ToString(), p.Finalized.ToString(), p.Failed.ToString()];
+            var table = new Table().AddColumns("run", "state", "samples", "in flight", "finalised", "failed");
+            table.AddRow(runId.ToString(), state.Completed ? "[green]completed[/]" : "[yellow]running[/]", state.SampleCount.ToString(),
+                (p.Submitted + p.Responded).ToString(), p.Finalized.ToString(), p.Failed.ToString());
+            AnsiConsole.Write(table);
             if (state.PairCount > 0)
             {
-                columns = [.. columns, "comparisons", "labelled", "comparisons failed"];
-                cells = [.. cells, state.PairCount.ToString(), p.Labelled.ToString(), p.PairsFailed.ToString()];
+                var pairs = new Table().AddColumns("comparisons", "in flight", "labelled", "failed");
+                pairs.AddRow(state.PairCount.ToString(), p.PairsPending.ToString(), p.Labelled.ToString(), p.PairsFailed.ToString());
+                AnsiConsole.Write(pairs);
             }
-            var table = new Table().AddColumns(columns);
-            table.AddRow(cells);
-            AnsiConsole.Write(table);
             foreach (var f in failures) AnsiConsole.MarkupLineInterpolated($"[red]failed[/] {f.item} {f.id} ({f.prompt_id}) at {f.step}: {f.error}");
             if (failures.Count > 0) AnsiConsole.MarkupLineInterpolated($"Retry them with: ./cai retry-failed {runId}");
             return Cli.ExitOk;
