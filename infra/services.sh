@@ -48,7 +48,7 @@ is_root() { [[ $(id -u) -eq 0 ]]; }
 
 usage() {
   cat <<EOF
-usage: infra/services.sh up|down|status|env|reset
+usage: infra/services.sh up|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
 
   up      start PostgreSQL (127.0.0.1:$pg_port) and RabbitMQ (AMQP 127.0.0.1:$amqp_port,
           management http://127.0.0.1:$mgmt_port); creates data and credentials on first run
@@ -499,23 +499,39 @@ with_lock() {
   flock -w $((timeout_s * 2)) 9 || die "another infra/services.sh is still running (lock $state_dir/.lock)"
 }
 
+# Which services a command acts on: both (default), or one named service (the fault tests restart one at a time).
+check_service() {
+  case $1 in
+    all | postgres | rabbitmq) ;;
+    *) die "unknown service '$1' (expected postgres or rabbitmq)" ;;
+  esac
+}
+
 cmd_up() {
+  local which=${1:-all}
+  check_service "$which"
   ensure_packages
   prepare_state_dir
   with_lock
   ensure_credentials
-  pg_up
-  rmq_up
+  if [[ $which != rabbitmq ]]; then pg_up; fi
+  if [[ $which != postgres ]]; then rmq_up; fi
   info "credentials: $creds_file (use 'infra/services.sh env')"
 }
 
 cmd_down() {
+  local which=${1:-all}
+  check_service "$which"
   find_pg_bin
   find_rmq_bin
   [[ -d $state_dir ]] || { info "nothing to stop (no $state_dir)"; return 0; }
   with_lock
-  if [[ -n $pg_bin ]]; then pg_down; else info "postgres: not installed"; fi
-  if [[ -n $rmq_bin ]]; then rmq_down; else info "rabbitmq: not installed"; fi
+  if [[ $which != rabbitmq ]]; then
+    if [[ -n $pg_bin ]]; then pg_down; else info "postgres: not installed"; fi
+  fi
+  if [[ $which != postgres ]]; then
+    if [[ -n $rmq_bin ]]; then rmq_down; else info "rabbitmq: not installed"; fi
+  fi
 }
 
 cmd_status() {
@@ -565,8 +581,8 @@ cmd_reset() {
 }
 
 case ${1:-} in
-  up) cmd_up ;;
-  down) cmd_down ;;
+  up) cmd_up "${2:-all}" ;;
+  down) cmd_down "${2:-all}" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   reset) cmd_reset ;;

@@ -9,6 +9,7 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     RunCommands.Run(),
     RunCommands.Submit(),
     RunCommands.Resume(),
+    RetryCommand.Create(),
     WorkerCommand.Create(),
     QueryCommands.Status(),
     QueryCommands.Wait(),

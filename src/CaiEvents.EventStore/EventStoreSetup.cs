@@ -43,6 +43,7 @@ public static class EventStoreSetup
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
             typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed),
             typeof(PreferenceModelTrainingStarted), typeof(EpochCompleted), typeof(PreferenceModelCheckpointed), typeof(PreferenceModelTrainingFailed),
+            typeof(SampleRetryRequested), typeof(ComparisonRetryRequested), typeof(RunRetryRequested),
         ]);
         EventVersions.Configure(opts);
 

@@ -37,6 +37,7 @@ public sealed class RunStateProjection : SingleStreamProjection<RunState, Guid>
     {
         RunStarted started => RunState.Start(started),
         RunCompleted completed => snapshot?.With(completed),
+        RunRetryRequested retry => snapshot?.With(retry),
         _ => snapshot,
     };
 }

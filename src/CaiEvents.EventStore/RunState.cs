@@ -18,6 +18,8 @@ public sealed record RunState
     public int Finalized { get; init; }
     public int Failed { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
+    /// <summary>How many times failed items of this run were sent back into the pipeline (`cai retry-failed`).</summary>
+    public int RetryRequests { get; init; }
 
     public static RunState Start(RunStarted e) => new()
     {
@@ -36,4 +38,7 @@ public sealed record RunState
         Failed = e.Failed,
         CompletedAt = e.CompletedAt,
     };
+
+    /// <summary>Items went back into the pipeline: the run is open again until they settle.</summary>
+    public RunState With(RunRetryRequested e) => this with { Completed = false, CompletedAt = null, RetryRequests = RetryRequests + 1 };
 }

@@ -52,6 +52,23 @@ public sealed class CliProcess : IDisposable
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public bool HasExited => _process.HasExited;
+    public int Id => _process.Id;
+
+    /// <summary>SIGKILL (kill -9) on Unix: no shutdown, no acknowledgements, nothing flushed.</summary>
+    public void KillHard()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(5000);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // flush the async readers
+        return _process.ExitCode;
+    }
 
     public void Dispose()
     {

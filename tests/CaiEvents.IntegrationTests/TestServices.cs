@@ -61,7 +61,7 @@ public sealed class TestServices : IAsyncDisposable
             ["RabbitMq:Username"] = Rabbit.Username,
             ["RabbitMq:Password"] = Rabbit.Password,
         };
-        foreach (var role in new[] { "Generator", "Critic", "Reviser" })
+        foreach (var role in new[] { "Generator", "Critic", "Reviser", "Labeller" })
         {
             values[$"Workers:{role}:RetryIntervalsMs:0"] = "50";
             values[$"Workers:{role}:RetryIntervalsMs:1"] = "100";
@@ -85,6 +85,21 @@ public sealed class TestServices : IAsyncDisposable
         var json = await _management.GetStringAsync($"queues/{Uri.EscapeDataString(VirtualHost)}?columns=name");
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         return doc.RootElement.EnumerateArray().Select(q => q.GetProperty("name").GetString()!).ToList();
+    }
+
+    /// <summary>
+    /// The messages of one queue, read through the management API and put back (ack_requeue_true): each one's
+    /// headers (as JSON) and payload.
+    /// </summary>
+    public async Task<IReadOnlyList<(System.Text.Json.JsonElement Headers, string Payload)>> PeekAsync(string queue, int count = 100)
+    {
+        var body = new StringContent($$"""{"count":{{count}},"ackmode":"ack_requeue_true","encoding":"auto"}""", Encoding.UTF8, "application/json");
+        var response = await _management.PostAsync($"queues/{Uri.EscapeDataString(VirtualHost)}/{Uri.EscapeDataString(queue)}/get", body);
+        response.EnsureSuccessStatusCode();
+        using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return doc.RootElement.EnumerateArray()
+            .Select(m => (m.GetProperty("properties").GetProperty("headers").Clone(), m.GetProperty("payload").GetString()!))
+            .ToList();
     }
 
     /// <summary>Environment for a child `cai` process pointed at this test's schema and vhost.</summary>

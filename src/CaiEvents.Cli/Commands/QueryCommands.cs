@@ -37,7 +37,10 @@ public static class QueryCommands
             var state = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new UsageException($"run {runId} does not exist");
             var p = await RunQueries.CountByStatusAsync(session, runId, ct);
             var failures = (await RunQueries.SamplesAsync(session, runId, ct)).Where(s => s.Status == SampleStatus.Failed)
-                .Select(s => new { sample_id = s.Id, prompt_id = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}" }).ToList();
+                .Select(s => new { item = "sample", id = s.Id, prompt_id = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}", retries = s.Retries })
+                .Concat((await RunQueries.ComparisonsAsync(session, runId, ct)).Where(c => c.Status == ComparisonStatus.Failed)
+                    .Select(c => new { item = "comparison", id = c.Id, prompt_id = c.PromptId, step = c.FailedStep, error = $"{c.FailureType}: {c.FailureMessage}", retries = c.Retries }))
+                .ToList();
             var summary = new
             {
                 run_id = runId,
@@ -54,6 +57,7 @@ public static class QueryCommands
                 constitution = $"{state.Constitution.Id} v{state.Constitution.Version} ({state.Constitution.ContentHash[..12]})",
                 started_at = state.StartedAt,
                 completed_at = state.CompletedAt,
+                retry_requests = state.RetryRequests,
                 failures,
             };
             if (parse.GetValue(json))
@@ -65,7 +69,14 @@ public static class QueryCommands
             table.AddRow(runId.ToString(), state.Completed ? "[green]completed[/]" : "[yellow]running[/]", state.SampleCount.ToString(),
                 (p.Submitted + p.Responded).ToString(), p.Finalized.ToString(), p.Failed.ToString());
             AnsiConsole.Write(table);
-            foreach (var f in failures) AnsiConsole.MarkupLineInterpolated($"[red]failed[/] {f.sample_id} ({f.prompt_id}) at {f.step}: {f.error}");
+            if (state.PairCount > 0)
+            {
+                var pairs = new Table().AddColumns("comparisons", "in flight", "labelled", "failed");
+                pairs.AddRow(state.PairCount.ToString(), p.PairsPending.ToString(), p.Labelled.ToString(), p.PairsFailed.ToString());
+                AnsiConsole.Write(pairs);
+            }
+            foreach (var f in failures) AnsiConsole.MarkupLineInterpolated($"[red]failed[/] {f.item} {f.id} ({f.prompt_id}) at {f.step}: {f.error}");
+            if (failures.Count > 0) AnsiConsole.MarkupLineInterpolated($"Retry them with: ./cai retry-failed {runId}");
             return Cli.ExitOk;
         });
         return command;

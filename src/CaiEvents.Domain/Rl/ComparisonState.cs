@@ -34,6 +34,8 @@ public sealed record ComparisonState : IItemState<ComparisonState>
     public string? FailedStep { get; init; }
     public string? FailureType { get; init; }
     public string? FailureMessage { get; init; }
+    /// <summary>How many times `cai retry-failed` sent this comparison back after a failure.</summary>
+    public int Retries { get; init; }
 
     public bool IsSettled => Status is ComparisonStatus.Labelled or ComparisonStatus.Failed;
 
@@ -52,11 +54,20 @@ public sealed record ComparisonState : IItemState<ComparisonState>
         FailedStep = e.Step, FailureType = e.ErrorType, FailureMessage = e.ErrorMessage, Status = ComparisonStatus.Failed,
     };
 
+    /// <summary>Back to where the comparison was before the failed step.</summary>
+    public ComparisonState With(ComparisonRetryRequested e) => this with
+    {
+        FailedStep = null, FailureType = null, FailureMessage = null,
+        Status = A is null ? ComparisonStatus.Submitted : ComparisonStatus.Generated,
+        Retries = Retries + 1,
+    };
+
     public ComparisonState Evolve(object e) => e switch
     {
         ResponsePairGenerated x => With(x),
         PreferenceLabelled x => With(x),
         ComparisonStepFailed x => With(x),
+        ComparisonRetryRequested x => With(x),
         _ => this,
     };
 }

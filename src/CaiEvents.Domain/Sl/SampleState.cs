@@ -38,6 +38,8 @@ public sealed record SampleState : IItemState<SampleState>
     public string? FailedStep { get; init; }
     public string? FailureType { get; init; }
     public string? FailureMessage { get; init; }
+    /// <summary>How many times `cai retry-failed` sent this sample back after a failure.</summary>
+    public int Retries { get; init; }
 
     public bool IsSettled => Status is SampleStatus.Finalized or SampleStatus.Failed;
 
@@ -61,6 +63,7 @@ public sealed record SampleState : IItemState<SampleState>
         RevisionProduced x => With(x),
         SlExampleFinalized x => With(x),
         SampleStepFailed x => With(x),
+        SampleRetryRequested x => With(x),
         _ => this,
     };
 
@@ -107,5 +110,15 @@ public sealed record SampleState : IItemState<SampleState>
         FailureType = e.ErrorType,
         FailureMessage = e.ErrorMessage,
         Status = SampleStatus.Failed,
+    };
+
+    /// <summary>Back to where the sample was before the failed step; everything it had produced stays.</summary>
+    public SampleState With(SampleRetryRequested e) => this with
+    {
+        FailedStep = null,
+        FailureType = null,
+        FailureMessage = null,
+        Status = InitialResponse is null ? SampleStatus.Submitted : SampleStatus.Responded,
+        Retries = Retries + 1,
     };
 }

@@ -48,6 +48,6 @@ public static class CriticRole
     public static void AddCritic(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<CritiqueConsumer, CritiqueConsumerDefinition>();
-        bus.AddConsumer<CritiqueFaultConsumer>();
+        bus.AddConsumer<CritiqueFaultConsumer, FaultConsumerDefinition<CritiqueFaultConsumer>>();
     }
 }

@@ -39,8 +39,8 @@ public static class GeneratorRole
     public static void AddGenerator(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<GenerateResponseConsumer, GenerateResponseConsumerDefinition>();
-        bus.AddConsumer<GenerateResponseFaultConsumer>();
+        bus.AddConsumer<GenerateResponseFaultConsumer, FaultConsumerDefinition<GenerateResponseFaultConsumer>>();
         bus.AddConsumer<GenerateResponsePairConsumer, GenerateResponsePairConsumerDefinition>();
-        bus.AddConsumer<GenerateResponsePairFaultConsumer>();
+        bus.AddConsumer<GenerateResponsePairFaultConsumer, FaultConsumerDefinition<GenerateResponsePairFaultConsumer>>();
     }
 }

@@ -135,6 +135,6 @@ public static class LabellerRole
     public static void AddLabeller(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<LabelPreferenceConsumer, LabelPreferenceConsumerDefinition>();
-        bus.AddConsumer<LabelPreferenceFaultConsumer>();
+        bus.AddConsumer<LabelPreferenceFaultConsumer, FaultConsumerDefinition<LabelPreferenceFaultConsumer>>();
     }
 }

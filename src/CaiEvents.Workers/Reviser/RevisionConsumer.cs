@@ -56,6 +56,6 @@ public static class ReviserRole
     public static void AddReviser(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<RevisionConsumer, RevisionConsumerDefinition>();
-        bus.AddConsumer<RevisionFaultConsumer>();
+        bus.AddConsumer<RevisionFaultConsumer, FaultConsumerDefinition<RevisionFaultConsumer>>();
     }
 }

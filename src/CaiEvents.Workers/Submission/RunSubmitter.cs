@@ -67,8 +67,12 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
         var sampleIds = request.RunSlStage ? request.Prompts.Select((_, i) => DeterministicIds.Sample(runId, i)).ToList() : [];
         var pairIds = request.Feedback is null ? [] : request.Prompts.Select((_, i) => DeterministicIds.Create(runId, $"pair:{i}")).ToList();
 
-        await using (var session = store.LightweightSession())
+        // The run id is fixed before the first attempt, so a retry after a commit whose reply was lost (PostgreSQL
+        // restarting at that moment) finds the run already written and writes nothing: exactly one run either way.
+        await Resilience.Create().ExecuteAsync(async token =>
         {
+            await using var session = store.LightweightSession();
+            if (await session.Events.FetchStreamStateAsync(runId, token) is not null) return;
             session.Events.StartStream<RunState>(runId,
                 new RunStarted(runId, configuration, constitution, sampleIds.Count, sampleIds, submittedBy, now, pairIds));
             for (var i = 0; i < pairIds.Count; i++)
@@ -90,27 +94,39 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
                 session.Events.StartStream<SampleState>(sampleId,
                     new PromptSubmitted(sampleId, runId, i, p.Id, p.Kind, p.Prompt, request.PromptSource, p.LineNumber, provenance));
             }
-            await session.SaveChangesAsync(ct);
-        }
+            await session.SaveChangesAsync(token);
+        }, ct);
         return runId;
     }
 
     /// <summary>Sends the next command of every unsettled sample of a run; returns how many were sent.</summary>
     public async Task<int> ResumeAsync(Guid runId, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
-        var run = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new ArgumentException($"run {runId} does not exist");
-        var sent = 0;
-        var samples = (await RunQueries.SamplesAsync(session, runId, ct)).Select(s => SlDecider.NextCommand(s, run.Configuration.Revisions));
-        var comparisons = (await RunQueries.ComparisonsAsync(session, runId, ct)).Select(RlDecider.NextCommand);
-        foreach (var next in samples.Concat(comparisons))
+        var pipeline = Resilience.Create();
+        var commands = await pipeline.ExecuteAsync(async token =>
         {
-            if (next is null) continue;
-            var endpoint = await bus.GetSendEndpoint(CommandQueues.AddressFor(next));
-            await endpoint.Send(next, next.GetType(), ct);
-            sent++;
+            await using var session = store.QuerySession();
+            var run = await RunQueries.LoadRunAsync(session, runId, token) ?? throw new ArgumentException($"run {runId} does not exist");
+            var samples = (await RunQueries.SamplesAsync(session, runId, token)).Select(s => SlDecider.NextCommand(s, run.Configuration.Revisions));
+            var comparisons = (await RunQueries.ComparisonsAsync(session, runId, token)).Select(RlDecider.NextCommand);
+            return samples.Concat(comparisons).OfType<object>().ToList();
+        }, ct);
+        await SendAllAsync(bus, commands, ct);
+        return commands.Count;
+    }
+
+    /// <summary>Sends commands to their queues, retrying while the broker is unreachable (consumers ignore duplicates).</summary>
+    public static async Task SendAllAsync(ISendEndpointProvider bus, IEnumerable<object> commands, CancellationToken ct)
+    {
+        var pipeline = Resilience.Create();
+        foreach (var next in commands)
+        {
+            await pipeline.ExecuteAsync(async token =>
+            {
+                var endpoint = await bus.GetSendEndpoint(CommandQueues.AddressFor(next));
+                await endpoint.Send(next, next.GetType(), token);
+            }, ct);
         }
-        return sent;
     }
 
     /// <summary>sha256 over the prompts as submitted (id, kind, text), so two runs on the same set are recognisable.</summary>

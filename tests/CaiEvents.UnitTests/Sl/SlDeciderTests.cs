@@ -118,4 +118,24 @@ public class SlDeciderTests
         Assert.Equal(StepDecisionKind.AlreadyDone, SlDecider.DecideResponse(Given(Response())).ForFailure().Kind);
         Assert.Equal(StepDecisionKind.Invalid, SlDecider.DecideCritique(Given(Response()), 9, 2).ForFailure().Kind);
     }
+
+    [Fact]
+    public void A_retry_after_a_failure_returns_the_sample_to_its_step_and_a_second_failure_is_recorded_again()
+    {
+        var failed = new SampleStepFailed(Sample, StepNames.Critique(1), 1, "System.InvalidOperationException", "down", P(StepNames.Failed(StepNames.Critique(1))));
+        var retry = new SampleRetryRequested(Sample, StepNames.Critique(1), "System.InvalidOperationException", "down", 1, P("retry:1"));
+        Assert.Equal(StepDecisionKind.Settled, SlDecider.DecideCritique(Given(Response(), failed), 1, 1).Kind);
+        Assert.Null(SlDecider.NextCommand(Given(Response(), failed), 1));
+
+        var retried = Given(Response(), failed, retry);
+        Assert.Equal(SampleStatus.Responded, retried.Status);
+        Assert.False(retried.IsSettled);
+        Assert.Null(retried.FailedStep);
+        Assert.Equal(1, retried.Retries);
+        Assert.Equal(StepDecisionKind.Execute, SlDecider.DecideCritique(retried, 1, 1).Kind);
+        Assert.Equal(new CritiqueRequested(Run, Sample, 1, retried.ResponseStepId!.Value), SlDecider.NextCommand(retried, 1));
+        // Failing again after the retry is a new failure, recorded like the first.
+        Assert.Equal(StepDecisionKind.Execute, SlDecider.DecideCritique(retried, 1, 1).ForFailure().Kind);
+        Assert.Equal(SampleStatus.Submitted, Given(failed, retry).Status);
+    }
 }

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>
+/// A PostgreSQL + RabbitMQ pair of this test's own (infra/services.sh with a private state folder and free ports),
+/// so the fault suite can stop and restart them without touching the services every other test shares. Torn down
+/// (<c>services.sh reset</c>: stopped and deleted) on dispose.
+/// </summary>
+public sealed class PrivateServices : IAsyncDisposable
+{
+    private readonly string _script;
+    private readonly Dictionary<string, string> _scriptEnvironment;
+
+    public string StateDir { get; }
+    /// <summary>Environment for `cai` child processes: the private services' connection settings.</summary>
+    public IReadOnlyDictionary<string, string> ProcessEnvironment { get; private set; } = new Dictionary<string, string>();
+    public string ConnectionString => ProcessEnvironment["ConnectionStrings__EventStore"];
+
+    private PrivateServices(string stateDir, int basePort)
+    {
+        StateDir = stateDir;
+        _script = Path.Combine(RepoRoot(), "infra", "services.sh");
+        _scriptEnvironment = new Dictionary<string, string>
+        {
+            ["CAI_STATE_DIR"] = stateDir,
+            ["CAI_PG_PORT"] = basePort.ToString(),
+            ["CAI_RABBITMQ_PORT"] = (basePort + 1).ToString(),
+            ["CAI_RABBITMQ_MANAGEMENT_PORT"] = (basePort + 2).ToString(),
+            ["CAI_RABBITMQ_DIST_PORT"] = (basePort + 3).ToString(),
+            ["CAI_EPMD_PORT"] = (basePort + 4).ToString(),
+        };
+    }
+
+    public static async Task<PrivateServices> StartAsync(CancellationToken ct)
+    {
+        // Short path: PostgreSQL puts its unix socket in the data folder (limit ~107 bytes).
+        var dir = Path.Combine("/tmp", $"cai-fault-{Guid.NewGuid():N}"[..18]);
+        var services = new PrivateServices(dir, FreePortRange(5));
+        try
+        {
+            await services.ScriptAsync(ct, "up");
+            var env = (await services.ScriptAsync(ct, "env")).Split('\n')
+                .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
+                .Select(l => l["export ".Length..].Split('=', 2))
+                .ToDictionary(kv => kv[0], kv => kv[1].Trim().Trim('\'').Replace("'\\''", "'"));
+            env["EventStore__Schema"] = "cai";
+            services.ProcessEnvironment = env;
+            return services;
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task RestartPostgresAsync(CancellationToken ct)
+    {
+        await ScriptAsync(ct, "down", "postgres");
+        await ScriptAsync(ct, "up", "postgres");
+    }
+
+    public async Task RestartRabbitMqAsync(CancellationToken ct)
+    {
+        await ScriptAsync(ct, "down", "rabbitmq");
+        await ScriptAsync(ct, "up", "rabbitmq");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await ScriptAsync(CancellationToken.None, "reset"); }
+        catch (Exception e) { Console.Error.WriteLine($"private services in {StateDir} not torn down: {e.Message}"); }
+    }
+
+    private async Task<string> ScriptAsync(CancellationToken ct, params string[] args)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(_script);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in _scriptEnvironment) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(150));
+        try { await process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"infra/services.sh {string.Join(' ', args)} (state {StateDir}) did not finish within 150 s");
+        }
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"infra/services.sh {string.Join(' ', args)} (state {StateDir}) exited {process.ExitCode}: {await stderr}{await stdout}");
+        return await stdout;
+    }
+
+    /// <summary>The first of <paramref name="count"/> consecutive ports that nothing listens on, in a random high range.</summary>
+    private static int FreePortRange(int count)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var first = Random.Shared.Next(41000, 60000);
+            if (Enumerable.Range(first, count).All(IsFree)) return first;
+        }
+        throw new InvalidOperationException("no free port range found for the private services");
+
+        static bool IsFree(int port)
+        {
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CaiEvents.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new DirectoryNotFoundException("repository root (CaiEvents.sln) not found");
+    }
+}
