@@ -17,6 +17,7 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     ModelCommands.Model(),
     ModelCommands.Bench(),
     TrainingCommands.Sft(),
+    PreferenceModelCommands.Create(),
     PpoCommands.Ppo(),
     ImportCommand.Create(),
 };

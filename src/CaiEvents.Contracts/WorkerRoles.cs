@@ -17,6 +17,6 @@ public static class WorkerRoles
     /// <summary>Roles of the SL stage.</summary>
     public static readonly IReadOnlyList<string> SlStage = [Generator, Critic, Reviser];
 
-    /// <summary>Roles that have consumers today: the SL stage and the RL labelling stage.</summary>
-    public static readonly IReadOnlyList<string> Runnable = [Generator, Critic, Reviser, Labeller];
+    /// <summary>Roles that have consumers today: the SL stage, the RL labelling stage and preference-model training.</summary>
+    public static readonly IReadOnlyList<string> Runnable = [Generator, Critic, Reviser, Labeller, PmTrainer];
 }

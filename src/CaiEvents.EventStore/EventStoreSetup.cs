@@ -39,6 +39,7 @@ public static class EventStoreSetup
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed), typeof(PpoStarted), typeof(PolicyUpdateCompleted),
             typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed), typeof(PreferenceImported),
+            typeof(PreferenceModelTrainingStarted), typeof(EpochCompleted), typeof(PreferenceModelCheckpointed), typeof(PreferenceModelTrainingFailed),
         ]);
 
         // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer

@@ -76,6 +76,7 @@ public static class CaiHost
         BindRoleOptions<PPOLearnerOptions>(services, "PPOLearner", plan.Concurrency);
         services.AddScoped<RunSubmitter>();
 
+        if (plan.Roles.Contains(WorkerRoles.PmTrainer)) services.AddPMTrainerJobs();
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
@@ -87,6 +88,7 @@ public static class CaiHost
                     case WorkerRoles.Critic: bus.AddCritic(); break;
                     case WorkerRoles.Reviser: bus.AddReviser(); break;
                     case WorkerRoles.Labeller: bus.AddLabeller(); break;
+                    case WorkerRoles.PmTrainer: bus.AddPMTrainer(); break;
                     default: throw new ArgumentException(RoleNotAvailable(role));
                 }
             }

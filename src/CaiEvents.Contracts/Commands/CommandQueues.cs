@@ -13,6 +13,7 @@ public static class CommandQueues
     public const string Revision = "cai-revision";
     public const string GenerateResponsePair = "cai-generate-response-pair";
     public const string LabelPreference = "cai-label-preference";
+    public const string TrainPreferenceModel = "cai-train-preference-model";
 
     public static string For(object command) => command switch
     {
@@ -21,6 +22,7 @@ public static class CommandQueues
         RevisionRequested => Revision,
         Commands.GenerateResponsePair => GenerateResponsePair,
         Commands.LabelPreference => LabelPreference,
+        Commands.TrainPreferenceModel => TrainPreferenceModel,
         _ => throw new ArgumentException($"no queue for command type {command.GetType().Name}", nameof(command)),
     };
 

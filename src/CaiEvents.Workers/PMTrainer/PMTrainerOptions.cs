@@ -3,7 +3,17 @@ using CaiEvents.Workers.Common;
 namespace CaiEvents.Workers.PMTrainer;
 
 /// <summary>
-/// Bound from "Workers:PMTrainer". The PMTrainer role consumes <see cref="CaiEvents.Contracts.Commands.TrainPreferenceModel"/> (preference-model training jobs);
-/// it has no consumer yet: its behaviour arrives with issue #5, and `cai worker pmtrainer` says so.
+/// Bound from "Workers:PMTrainer". The PMTrainer role consumes <see cref="CaiEvents.Contracts.Commands.TrainPreferenceModel"/>:
+/// it starts the job's stream and returns; <see cref="Common.Jobs.BackgroundJobService"/> trains it (<see cref="PreferenceModelJob"/>).
 /// </summary>
-public sealed record PMTrainerOptions : WorkerRoleOptions;
+public sealed record PMTrainerOptions : WorkerRoleOptions
+{
+    /// <summary>Where checkpoints go: OutputRoot/JOB_ID/epoch-NNN (default ~/.cache/caievents/pm).</summary>
+    public string? OutputRoot { get; set; }
+
+    /// <summary>Device for training (cpu keeps runs bit-reproducible).</summary>
+    public string Device { get; set; } = "cpu";
+
+    public string ResolvedOutputRoot => OutputRoot is { Length: > 0 } root ? Path.GetFullPath(root)
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "caievents", "pm");
+}

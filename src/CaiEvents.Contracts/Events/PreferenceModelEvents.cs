@@ -1,0 +1,75 @@
+namespace CaiEvents.Contracts.Events;
+
+// Events of a preference-model training job stream (one stream per job, id from TrainPreferenceModel.JobId).
+// The job is reproducible from its first event: the dataset is rebuilt from the event store as of AsOf.
+
+/// <summary>Hyper-parameters of a preference-model job, parsed from the command and frozen into its first event.</summary>
+/// <param name="BaseModel">Backbone to start from: builtin:demo, builtin:tiny or hf:DIR (a policy or base checkpoint).</param>
+/// <param name="PmpEpochs">Epochs of preference-model pre-training on <paramref name="PmpFile"/> before the run's labels (0 without a file).</param>
+/// <param name="HeldOutFraction">Share of the run's prompts (all their pairs) held out for evaluation.</param>
+public sealed record PreferenceModelHyperParameters(
+    string BaseModel,
+    int Epochs,
+    int PmpEpochs,
+    int BatchSize,
+    double LearningRate,
+    int WarmupSteps,
+    double MinLearningRateRatio,
+    double WeightDecay,
+    double MaxGradNorm,
+    double HeldOutFraction,
+    string? PmpFile,
+    int PmpPairsPerQuestion);
+
+public sealed record PreferenceModelTrainingStarted(
+    Guid JobId,
+    Guid RunId,
+    long AsOf,
+    long Seed,
+    PreferenceModelHyperParameters HyperParameters,
+    string DatasetHash,
+    int DatasetSize,
+    int TrainSize,
+    int HeldOutSize,
+    string? PmpSha256,
+    int TotalEpochs,
+    string OutputDirectory,
+    string StartedBy,
+    DateTimeOffset StartedAt);
+
+/// <summary>One epoch done. <paramref name="Phase"/> is "pmp" (pre-training) or "preference" (the run's labels).</summary>
+/// <param name="Accuracy">Training accuracy over the epoch's batches (pairs ranked the way their target says).</param>
+public sealed record EpochCompleted(
+    Guid JobId,
+    int Epoch,
+    int TotalEpochs,
+    string Phase,
+    double Loss,
+    double Accuracy,
+    double HeldOutAccuracy,
+    double HeldOutEce,
+    int Steps,
+    double PairsPerSecond,
+    string WorkerInstance,
+    DateTimeOffset CompletedAt);
+
+/// <summary>
+/// A reward-model checkpoint (HF-style directory, see RewardModel) written after epoch <paramref name="Epoch"/>:
+/// sha256 of its model.safetensors, held-out accuracy against the AI labels, expected calibration error, and the
+/// accuracy on held-out pairs whose label used each principle.
+/// </summary>
+public sealed record PreferenceModelCheckpointed(
+    Guid JobId,
+    int Epoch,
+    int TotalEpochs,
+    string Phase,
+    string Path,
+    string Sha256,
+    double HeldOutAccuracy,
+    double Ece,
+    IReadOnlyDictionary<string, double> PerPrincipleAccuracy,
+    bool Final,
+    DateTimeOffset RecordedAt);
+
+/// <summary>The job cannot run (bad hyper-parameters, no labels as of AsOf, a missing PMP file); it will not be retried.</summary>
+public sealed record PreferenceModelTrainingFailed(Guid JobId, string Reason, DateTimeOffset FailedAt);

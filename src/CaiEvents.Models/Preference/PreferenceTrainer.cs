@@ -1,0 +1,138 @@
+using CaiEvents.Models.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CaiEvents.Models.Preference;
+
+/// <summary>One comparison as token ids of <see cref="RewardModel.Encode"/>(prompt, response A/B) and the target P(A preferred).</summary>
+public sealed record PreferencePair(int[] A, int[] B, double ProbabilityA);
+
+public sealed record PreferenceTrainingOptions(
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    int WarmupSteps,
+    double MinLearningRateRatio,
+    double WeightDecay,
+    double MaxGradNorm,
+    long Seed);
+
+/// <param name="Accuracy">Share of the batch's pairs (with a side, p ≠ ½) ranked the way their target says.</param>
+public sealed record PreferenceStepMetrics(int Step, double Loss, double Accuracy, double LearningRate, double GradNorm, int Pairs, long Tokens);
+
+/// <summary>
+/// Trains a <see cref="RewardModel"/> on comparisons with the soft Bradley-Terry loss: AdamW (decay on matrices only),
+/// warm-up + cosine learning rate, gradient clipping. The batch order is <see cref="CausalLmTrainer.BatchIndices"/>
+/// (a pure function of the seed and the step) and the learning rate a pure function of the step, so resuming at step N
+/// from weights + optimizer state continues exactly. Run it on the <see cref="TorchThread"/>.
+/// </summary>
+public sealed class PreferenceTrainer : IDisposable
+{
+    private readonly RewardModel _model;
+    private readonly IReadOnlyList<PreferencePair> _data;
+    private readonly PreferenceTrainingOptions _options;
+    private readonly AdamW _optimizer;
+    private readonly int[] _lengths;
+
+    public PreferenceTrainer(RewardModel model, IReadOnlyList<PreferencePair> data, PreferenceTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        if (data.Count == 0) throw new ArgumentException("no training pairs", nameof(data));
+        if (options.BatchSize < 1 || options.Epochs < 1) throw new ArgumentException("batch size and epochs must be at least 1", nameof(options));
+        _model = model;
+        _data = data;
+        _options = options;
+        _lengths = data.Select(d => d.A.Length + d.B.Length).ToArray();
+        var decayed = model.parameters().Where(p => p.dim() >= 2).ToList();
+        var plain = model.parameters().Where(p => p.dim() < 2).ToList();
+        _optimizer = optim.AdamW([
+            new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = options.WeightDecay }),
+            new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0 }),
+        ], lr: options.LearningRate);
+        StepsPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
+    }
+
+    public int StepsPerEpoch { get; }
+    public int TotalSteps => StepsPerEpoch * _options.Epochs;
+    /// <summary>Steps completed so far (the 0-based index of the next step).</summary>
+    public int Step { get; private set; }
+    public bool Done => Step >= TotalSteps;
+
+    public PreferenceStepMetrics TrainStep()
+    {
+        if (Done) throw new InvalidOperationException("training is already complete");
+        var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+        var batch = CausalLmTrainer.BatchIndices(_lengths, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
+
+        _model.train();
+        using var scope = NewDisposeScope();
+        _optimizer.zero_grad();
+        var (scoresA, scoresB) = ScorePairs(batch);
+        var targets = tensor(batch.Select(p => (float)p.ProbabilityA).ToArray(), device: _model.Device);
+        var loss = BradleyTerry.Loss(scoresA, scoresB, targets);
+        loss.backward();
+        var gradNorm = nn.utils.clip_grad_norm_(_model.parameters(), _options.MaxGradNorm);
+        _optimizer.step();
+        var margins = (scoresA - scoresB).detach().cpu().data<float>().ToArray();
+        var predicted = margins.Select(m => BradleyTerry.ProbabilityA(m)).ToList();
+        var metrics = new PreferenceStepMetrics(Step, loss.item<float>(),
+            PreferenceMetrics.Accuracy(predicted, batch.Select(p => p.ProbabilityA).ToList()), lr, gradNorm, batch.Count,
+            batch.Sum(p => (long)p.A.Length + p.B.Length));
+        Step++;
+        return metrics;
+    }
+
+    /// <summary>The model's P(A preferred) = σ(r_A − r_B) for each pair, without updating anything.</summary>
+    public IReadOnlyList<double> PredictProbabilityA(IReadOnlyList<PreferencePair> pairs) => Predict(_model, pairs, _options.BatchSize);
+
+    /// <inheritdoc cref="PredictProbabilityA"/>
+    public static IReadOnlyList<double> Predict(RewardModel model, IReadOnlyList<PreferencePair> pairs, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(pairs);
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var result = new List<double>(pairs.Count);
+            foreach (var chunk in pairs.Chunk(Math.Max(1, batchSize)))
+            {
+                using var scope = NewDisposeScope();
+                var (a, b) = ScorePairs(model, chunk);
+                result.AddRange((a - b).cpu().data<float>().ToArray().Select(m => BradleyTerry.ProbabilityA(m)));
+            }
+            return result;
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+    }
+
+    private (Tensor A, Tensor B) ScorePairs(IReadOnlyList<PreferencePair> batch) => ScorePairs(_model, batch);
+
+    /// <summary>Both responses of every pair in one left-padded forward pass: rows 0..N-1 are A, N..2N-1 are B.</summary>
+    private static (Tensor A, Tensor B) ScorePairs(RewardModel model, IReadOnlyList<PreferencePair> batch)
+    {
+        var (ids, mask) = model.LeftPad([.. batch.Select(p => p.A), .. batch.Select(p => p.B)]);
+        var scores = model.Scores(ids, mask);
+        return (scores.narrow(0, 0, batch.Count), scores.narrow(0, batch.Count, batch.Count));
+    }
+
+    public void SaveOptimizerState(string path) => _optimizer.save_state_dict(path);
+
+    /// <summary>Restores the optimizer moments and continues at <paramref name="step"/> (weights are loaded separately).</summary>
+    public void Resume(string optimizerStatePath, int step)
+    {
+        if (step < 0 || step > TotalSteps) throw new ArgumentOutOfRangeException(nameof(step), $"step {step} is outside 0..{TotalSteps}");
+        _optimizer.load_state_dict(optimizerStatePath);
+        Step = step;
+    }
+
+    public void Dispose() => _optimizer.Dispose();
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Sl;
+
+namespace CaiEvents.Workers.PMTrainer;
+
+/// <summary>The hyper-parameter keys of <see cref="CaiEvents.Contracts.Commands.TrainPreferenceModel"/>, their defaults and parsing.</summary>
+public static class PreferenceModelRequest
+{
+    public static readonly IReadOnlyDictionary<string, string> Defaults = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["base_model"] = "builtin:demo",
+        ["epochs"] = "3",
+        ["pmp_epochs"] = "1",
+        ["batch_size"] = "16",
+        ["lr"] = "5e-4",
+        ["warmup_steps"] = "10",
+        ["min_lr_ratio"] = "0.1",
+        ["weight_decay"] = "0.01",
+        ["max_grad_norm"] = "1.0",
+        ["heldout_fraction"] = "0.2",
+        ["pmp_file"] = "",
+        ["pmp_pairs_per_question"] = "3",
+    };
+
+    /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
+    public static PreferenceModelHyperParameters Parse(IReadOnlyDictionary<string, string>? values)
+    {
+        var all = new Dictionary<string, string>(Defaults, StringComparer.Ordinal);
+        foreach (var (key, value) in values ?? new Dictionary<string, string>())
+        {
+            if (!Defaults.ContainsKey(key)) throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", Defaults.Keys)})");
+            all[key] = value;
+        }
+        int Int(string key, int min) => int.TryParse(all[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
+            ? v : throw new ArgumentException($"hyper-parameter '{key}' must be a whole number ≥ {min}, got '{all[key]}'");
+        double Real(string key, double min, double max) => double.TryParse(all[key], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+            ? v : throw new ArgumentException($"hyper-parameter '{key}' must be a number in [{min}, {max}], got '{all[key]}'");
+        var pmpFile = all["pmp_file"] is { Length: > 0 } f ? Path.GetFullPath(f) : null;
+        var hp = new PreferenceModelHyperParameters(all["base_model"], Int("epochs", 1), pmpFile is null ? 0 : Int("pmp_epochs", 0), Int("batch_size", 1),
+            Real("lr", 1e-9, 1), Int("warmup_steps", 0), Real("min_lr_ratio", 0, 1), Real("weight_decay", 0, 1), Real("max_grad_norm", 1e-6, 1e6),
+            Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1));
+        if (string.IsNullOrWhiteSpace(hp.BaseModel)) throw new ArgumentException("hyper-parameter 'base_model' is empty");
+        return hp;
+    }
+
+    /// <summary>The job id of a command: a function of run, as-of sequence, seed and the hyper-parameters (defaults filled in), so the same request is the same job.</summary>
+    public static Guid JobId(Guid runId, long asOf, long seed, IReadOnlyDictionary<string, string>? values)
+    {
+        var all = new SortedDictionary<string, string>(Defaults.ToDictionary(), StringComparer.Ordinal);
+        foreach (var (key, value) in values ?? new Dictionary<string, string>()) all[key] = value;
+        var text = new StringBuilder($"pm:{asOf}:{seed}");
+        foreach (var (key, value) in all) text.Append('\n').Append(key).Append('=').Append(value);
+        return DeterministicIds.Create(runId, text.ToString());
+    }
+}

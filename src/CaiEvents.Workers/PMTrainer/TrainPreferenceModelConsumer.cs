@@ -1,0 +1,87 @@
+using CaiEvents.Contracts.Commands;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain;
+using CaiEvents.Domain.Preferences;
+using CaiEvents.EventStore.Datasets;
+using CaiEvents.Workers.Common;
+using CaiEvents.Workers.Common.Jobs;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CaiEvents.Workers.PMTrainer;
+
+/// <summary>
+/// Acknowledges a <see cref="TrainPreferenceModel"/> at once: it snapshots the dataset (labels as of AsOf, its hash and
+/// split) into <see cref="PreferenceModelTrainingStarted"/>, starts the job stream (a no-op when it exists: redeliveries
+/// write nothing) and wakes the job service, which trains outside <c>Consume</c>. A request that cannot run becomes
+/// <see cref="PreferenceModelTrainingFailed"/>, the stream's only event.
+/// </summary>
+public sealed class TrainPreferenceModelConsumer(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, JobSignal signal,
+    IOptions<PMTrainerOptions> options) : IConsumer<TrainPreferenceModel>
+{
+    public async Task Consume(ConsumeContext<TrainPreferenceModel> context)
+    {
+        var command = context.Message;
+        var ct = context.CancellationToken;
+        await using (var query = store.QuerySession())
+        {
+            if (await query.Events.FetchStreamStateAsync(command.JobId, ct) is not null)
+            {
+                signal.Notify();
+                return;
+            }
+        }
+        var now = clock.GetUtcNow();
+        object first;
+        try
+        {
+            first = await StartedAsync(command, now, ct);
+        }
+        catch (Exception e) when (e is ArgumentException or InputException)
+        {
+            first = new PreferenceModelTrainingFailed(command.JobId, e.Message, now);
+        }
+        await BackgroundJobs.TryStartAsync(store, command.JobId, PreferenceModelJob.JobKind, first, now, finished: first is PreferenceModelTrainingFailed, ct);
+        signal.Notify();
+    }
+
+    private async Task<PreferenceModelTrainingStarted> StartedAsync(TrainPreferenceModel command, DateTimeOffset now, CancellationToken ct)
+    {
+        var hp = PreferenceModelRequest.Parse(command.HyperParameters);
+        PreferenceTrainingSet dataset;
+        await using (var query = store.QuerySession())
+            dataset = await PreferenceTrainingSet.LoadAsync(query, command.RunId, command.AsOf, ct);
+        if (dataset.Items.Count == 0) throw new ArgumentException($"run {command.RunId} has no AI-labelled comparisons as of sequence {command.AsOf}");
+        var (train, heldOut) = dataset.Split(command.Seed, hp.HeldOutFraction);
+        if (train.Count == 0) throw new ArgumentException($"run {command.RunId}: no training pairs left after holding out {hp.HeldOutFraction:P0} of the prompts");
+        string? pmpSha = null;
+        if (hp.PmpFile is { } pmpFile)
+        {
+            if (PmpData.SamplePairs(PmpData.LoadFile(pmpFile), hp.PmpPairsPerQuestion, command.Seed).Count == 0)
+                throw new InputException(pmpFile, null, "no answers with different scores to compare");
+            pmpSha = PmpData.FileSha256(pmpFile);
+        }
+        return new PreferenceModelTrainingStarted(command.JobId, command.RunId, command.AsOf, command.Seed, hp, dataset.Hash, dataset.Items.Count,
+            train.Count, heldOut.Count, pmpSha, hp.PmpEpochs + hp.Epochs, Path.Combine(options.Value.ResolvedOutputRoot, command.JobId.ToString()),
+            worker.Instance, now);
+    }
+}
+
+public sealed class TrainPreferenceModelConsumerDefinition(IOptions<PMTrainerOptions> options)
+    : StepConsumerDefinition<TrainPreferenceModelConsumer, PMTrainerOptions>(options, CommandQueues.TrainPreferenceModel);
+
+public static class PMTrainerRole
+{
+    public static void AddPMTrainer(this IBusRegistrationConfigurator bus) =>
+        bus.AddConsumer<TrainPreferenceModelConsumer, TrainPreferenceModelConsumerDefinition>();
+
+    /// <summary>The job side of the role: the preference-model runner and the background service that runs it.</summary>
+    public static IServiceCollection AddPMTrainerJobs(this IServiceCollection services)
+    {
+        services.AddSingleton<PreferenceTrainingProgress>();
+        services.AddSingleton<IBackgroundJobRunner, PreferenceModelJob>();
+        return services.AddBackgroundJobs();
+    }
+}
