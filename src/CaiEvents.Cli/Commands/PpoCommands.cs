@@ -25,6 +25,7 @@ public static class PpoCommands
         var output = new Option<string?>("--out") { Description = "Output directory (checkpoints/step-N); the same --out resumes the same job (default: .cai/ppo/RUN)" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 50 };
         var klTarget = new Option<double?>("--kl-target") { Description = "Target KL per response (nats) for the adaptive KL coefficient; 0 = fixed coefficient", DefaultValueFactory = _ => 1.0 };
+        var klHorizon = new Option<double>("--kl-horizon") { Description = "Rollouts over which the adaptive coefficient corrects a KL error (smaller = faster)", DefaultValueFactory = _ => 32 };
         var klCoef = new Option<double>("--kl-coef") { Description = "Initial (or fixed) KL coefficient β", DefaultValueFactory = _ => 0.1 };
         var rolloutsPerStep = new Option<int>("--rollouts-per-step") { DefaultValueFactory = _ => 16 };
         var miniBatch = new Option<int>("--minibatch-size") { DefaultValueFactory = _ => 8 };
@@ -36,7 +37,7 @@ public static class PpoCommands
         var json = new Option<bool>("--json") { Description = "One JSON line of metrics per step on stdout (the last line is the final checkpoint)" };
         var command = new Command("train", "PPO against a preference model; kill it and run it again to resume. Last line: JSON with the final checkpoint and its sha256.")
         {
-            run, pm, policy, output, steps, klTarget, klCoef, rolloutsPerStep, miniBatch, epochs, lr, maxNew, checkpointEvery, seed, json,
+            run, pm, policy, output, steps, klTarget, klHorizon, klCoef, rolloutsPerStep, miniBatch, epochs, lr, maxNew, checkpointEvery, seed, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -45,7 +46,7 @@ public static class PpoCommands
             var learningRate = parse.GetValue(lr);
             var hp = new PpoHyperParameters(parse.GetValue(steps), parse.GetValue(rolloutsPerStep), parse.GetValue(miniBatch), parse.GetValue(epochs),
                 learningRate, learningRate * 2, ClipRange: 0.2, ValueClipRange: 0.2, ValueCoefficient: 0.5, EntropyCoefficient: 0.0, Gamma: 1.0, Lambda: 0.95,
-                MaxGradNorm: 1.0, parse.GetValue(klCoef), target is > 0 ? target : null, KlHorizon: 256, parse.GetValue(maxNew), parse.GetValue(checkpointEvery), parse.GetValue(seed));
+                MaxGradNorm: 1.0, parse.GetValue(klCoef), target is > 0 ? target : null, KlHorizon: parse.GetValue(klHorizon), parse.GetValue(maxNew), parse.GetValue(checkpointEvery), parse.GetValue(seed));
             try { PpoJob.Validate(hp); }
             catch (Domain.InputException e) { throw new UsageException($"ppo train: {e.Message}"); }
             var pmDirectory = parse.GetValue(pm)!;
