@@ -20,6 +20,7 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     ModelCommands.Bench(),
     TrainingCommands.Sft(),
     PreferenceModelCommands.Create(),
+    PpoCommands.Ppo(),
     ImportCommand.Create(),
     DashboardCommand.Create(),
 };

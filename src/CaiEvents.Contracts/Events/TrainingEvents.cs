@@ -40,7 +40,7 @@ public sealed record PolicyCheckpointed(
     string Path,
     string Sha256,
     long DatasetSnapshotPosition,
-    SftHyperParameters HyperParameters,
+    SftHyperParameters? HyperParameters, // null on a PPO job's stream: its hyper-parameters are in PpoStarted
     IReadOnlyDictionary<string, double> Metrics,
     bool Final,
     DateTimeOffset RecordedAt);

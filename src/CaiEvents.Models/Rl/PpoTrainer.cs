@@ -1,0 +1,223 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CaiEvents.Models.Rl;
+
+/// <summary>Hyper-parameters of one PPO update (per step: one batch of rollouts, <see cref="Epochs"/> passes over it in minibatches).</summary>
+public sealed record PpoOptions(
+    int MiniBatchSize = 8,
+    int Epochs = 2,
+    double LearningRate = 1e-4,
+    double ValueLearningRate = 1e-4,
+    double ClipRange = 0.2,
+    double ValueClipRange = 0.2,
+    double ValueCoefficient = 0.5,
+    double EntropyCoefficient = 0.0,
+    double Gamma = 1.0,
+    double Lambda = 0.95,
+    double MaxGradNorm = 1.0,
+    long Seed = 42);
+
+/// <summary>One response sampled from the policy: its (already rendered and tokenized) prompt, its tokens and the reward model's score.</summary>
+public sealed record Rollout(int[] PromptIds, int[] ResponseIds, double Score);
+
+/// <summary>What one PPO step measured. Reward is the preference-model score; KL is per sequence (summed over tokens) against the reference.</summary>
+public sealed record PpoStepMetrics(
+    int Step,
+    double MeanScore,
+    double MeanKl,
+    double MeanTotalReward,
+    double ClipFraction,
+    double PolicyLoss,
+    double ValueLoss,
+    double Entropy,
+    double KlCoefficient,
+    double MeanResponseTokens);
+
+/// <summary>A value function: a module (its parameters are trained) and its per-token values [B, T] for ids and an attention mask.</summary>
+public sealed record ValueFunction(nn.Module Module, Func<Tensor, Tensor, Tensor> TokenValues);
+
+/// <summary>
+/// PPO updates of a <see cref="Gpt2Model"/> policy against a frozen reference copy, with a separate value network
+/// (in RLHF, initialised from the preference model). Rewards per token are −β·KL plus the score at the last token;
+/// advantages come from GAE and are whitened; the policy and value losses are clipped; gradients are clipped per network.
+/// Dropout is off (the networks stay in eval mode), so the first minibatch's ratio is exactly 1 and CPU runs are
+/// reproducible: minibatch order is a pure function of (seed, step, epoch). Call it on the <see cref="TorchThread"/>.
+/// </summary>
+public sealed class PpoTrainer : IDisposable
+{
+    private readonly Gpt2Model _policy;
+    private readonly Gpt2Model _reference;
+    private readonly ValueFunction _value;
+    private readonly PpoOptions _options;
+    private readonly IKlController _kl;
+    private readonly int _padId;
+    private readonly AdamW _optimizer;
+    private readonly Parameter[] _policyParameters;
+    private readonly Parameter[] _valueParameters;
+
+    public PpoTrainer(Gpt2Model policy, Gpt2Model reference, ValueFunction value, PpoOptions options, IKlController kl, int padId)
+    {
+        _policy = policy;
+        _reference = reference;
+        _value = value;
+        _options = options;
+        _kl = kl;
+        _padId = padId;
+        if (options.MiniBatchSize < 1 || options.Epochs < 1) throw new ArgumentException("minibatch size and epochs must be at least 1", nameof(options));
+        foreach (var p in reference.parameters()) p.requires_grad = false;
+        _policyParameters = policy.parameters().ToArray();
+        _valueParameters = value.Module.parameters().ToArray();
+        _optimizer = optim.AdamW([
+            new AdamW.ParamGroup(_policyParameters, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
+            new AdamW.ParamGroup(_valueParameters, new AdamW.Options { LearningRate = options.ValueLearningRate, weight_decay = 0 }),
+        ], lr: options.LearningRate);
+    }
+
+    public IKlController Kl => _kl;
+
+    /// <summary>One PPO step on a batch of rollouts; β is updated afterwards from the batch's mean KL.</summary>
+    public PpoStepMetrics Step(IReadOnlyList<Rollout> rollouts, int step)
+    {
+        if (rollouts.Count == 0) throw new ArgumentException("no rollouts", nameof(rollouts));
+        var beta = _kl.Coefficient;
+        _policy.eval();
+        _reference.eval();
+        _value.Module.eval();
+        using var scope = NewDisposeScope();
+        var batch = Layout(rollouts);
+        int rows = rollouts.Count, length = batch.ResponseLength;
+
+        // What the rollouts looked like to the networks before this step's updates.
+        Tensor oldLogProbs, refLogProbs, oldValues;
+        using (no_grad())
+        {
+            oldLogProbs = ResponseLogProbs(_policy, batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, length).logProbs;
+            refLogProbs = ResponseLogProbs(_reference, batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, length).logProbs;
+            oldValues = _value.TokenValues(batch.Ids, batch.Mask).narrow(1, batch.PromptWidth - 1, length).to(ScalarType.Float32);
+        }
+        var oldHost = oldLogProbs.cpu().data<float>().ToArray();
+        var refHost = refLogProbs.cpu().data<float>().ToArray();
+        var valueHost = oldValues.cpu().data<float>().ToArray();
+
+        var advantages = new double[rows * length];
+        var returns = new double[rows * length];
+        var kls = new double[rows];
+        var totals = new double[rows];
+        var realAdvantages = new List<double>();
+        for (var r = 0; r < rows; r++)
+        {
+            var n = rollouts[r].ResponseIds.Length;
+            var logp = Enumerable.Range(0, n).Select(t => (double)oldHost[r * length + t]).ToArray();
+            var refp = Enumerable.Range(0, n).Select(t => (double)refHost[r * length + t]).ToArray();
+            var values = Enumerable.Range(0, n).Select(t => (double)valueHost[r * length + t]).ToArray();
+            var rewards = PpoMath.TokenRewards(logp, refp, rollouts[r].Score, beta);
+            kls[r] = logp.Zip(refp, PpoMath.KlEstimate).Sum();
+            totals[r] = rewards.Sum();
+            var (adv, ret) = PpoMath.Gae(rewards, values, _options.Gamma, _options.Lambda);
+            for (var t = 0; t < n; t++)
+            {
+                advantages[r * length + t] = adv[t];
+                returns[r * length + t] = ret[t];
+            }
+            realAdvantages.AddRange(adv);
+        }
+        var whitened = PpoMath.Whiten(realAdvantages);
+        var k = 0;
+        for (var r = 0; r < rows; r++)
+            for (var t = 0; t < rollouts[r].ResponseIds.Length; t++)
+                advantages[r * length + t] = whitened[k++];
+
+        var device = _policy.Device;
+        var advantageTensor = tensor(advantages.Select(a => (float)a).ToArray(), [rows, length], device: device);
+        var returnTensor = tensor(returns.Select(a => (float)a).ToArray(), [rows, length], device: device);
+
+        double clipSum = 0, policyLossSum = 0, valueLossSum = 0, entropySum = 0;
+        var updates = 0;
+        for (var epoch = 0; epoch < _options.Epochs; epoch++)
+        {
+            var order = Enumerable.Range(0, rows).ToArray();
+            new Random(unchecked((int)(_options.Seed * 1_000_003 + step * 131 + epoch))).Shuffle(order);
+            foreach (var chunk in order.Chunk(_options.MiniBatchSize))
+            {
+                using var inner = NewDisposeScope();
+                var index = tensor(chunk.Select(i => (long)i).ToArray(), device: device);
+                var ids = batch.Ids.index_select(0, index);
+                var mask = batch.Mask.index_select(0, index);
+                var responseMask = batch.ResponseMask.index_select(0, index);
+                var (logProbs, logits) = ResponseLogProbs(_policy, ids, mask, batch.Targets.index_select(0, index), batch.PromptWidth, length);
+                var (policyLoss, clipFraction) = PpoMath.ClippedSurrogate(logProbs, oldLogProbs.index_select(0, index),
+                    advantageTensor.index_select(0, index), responseMask, _options.ClipRange);
+                var values = _value.TokenValues(ids, mask).narrow(1, batch.PromptWidth - 1, length).to(ScalarType.Float32);
+                var valueLoss = PpoMath.ClippedValueLoss(values, oldValues.index_select(0, index), returnTensor.index_select(0, index), responseMask, _options.ValueClipRange);
+                var entropy = PpoMath.MaskedMean(PpoMath.Entropy(logits), responseMask);
+                var loss = policyLoss + _options.ValueCoefficient * valueLoss - _options.EntropyCoefficient * entropy;
+                _optimizer.zero_grad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(_policyParameters, _options.MaxGradNorm);
+                nn.utils.clip_grad_norm_(_valueParameters, _options.MaxGradNorm);
+                _optimizer.step();
+                clipSum += clipFraction;
+                policyLossSum += policyLoss.item<float>();
+                valueLossSum += valueLoss.item<float>();
+                entropySum += entropy.item<float>();
+                updates++;
+            }
+        }
+        var meanKl = kls.Average();
+        _kl.Update(meanKl, rows);
+        return new PpoStepMetrics(step, rollouts.Average(r => r.Score), meanKl, totals.Average(), clipSum / updates, policyLossSum / updates,
+            valueLossSum / updates, entropySum / updates, beta, rollouts.Average(r => (double)r.ResponseIds.Length));
+    }
+
+    private sealed record Batch(Tensor Ids, Tensor Mask, Tensor Targets, Tensor ResponseMask, int PromptWidth, int ResponseLength);
+
+    /// <summary>Prompts left-padded to end in one column, responses right-padded after it; the mask marks real tokens.</summary>
+    private Batch Layout(IReadOnlyList<Rollout> rollouts)
+    {
+        int rows = rollouts.Count, promptWidth = rollouts.Max(r => r.PromptIds.Length), length = Math.Max(1, rollouts.Max(r => r.ResponseIds.Length));
+        var width = promptWidth + length;
+        if (width > _policy.Config.NPositions) throw new ArgumentException($"prompt + response of {width} tokens exceed the context length {_policy.Config.NPositions}");
+        var ids = new long[rows * width];
+        var mask = new long[rows * width];
+        var targets = new long[rows * length];
+        var responseMask = new float[rows * length];
+        for (var r = 0; r < rows; r++)
+        {
+            var (prompt, response) = (rollouts[r].PromptIds, rollouts[r].ResponseIds);
+            if (prompt.Length == 0) throw new ArgumentException("a rollout has an empty prompt", nameof(rollouts));
+            var pad = promptWidth - prompt.Length;
+            for (var c = 0; c < width; c++)
+            {
+                var j = c - promptWidth;
+                var real = c >= pad && j < response.Length;
+                ids[r * width + c] = c < pad ? _padId : c < promptWidth ? prompt[c - pad] : j < response.Length ? response[j] : _padId;
+                mask[r * width + c] = real ? 1 : 0;
+            }
+            for (var t = 0; t < length; t++)
+            {
+                targets[r * length + t] = t < response.Length ? response[t] : _padId;
+                responseMask[r * length + t] = t < response.Length ? 1 : 0;
+            }
+        }
+        var device = _policy.Device;
+        return new Batch(tensor(ids, [rows, width], device: device), tensor(mask, [rows, width], device: device),
+            tensor(targets, [rows, length], device: device), tensor(responseMask, [rows, length], device: device), promptWidth, length);
+    }
+
+    /// <summary>log π(y_t | x, y_&lt;t) [B, L] of the response tokens, and the logits [B, L, V] that predicted them.</summary>
+    private static (Tensor logProbs, Tensor logits) ResponseLogProbs(Gpt2Model model, Tensor ids, Tensor mask, Tensor targets, int promptWidth, int length)
+    {
+        var hidden = model.HiddenStates(ids, mask);
+        var logits = model.Logits(hidden.narrow(1, promptWidth - 1, length)).to(ScalarType.Float32);
+        var logProbs = nn.functional.log_softmax(logits, -1).gather(2, targets.unsqueeze(2)).squeeze(2);
+        return (logProbs, logits);
+    }
+
+    public void SaveOptimizerState(string path) => _optimizer.save_state_dict(path);
+
+    public void LoadOptimizerState(string path) => _optimizer.load_state_dict(path);
+
+    public void Dispose() => _optimizer.Dispose();
+}

@@ -1,0 +1,243 @@
+using System.Security.Cryptography;
+using System.Text;
+using CaiEvents.Contracts;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain;
+using CaiEvents.Domain.Rl;
+using CaiEvents.Domain.Sl;
+using CaiEvents.Models;
+using CaiEvents.Models.Preference;
+using CaiEvents.Models.Rl;
+using CaiEvents.Workers.Common;
+using Marten;
+
+namespace CaiEvents.Workers.PPOLearner;
+
+/// <summary>What <c>cai ppo train</c> (or a <see cref="Contracts.Commands.TrainPolicy"/> command) asks for.</summary>
+/// <param name="PolicyModel">Model id of the starting policy (the SL-CAI checkpoint as <c>hf:DIR</c>, or a builtin); also the frozen reference.</param>
+/// <param name="PreferenceModelDirectory">A reward-model directory written by <see cref="RewardModel.Save"/>.</param>
+public sealed record PpoRequest(Guid RunId, string PolicyModel, string PreferenceModelDirectory, string OutputDirectory, PpoHyperParameters HyperParameters);
+
+/// <summary>One prompt of a step, as the rollout generator gets it.</summary>
+public sealed record RolloutPrompt(int Index, string Prompt, string RenderedPrompt, long Seed);
+
+/// <summary>One generated response: the prompt and response token ids the policy saw and produced, and the response text.</summary>
+public sealed record RolloutSample(int Index, int[] PromptIds, int[] ResponseIds, string Text);
+
+/// <summary>Where rollouts come from: the learner's own policy in-process, or Generator workers over RabbitMQ.</summary>
+public interface IRolloutGenerator
+{
+    /// <summary>Samples one response per prompt from the policy whose weights hash to <paramref name="policyHash"/>.</summary>
+    Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
+        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, CancellationToken ct);
+}
+
+/// <summary>Rollouts from the learner's own policy model, in this process (one batched generation per step).</summary>
+public sealed class InProcessRollouts : IRolloutGenerator
+{
+    public async Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
+        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, CancellationToken ct)
+    {
+        var generated = await policy.GenerateTokensAsync(prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(), true, ct);
+        return prompts.Select((p, i) => new RolloutSample(p.Index, generated[i].PromptIds.ToArray(), generated[i].TokenIds.ToArray(), generated[i].Text)).ToList();
+    }
+}
+
+/// <summary>
+/// PPO (RL-CAI's last stage) as an event-sourced job, built like <see cref="SftJob"/>: the job id is a function of the run
+/// and the output directory; the stream holds <see cref="PpoStarted"/>, one <see cref="PolicyUpdateCompleted"/> per step and a
+/// <see cref="PolicyCheckpointed"/> every <c>CheckpointEvery</c> steps (policy as an HF GPT-2 directory with its sha256, the
+/// value network in <c>value/</c>, the optimizer state). Running it again after a kill resumes from the last checkpoint event:
+/// weights, optimizer moments and KL coefficient are restored, and the prompt sampler, the rollout seeds and the minibatch
+/// order are functions of the step, so the resumed job retraces the steps after that checkpoint exactly; those steps'
+/// events, already in the stream, are not appended twice.
+/// </summary>
+public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, IRolloutGenerator? rollouts = null)
+{
+    public const string OptimizerStateFileName = "optimizer.bin";
+    public const string ValueDirectoryName = "value";
+    public const string KlCoefficientMetric = "kl_coefficient_next";
+
+    private readonly IRolloutGenerator _rollouts = rollouts ?? new InProcessRollouts();
+
+    public static Guid JobId(Guid runId, string outputDirectory) =>
+        DeterministicIds.Create(runId, $"ppo:{Path.GetFullPath(outputDirectory).TrimEnd('/')}");
+
+    /// <summary>PPO samples from the policy itself: temperature 1, no truncation, stopping at the next turn.</summary>
+    public static SamplingParameters Sampling(PpoHyperParameters hp) =>
+        new(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: hp.MaxNewTokens, StopSequences: PromptFormat.StopSequences);
+
+    /// <summary>The seed of row <paramref name="row"/> of step <paramref name="step"/>.</summary>
+    public static long RolloutSeed(long seed, int step, int row) => unchecked(seed * 1_000_003 + step * 4099L + row);
+
+    public static string PromptSetHash(IReadOnlyList<string> prompts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u001e", prompts))));
+
+    public async Task<PolicyCheckpointed> RunAsync(PpoRequest request, ModelOptions modelOptions,
+        Action<PolicyUpdateCompleted, int>? onStep, CancellationToken ct)
+    {
+        var hp = request.HyperParameters;
+        Validate(hp);
+        var output = Path.GetFullPath(request.OutputDirectory);
+        var pmDirectory = Path.GetFullPath(request.PreferenceModelDirectory);
+        var jobId = JobId(request.RunId, output);
+        IReadOnlyList<object> history;
+        await using (var query = store.QuerySession())
+            history = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
+
+        var prompts = await RunPromptsAsync(request.RunId, ct);
+        if (prompts.Count == 0) throw new InputException("--run", null, $"run {request.RunId} has no prompts");
+        if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
+            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
+        var pmHash = RewardModel.FileSha256(pmDirectory);
+
+        PpoStarted started;
+        var last = history.OfType<PolicyCheckpointed>().LastOrDefault();
+        var recorded = history.OfType<PolicyUpdateCompleted>().Select(u => u.Step).ToHashSet();
+        if (history.Count == 0)
+        {
+            using var probe = LoadPolicy(request.PolicyModel, modelOptions);
+            started = new PpoStarted(jobId, request.RunId, request.PolicyModel, probe.Identity.CheckpointHash, request.PolicyModel, probe.Identity.CheckpointHash,
+                "hf:" + pmDirectory, pmHash, PromptSetHash(prompts), prompts.Count, hp, hp.Seed,
+                _rollouts is InProcessRollouts ? "in-process" : "distributed", output, worker.Instance, clock.GetUtcNow());
+            await using var session = store.LightweightSession();
+            session.Events.StartStream(jobId, started);
+            await session.SaveChangesAsync(ct);
+        }
+        else
+        {
+            started = history[0] as PpoStarted ?? throw new InputException("--out", null, $"{output} holds job {jobId}, which is not a PPO job");
+            if (started.RunId != request.RunId || started.PolicyModel != request.PolicyModel || started.PreferenceModelCheckpointHash != pmHash || started.HyperParameters != hp)
+                throw new InputException("--out", null, $"{output} already holds PPO job {jobId} (policy {started.PolicyModel}, pm {started.PreferenceModel}) with other settings; use another --out");
+            if (started.PromptSetHash != PromptSetHash(prompts))
+                throw new InvalidOperationException($"job {jobId}: run {request.RunId}'s prompts no longer hash to {started.PromptSetHash}");
+            if (last is { Final: true }) return last;
+        }
+
+        using var reference = LoadPolicy(started.ReferenceModel, modelOptions);
+        if (reference.Identity.CheckpointHash != started.ReferenceCheckpointHash)
+            throw new InvalidOperationException($"job {jobId}: reference {started.ReferenceModel} no longer hashes to {started.ReferenceCheckpointHash}");
+        using var policy = last is null ? LoadPolicy(started.PolicyModel, modelOptions) : LoadCheckpoint(last, modelOptions);
+        using var scorer = RewardScorer.Load(pmDirectory, modelOptions);
+        var valueDirectory = last is null ? pmDirectory : Path.Combine(last.Path, ValueDirectoryName);
+        var value = await TorchThread.RunAsync(() => RewardModel.Load(valueDirectory, modelOptions), ct);
+        try
+        {
+            if (value.Config.VocabSize != policy.Config.VocabSize)
+                throw new InputException("--pm", null, $"the preference model's vocabulary ({value.Config.VocabSize}) differs from the policy's ({policy.Config.VocabSize})");
+            IKlController kl = hp.KlTarget is { } target
+                ? new AdaptiveKlController(last?.Metrics[KlCoefficientMetric] ?? hp.InitialKlCoefficient, target, hp.KlHorizon)
+                : new FixedKlController(hp.InitialKlCoefficient);
+            var options = new PpoOptions(hp.MiniBatchSize, hp.Epochs, hp.LearningRate, hp.ValueLearningRate, hp.ClipRange, hp.ValueClipRange,
+                hp.ValueCoefficient, hp.EntropyCoefficient, hp.Gamma, hp.Lambda, hp.MaxGradNorm, hp.Seed);
+            using var trainer = await TorchThread.RunAsync(() =>
+            {
+                var t = new PpoTrainer(policy.Module, reference.Module, new ValueFunction(value, value.TokenScores), options, kl, policy.Tokenizer.EndOfTextId);
+                if (last is not null) t.LoadOptimizerState(Path.Combine(last.Path, OptimizerStateFileName));
+                return t;
+            }, ct);
+
+            var version = history.Count == 0 ? 1 : history.Count;
+            var policyHash = policy.Identity.CheckpointHash;
+            var sampling = Sampling(hp);
+            var window = new List<PolicyUpdateCompleted>();
+            PolicyCheckpointed? checkpoint = null;
+            for (var step = last?.Step ?? 0; step < hp.Steps; step++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var drawn = PromptSampler.Indices(prompts.Count, hp.RolloutsPerStep, hp.Seed, step);
+                var stepPrompts = drawn.Select((p, row) => new RolloutPrompt(p, prompts[p], PromptFormat.RenderResponsePrompt(prompts[p]), RolloutSeed(hp.Seed, step, row))).ToList();
+                var samples = await _rollouts.GenerateAsync(policy, policyHash, jobId, step + 1, stepPrompts, sampling, ct);
+                var responses = samples.Select(s => PromptFormat.CutAtTurnMarker(s.Text)).ToList();
+                var scores = await scorer.ScoreAsync(stepPrompts.Select((p, i) => (p.Prompt, responses[i])).ToList(), ct);
+                var batch = samples.Select((s, i) => new Rollout(s.PromptIds, s.ResponseIds.Length == 0 ? [policy.Tokenizer.EndOfTextId] : s.ResponseIds, scores[i])).ToList();
+                var s0 = step;
+                var m = await TorchThread.RunAsync(() => trainer.Step(batch, s0), ct);
+                var update = new PolicyUpdateCompleted(jobId, step + 1, m.MeanScore, m.MeanKl, m.MeanTotalReward, m.ClipFraction, m.PolicyLoss, m.ValueLoss,
+                    m.Entropy, m.KlCoefficient, m.MeanResponseTokens, policyHash, PromptSampler.Position(step + 1, hp.RolloutsPerStep), clock.GetUtcNow());
+                window.Add(update);
+                // The policy changed: its weights no longer hash to policyHash. Hash the new weights for the next rollouts' provenance.
+                policyHash = await TorchThread.RunAsync(() => Gpt2Checkpoint.ComputeWeightsSha256(policy.Module), ct);
+                var isCheckpoint = (step + 1) % hp.CheckpointEvery == 0 || step + 1 == hp.Steps;
+                var events = new List<object>();
+                if (recorded.Add(update.Step)) events.Add(update); // a step retraced after a resume is already in the stream
+                if (isCheckpoint)
+                {
+                    var path = Path.Combine(output, "checkpoints", $"step-{step + 1:000000}");
+                    await TorchThread.RunAsync(() => { SaveAtomically(policy, value, trainer, path); return true; }, ct);
+                    var sha = RewardModel.FileSha256(path);
+                    if (sha != policyHash) throw new InvalidOperationException($"checkpoint {path} hashes to {sha}, the weights to {policyHash}");
+                    checkpoint = new PolicyCheckpointed(jobId, step + 1, hp.Steps, path, sha, 0, null, new Dictionary<string, double>
+                    {
+                        ["mean_reward"] = window.Average(u => u.MeanReward),
+                        ["mean_kl"] = window.Average(u => u.MeanKl),
+                        [KlCoefficientMetric] = kl.Coefficient,
+                        ["prompt_cursor"] = update.PromptCursor,
+                    }, step + 1 == hp.Steps, clock.GetUtcNow());
+                    events.Add(checkpoint);
+                    window.Clear();
+                }
+                if (events.Count > 0)
+                {
+                    await using var session = store.LightweightSession();
+                    // Expected version: a second process running the same job cannot interleave its events with these.
+                    session.Events.Append(jobId, version + events.Count, [.. events]);
+                    await session.SaveChangesAsync(ct);
+                    version += events.Count;
+                }
+                onStep?.Invoke(update, hp.Steps);
+            }
+            return checkpoint ?? last!;
+        }
+        finally
+        {
+            await TorchThread.RunAsync(() => { value.Dispose(); return true; }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The run's prompts in submission order (its prompt set).</summary>
+    private async Task<IReadOnlyList<string>> RunPromptsAsync(Guid runId, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        var submitted = await query.Events.QueryRawEventDataOnly<PromptSubmitted>().Where(p => p.RunId == runId).ToListAsync(ct);
+        return submitted.OrderBy(p => p.Index).Select(p => p.Prompt).ToList();
+    }
+
+    public static void Validate(PpoHyperParameters hp)
+    {
+        if (hp.Steps < 1 || hp.RolloutsPerStep < 1 || hp.MiniBatchSize < 1 || hp.Epochs < 1 || hp.CheckpointEvery < 1 || hp.MaxNewTokens < 1)
+            throw new InputException("hyper-parameters", null, "steps, rollouts per step, minibatch size, epochs, checkpoint interval and max new tokens must be ≥ 1");
+        if (hp.LearningRate <= 0 || hp.ValueLearningRate <= 0 || hp.ClipRange <= 0 || hp.ValueClipRange <= 0 || hp.InitialKlCoefficient < 0 || hp.KlHorizon <= 0)
+            throw new InputException("hyper-parameters", null, "learning rates, clip ranges and the KL horizon must be > 0 and the KL coefficient ≥ 0");
+        if (hp.KlTarget is <= 0) throw new InputException("--kl-target", null, $"must be > 0 (got {hp.KlTarget})");
+        if (hp.KlTarget is not null && hp.InitialKlCoefficient <= 0) throw new InputException("--kl-coef", null, "an adaptive KL coefficient must start > 0");
+    }
+
+    private static Gpt2TextModel LoadPolicy(string modelId, ModelOptions options) =>
+        ModelCatalog.Load(modelId, options) as Gpt2TextModel
+        ?? throw new InputException("--policy", null, $"{modelId} is not a local GPT-2 model and cannot be trained here");
+
+    private static Gpt2TextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options)
+    {
+        var model = Gpt2TextModel.Load("hf:" + checkpoint.Path, checkpoint.Path, options);
+        if (model.Identity.CheckpointHash != checkpoint.Sha256)
+        {
+            model.Dispose();
+            throw new InvalidOperationException($"checkpoint {checkpoint.Path} does not match its event (sha256 {checkpoint.Sha256})");
+        }
+        return model;
+    }
+
+    /// <summary>Policy, value network and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
+    private static void SaveAtomically(Gpt2TextModel policy, RewardModel value, PpoTrainer trainer, string path)
+    {
+        var staging = path + $".tmp-{Environment.ProcessId}";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        Gpt2Checkpoint.Save(policy.Module, policy.Tokenizer, staging);
+        value.Save(Path.Combine(staging, ValueDirectoryName));
+        trainer.SaveOptimizerState(Path.Combine(staging, OptimizerStateFileName));
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Directory.Move(staging, path);
+    }
+}
