@@ -57,6 +57,9 @@ public class SecretsTests
 
             var stored = await DumpSchemaAsync(services);
             Assert.True(stored.Rows > 3 * 5, $"only {stored.Rows} rows in the schema");
+            // The search target really holds the event data: a prompt, and the model endpoint recorded in provenance.
+            Assert.Contains("Secret-free prompt 2", stored.Text);
+            Assert.Contains(server.BaseUrl, stored.Text);
             var secrets = new Dictionary<string, string>
             {
                 ["PostgreSQL password"] = new NpgsqlConnectionStringBuilder(services.ConnectionString).Password!,
