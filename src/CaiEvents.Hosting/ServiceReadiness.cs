@@ -3,6 +3,8 @@ using CaiEvents.EventStore;
 using Npgsql;
 using Polly;
 using Polly.Retry;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace CaiEvents.Hosting;
 
@@ -53,24 +55,94 @@ public static class ServiceReadiness
         }
     }
 
+    /// <summary>
+    /// Opens (and closes) one AMQP connection with the configured credentials and virtual host, so that an
+    /// unreachable broker, a wrong password or a missing virtual host is reported before anything is written.
+    /// </summary>
     public static async Task EnsureRabbitMqAsync(RabbitMqOptions options, CancellationToken ct, int attempts = 4)
     {
+        var factory = new ConnectionFactory
+        {
+            HostName = options.Host,
+            Port = options.Port,
+            VirtualHost = options.VirtualHost,
+            UserName = options.Username,
+            Password = options.Password,
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
+            AutomaticRecoveryEnabled = false,
+            ClientProvidedName = "cai-readiness-check",
+        };
         try
         {
-            await Pipeline(attempts).ExecuteAsync(async token =>
+            await RabbitPipeline(attempts).ExecuteAsync(async token =>
             {
-                using var client = new TcpClient();
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(TimeSpan.FromSeconds(3));
-                try { await client.ConnectAsync(options.Host, options.Port, timeout.Token); }
-                catch (OperationCanceledException) when (!token.IsCancellationRequested) { throw new TimeoutException("connect timed out"); }
+                // RabbitMQ.Client 7 may return from CreateConnectionAsync before the broker accepted the virtual
+                // host; opening a channel is the first round trip that proves it. A hard limit keeps a broker that
+                // closes the connection half-way from hanging the check.
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
+                limit.CancelAfter(TimeSpan.FromSeconds(10));
+                IConnection? connection = null;
+                try
+                {
+                    connection = await factory.CreateConnectionAsync(limit.Token);
+                    var channel = await connection.CreateChannelAsync(cancellationToken: limit.Token);
+                    await channel.CloseAsync(limit.Token);
+                    await connection.CloseAsync(limit.Token);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    if (connection?.CloseReason is { } reason) throw new OperationInterruptedException(reason);
+                    throw new TimeoutException("no AMQP handshake within 10 s");
+                }
+                catch (Exception) when (connection?.CloseReason is { ReplyCode: not 200 } reason)
+                {
+                    throw new OperationInterruptedException(reason);
+                }
+                finally
+                {
+                    connection?.Dispose();
+                }
             }, ct);
         }
-        catch (Exception e) when (e is SocketException or TimeoutException)
+        catch (Exception e) when (IsRabbitAuthFailure(e))
         {
-            throw new ServiceUnreachableException($"cannot reach RabbitMQ at {options}: {FirstLine(e.Message)} (start it with ./cai services up)", e);
+            throw new ServiceUnreachableException($"RabbitMQ at {options} rejected the credentials of user '{options.Username}' (check RabbitMq__Username / RabbitMq__Password)", e);
+        }
+        catch (Exception e) when (IsRabbitAccessRefused(e))
+        {
+            throw new ServiceUnreachableException($"RabbitMQ at {options} refused access to virtual host '{options.VirtualHost}' (missing, or no permission for user '{options.Username}')", e);
+        }
+        catch (Exception e) when (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException or OperationInterruptedException)
+        {
+            throw new ServiceUnreachableException($"cannot reach RabbitMQ at {options}: {FirstLine(Innermost(e).Message)} (start it with ./cai services up)", e);
         }
     }
+
+    private static ResiliencePipeline RabbitPipeline(int attempts) => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = attempts,
+            Delay = TimeSpan.FromMilliseconds(300),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            // Wrong credentials and a refused virtual host do not get better by retrying.
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException)
+                                                                        && !IsRabbitAuthFailure(e) && !IsRabbitAccessRefused(e)),
+        })
+        .Build();
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException) yield return x;
+    }
+
+    private static bool IsRabbitAuthFailure(Exception e) => Chain(e).Any(x => x is AuthenticationFailureException
+        || x is OperationInterruptedException { ShutdownReason.ReplyCode: 403 }
+        || x is PossibleAuthenticationFailureException);
+
+    private static bool IsRabbitAccessRefused(Exception e) => Chain(e).Any(x => x is OperationInterruptedException { ShutdownReason.ReplyCode: 530 });
+
+    private static Exception Innermost(Exception e) => Chain(e).Last();
 
     /// <summary>Host, port, database and user of a connection string, without the password.</summary>
     public static string Describe(string connectionString)

@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace CaiEvents.IntegrationTests;
 
-/// <summary>The CLI as separate processes: distributed mode, audit, and bad input.</summary>
+/// <summary>The CLI as separate processes: distributed mode, audit, unknown ids and roles (the bad-input table is in BadInputTests).</summary>
 [Collection(nameof(IntegrationCollection))]
 public class CliTests
 {
@@ -53,56 +53,6 @@ public class CliTests
         }
     }
 
-    [Theory]
-    [InlineData("bad-json", "{\"prompt\": \"fine\"}\n{\"prompt\": oops}\n", new[] { "--revisions", "1" }, "prompts.jsonl:2:")]
-    [InlineData("empty-prompt", "{\"prompt\": \"   \"}\n", new[] { "--revisions", "1" }, "prompts.jsonl:1:")]
-    [InlineData("negative-revisions", "{\"prompt\": \"fine\"}\n", new[] { "--revisions", "-1" }, "--revisions")]
-    [InlineData("bad-transport", "{\"prompt\": \"fine\"}\n", new[] { "--transport", "carrier-pigeon" }, "--transport")]
-    public async Task Bad_input_gives_one_clear_line_a_non_zero_exit_and_writes_nothing(string name, string promptFile, string[] extra, string expected)
-    {
-        await using var services = await TestServices.StartAsync();
-        var dir = Directory.CreateTempSubdirectory($"cai-{name}-");
-        try
-        {
-            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
-            await File.WriteAllTextAsync(prompts, promptFile);
-            var result = await CliProcess.RunAsync(services.ProcessEnvironment(), Quick, ["run", "--prompts", prompts, .. extra]);
-            Assert.Equal(2, result.ExitCode);
-            var errorLines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Single(errorLines);
-            Assert.StartsWith("error: ", errorLines[0]);
-            Assert.Contains(expected, errorLines[0]);
-            Assert.Equal("", result.Stdout.Trim());
-            Assert.Equal(0, await EventCountAsync(services));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
-
-    [Fact]
-    public async Task A_malformed_constitution_is_named_with_its_line()
-    {
-        await using var services = await TestServices.StartAsync();
-        var dir = Directory.CreateTempSubdirectory("cai-constitution-");
-        try
-        {
-            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
-            await File.WriteAllTextAsync(prompts, "{\"prompt\": \"fine\"}\n");
-            var constitution = Path.Combine(dir.FullName, "mine.yaml");
-            await File.WriteAllTextAsync(constitution, "id: mine\nversion: 1\ndescription: x\ncritique_revision: []\ncomparison:\n  - id: a\n    question: b\n");
-            var result = await CliProcess.RunAsync(services.ProcessEnvironment(), Quick, "run", "--prompts", prompts, "--constitution", constitution);
-            Assert.Equal(2, result.ExitCode);
-            Assert.Matches(@"^error: .*mine\.yaml:4: .*critique_revision", result.Stderr.Trim());
-            Assert.Equal(0, await EventCountAsync(services));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
-
     [Fact]
     public async Task Unknown_ids_and_roles_are_clear_errors()
     {
@@ -117,30 +67,5 @@ public class CliTests
         var role = await CliProcess.RunAsync(env, Quick, "worker", "ppolearner");
         Assert.Equal(2, role.ExitCode);
         Assert.Contains("no consumers yet", role.Stderr);
-    }
-
-    [Fact]
-    public async Task An_unreachable_event_store_is_one_line_and_a_non_zero_exit()
-    {
-        var env = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__EventStore"] = "Host=127.0.0.1;Port=1;Database=x;Username=x;Password=secret-never-shown;Timeout=2",
-        };
-        var result = await CliProcess.RunAsync(env, Quick, "status", Guid.NewGuid().ToString());
-        Assert.Equal(1, result.ExitCode);
-        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("cannot reach PostgreSQL at 127.0.0.1:1/x", result.Stderr);
-        Assert.DoesNotContain("secret-never-shown", result.Stderr);
-    }
-
-    /// <summary>Events in this test's schema; 0 when the CLI never created or wrote the event store.</summary>
-    private static async Task<long> EventCountAsync(TestServices services)
-    {
-        await using var connection = new NpgsqlConnection(services.ConnectionString);
-        await connection.OpenAsync();
-        await using var exists = new NpgsqlCommand($"SELECT to_regclass('{services.Schema}.mt_events') IS NOT NULL", connection);
-        if (!(bool)(await exists.ExecuteScalarAsync())!) return 0;
-        await using var count = new NpgsqlCommand($"SELECT count(*) FROM {services.Schema}.mt_events", connection);
-        return (long)(await count.ExecuteScalarAsync())!;
     }
 }

@@ -6,6 +6,7 @@ using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Hosting;
+using CaiEvents.Models;
 using CaiEvents.Models.Demo;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
@@ -175,6 +176,7 @@ public static class RunCommands
             var request = await ResolvePolicyAsync(inputs.Read(parse, configuration), configuration, ct);
             EnsureBuiltinModels(request, ct);
             using var host = await StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct);
+            CheckModels(host, request);
             var runId = await SubmitAsync(host, request, ct);
             await host.StopAsync(CancellationToken.None);
             Console.WriteLine(runId);
@@ -224,6 +226,32 @@ public static class RunCommands
             ModelCommands.EnsureDemoModel(force: false, ct);
     }
 
+    /// <summary>
+    /// Loads every model the run names (through the host's model provider, so a run in this process reuses them)
+    /// before anything is written: a missing hf: directory, a malformed checkpoint or an unknown id is bad input,
+    /// not a run whose every sample fails. <c>submit</c> checks hf: directories on the submitting machine.
+    /// </summary>
+    private static void CheckModels(IHost host, RunRequest request)
+    {
+        var models = host.Services.GetRequiredService<IModelProvider>();
+        var named = new (string Role, string? Id)[]
+        {
+            ("generator", request.GeneratorModel), ("critic", request.CriticModel), ("reviser", request.ReviserModel),
+            ("policy", request.Feedback?.PolicyModel), ("feedback", request.Feedback?.FeedbackModel),
+        };
+        foreach (var (role, id) in named.Where(m => m.Id is not null).DistinctBy(m => m.Id))
+        {
+            try
+            {
+                models.Get(id!);
+            }
+            catch (Exception e) when (e is ArgumentException or CheckpointFormatException or IOException or InvalidDataException or FormatException or System.Text.Json.JsonException)
+            {
+                throw new UsageException($"model '{id}' ({role}): {e.Message}");
+            }
+        }
+    }
+
     public static TransportKind ParseTransport(string value) => value.ToLowerInvariant() switch
     {
         "inmemory" or "in-memory" => TransportKind.InMemory,
@@ -252,6 +280,7 @@ public static class RunCommands
         int? concurrency, TimeSpan timeout, CancellationToken ct)
     {
         using var host = await StartHostAsync(WorkerRoles.Runnable, transport, configuration, concurrency, ct);
+        CheckModels(host, request);
         var runId = await SubmitAsync(host, request, ct);
         Console.Error.WriteLine($"Run {runId}: {request.Prompts.Count} prompts, {(request.RunSlStage ? $"SL with {request.Revisions} revision round(s)" : "no SL stage")}{(request.Feedback is { } f ? $", RL labels ({f.Mode}, {f.PrinciplesPerLabel} principle(s), both orders)" : "")}, transport {transport}.");
         var run = await Progress.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, timeout, ct);

@@ -20,9 +20,14 @@ public abstract class StepConsumerDefinition<TConsumer, TOptions> : ConsumerDefi
         ConcurrentMessageLimit = _options.Concurrency;
     }
 
+    /// <summary>Unacknowledged messages the broker may hand this endpoint: the role's PrefetchCount, else its concurrency.</summary>
+    protected virtual int Prefetch => Math.Max(1, _options.PrefetchCount ?? _options.Concurrency);
+
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
+        // One process must not hold commands it cannot start yet: prefetch what it runs at once (see PrefetchCount).
+        endpointConfigurator.PrefetchCount = Prefetch;
         StepRetries.Configure(endpointConfigurator, _options);
         // Sends are held until the consumer succeeds, so a step that throws after appending
         // sends nothing; its redelivery re-sends from the stream.
@@ -92,6 +97,9 @@ public abstract class BatchStepConsumerDefinition<TConsumer, TOptions> : StepCon
         if (_options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, $"Workers:{role}:BatchSize must be at least 1");
         if (_options.BatchTimeLimitMs < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchTimeLimitMs, $"Workers:{role}:BatchTimeLimitMs must be at least 1");
     }
+
+    /// <summary>A batch can only fill if the broker hands over BatchSize × Concurrency messages.</summary>
+    protected override int Prefetch => Math.Max(base.Prefetch, _options.BatchSize * _options.Concurrency);
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)

@@ -1,0 +1,279 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using CaiEvents.Contracts;
+using CaiEvents.Domain.Constitutions;
+using CaiEvents.Domain.Prompts;
+using CaiEvents.EventStore;
+using CaiEvents.Hosting;
+using CaiEvents.Models.Synthetic;
+using CaiEvents.Workers.Common;
+using CaiEvents.Workers.Submission;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace CaiEvents.Cli.Commands;
+
+/// <summary>
+/// <c>cai bench scaling</c> and <c>cai bench pipeline</c>: the SL chain over the real RabbitMQ and PostgreSQL with
+/// <see cref="EchoModel"/>, so that what is measured is the pipeline (broker, event store, workers), not model compute.
+/// Each invocation works in its own event-store schema and RabbitMQ virtual host, removed at the end.
+/// </summary>
+public static class PipelineBenchmarks
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Scaling()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Prompts per timed run", DefaultValueFactory = _ => 96 };
+        var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
+        var latency = new Option<int>("--latency-ms") { Description = "The Critic model's latency per call (builtin:echo?latency-ms=N)", DefaultValueFactory = _ => 50 };
+        var workers = new Option<string>("--workers") { Description = "Critic worker process counts to measure, comma-separated", DefaultValueFactory = _ => "1,2,4,8" };
+        var command = new Command("scaling",
+            "Horizontal scaling: an SL run whose Critic sleeps --latency-ms per call (a remote LLM), with N `cai worker critic --concurrency 1` processes; samples/s and speed-up over one process (one JSON line).")
+            { prompts, revisions, latency, workers };
+        command.SetAction(async (parse, ct) =>
+        {
+            var counts = parse.GetValue(workers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(w => int.TryParse(w, out var n) && n is >= 1 and <= 64 ? n : throw new UsageException($"--workers: '{w}' is not a process count between 1 and 64"))
+                .ToList();
+            var (n, r, ms) = (Positive(parse.GetValue(prompts), "--prompts", 10_000), Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions), parse.GetValue(latency));
+            if (ms is < 0 or > 10_000) throw new UsageException($"--latency-ms: must be between 0 and 10000, got {ms}");
+            var criticModel = $"{EchoModel.ModelId}?latency-ms={ms}";
+
+            await using var bench = await BenchEnvironment.CreateAsync(ct);
+            // The Generator and the Reviser (zero-cost) run in this process with room to spare; only the Critic is scaled.
+            using var host = await bench.StartHostAsync([WorkerRoles.Generator, WorkerRoles.Reviser], concurrency: 16, ct);
+            var results = new List<ScalingPoint>();
+            foreach (var k in counts)
+            {
+                var children = new List<WorkerProcess>();
+                try
+                {
+                    for (var i = 0; i < k; i++) children.Add(WorkerProcess.Start(bench, "critic", 1));
+                    foreach (var child in children) await child.WaitUntilListeningAsync(TimeSpan.FromMinutes(2), ct);
+                    // Warm-up: every process connects, loads its model and opens its database connections.
+                    await RunAsync(host, Request(Math.Min(n, 4 * k), r, criticModel), ct);
+                    var run = await RunAsync(host, Request(n, r, criticModel), ct);
+                    var seconds = (run.CompletedAt!.Value - run.StartedAt).TotalSeconds;
+                    var point = new ScalingPoint(k, seconds, n / seconds, n * r / seconds, k * 1000.0 / Math.Max(ms, 1), 0);
+                    results.Add(point);
+                    Console.Error.WriteLine($"{k} critic process(es): {n} samples in {seconds:0.00} s = {point.SamplesPerS:0.0} samples/s, {point.CritiquesPerS:0.0} critiques/s (latency bound {point.CritiqueBoundPerS:0})");
+                }
+                finally
+                {
+                    foreach (var child in children) child.Dispose();
+                }
+            }
+            var baseline = results[0].SamplesPerS;
+            var points = results.Select(p => p with { SpeedupVsFirst = Math.Round(p.SamplesPerS / baseline, 2) }).ToList();
+            await host.StopAsync(CancellationToken.None);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "scaling",
+                prompts = n,
+                revisions = r,
+                critic_model = criticModel,
+                generator_reviser_model = EchoModel.ModelId,
+                critic_concurrency_per_process = 1,
+                points = points.Select(p => new { workers = p.Workers, seconds = Math.Round(p.Seconds, 3), samples_per_s = Math.Round(p.SamplesPerS, 2), critiques_per_s = Math.Round(p.CritiquesPerS, 1), speedup_vs_first = p.SpeedupVsFirst }),
+                processors = Environment.ProcessorCount,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    public static Command Pipeline()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Prompts in the timed run", DefaultValueFactory = _ => 200 };
+        var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Messages each role processes at once", DefaultValueFactory = _ => 8 };
+        var command = new Command("pipeline",
+            "Infrastructure throughput: the full SL chain (Generator, Critic, Reviser in this process) over RabbitMQ + PostgreSQL with the zero-cost builtin:echo model; samples/s and events/s (one JSON line).")
+            { prompts, revisions, concurrency };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (n, r) = (Positive(parse.GetValue(prompts), "--prompts", 100_000), Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions));
+            var c = Positive(parse.GetValue(concurrency), "--concurrency", 256);
+            await using var bench = await BenchEnvironment.CreateAsync(ct);
+            using var host = await bench.StartHostAsync(WorkerRoles.SlStage, c, ct);
+            await RunAsync(host, Request(Math.Min(n, 20), r, EchoModel.ModelId), ct);
+            var before = await bench.CountEventsAsync(ct);
+            var run = await RunAsync(host, Request(n, r, EchoModel.ModelId), ct);
+            var events = await bench.CountEventsAsync(ct) - before;
+            var seconds = (run.CompletedAt!.Value - run.StartedAt).TotalSeconds;
+            await host.StopAsync(CancellationToken.None);
+            Console.Error.WriteLine($"{n} samples, {events} events in {seconds:0.00} s: {n / seconds:0.0} samples/s, {events / seconds:0} events/s");
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "pipeline",
+                prompts = n,
+                revisions = r,
+                model = EchoModel.ModelId,
+                concurrency_per_role = c,
+                seconds = Math.Round(seconds, 3),
+                events,
+                samples_per_s = Math.Round(n / seconds, 2),
+                events_per_s = Math.Round(events / seconds, 1),
+                processors = Environment.ProcessorCount,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private sealed record ScalingPoint(int Workers, double Seconds, double SamplesPerS, double CritiquesPerS, double CritiqueBoundPerS, double SpeedupVsFirst);
+
+    private static int Positive(int value, string option, int max) =>
+        value >= 1 && value <= max ? value : throw new UsageException($"{option}: must be between 1 and {max}, got {value}");
+
+    private static RunRequest Request(int prompts, int revisions, string criticModel) => new(
+        [.. Enumerable.Range(1, prompts).Select(i => new PromptRecord(i, $"bench-{i:00000}", "bench", $"Benchmark prompt {i}: how do I tell a friend that I cannot lend them money?"))],
+        "bench:synthetic", ConstitutionLoader.LoadDefault(), "embedded:constitutions/default.yaml", revisions, Seed: 42,
+        EchoModel.ModelId, criticModel, EchoModel.ModelId, new SamplingParameters(MaxNewTokens: 16));
+
+    private static async Task<RunState> RunAsync(IHost host, RunRequest request, CancellationToken ct)
+    {
+        Guid runId;
+        await using (var scope = host.Services.CreateAsyncScope())
+            runId = await scope.ServiceProvider.GetRequiredService<RunSubmitter>().SubmitAsync(request, "bench", ct);
+        var run = await RunWaiter.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, TimeSpan.FromMinutes(30), null, ct);
+        if (run.Failed > 0) throw new InvalidOperationException($"benchmark run {runId}: {run.Failed} sample(s) failed");
+        return run;
+    }
+
+    /// <summary>A schema and a virtual host of its own (created through the management API), removed on dispose.</summary>
+    private sealed class BenchEnvironment : IAsyncDisposable
+    {
+        private readonly HttpClient _management;
+        public IConfiguration Configuration { get; }
+        public EventStoreOptions EventStore { get; }
+        public string Schema { get; }
+        public string VirtualHost { get; }
+        private readonly RabbitMqOptions _rabbit;
+
+        private BenchEnvironment(IConfiguration configuration, string schema, string virtualHost, RabbitMqOptions rabbit, HttpClient management)
+        {
+            Configuration = configuration;
+            Schema = schema;
+            VirtualHost = virtualHost;
+            _rabbit = rabbit;
+            _management = management;
+            EventStore = CaiHost.EventStoreOptions(configuration) with { Schema = schema };
+        }
+
+        public static async Task<BenchEnvironment> CreateAsync(CancellationToken ct)
+        {
+            var configuration = Cli.Configuration();
+            var id = Guid.NewGuid().ToString("N")[..10];
+            var rabbit = CaiHost.RabbitMqOptions(configuration);
+            await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
+            await ServiceReadiness.EnsureRabbitMqAsync(rabbit, ct);
+            var management = new HttpClient { BaseAddress = new Uri($"http://{rabbit.Host}:{rabbit.ManagementPort}/api/"), Timeout = TimeSpan.FromSeconds(10) };
+            management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{rabbit.Username}:{rabbit.Password}")));
+            var vhost = $"cai-bench-{id}";
+            try
+            {
+                (await management.PutAsync($"vhosts/{Uri.EscapeDataString(vhost)}", null, ct)).EnsureSuccessStatusCode();
+                using var permissions = new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json");
+                (await management.PutAsync($"permissions/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(rabbit.Username)}", permissions, ct)).EnsureSuccessStatusCode();
+            }
+            catch (HttpRequestException e)
+            {
+                management.Dispose();
+                throw new ServiceUnreachableException($"the benchmark needs the RabbitMQ management API at {management.BaseAddress} to create its own virtual host: {e.Message}");
+            }
+            var overrides = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["EventStore:Schema"] = $"bench_{id}",
+                ["RabbitMq:VirtualHost"] = vhost,
+            }).Build();
+            return new BenchEnvironment(overrides, $"bench_{id}", vhost, rabbit, management);
+        }
+
+        public async Task<IHost> StartHostAsync(IReadOnlyList<string> roles, int concurrency, CancellationToken ct)
+        {
+            var builder = CaiHost.CreateBuilder(new HostPlan(roles, TransportKind.RabbitMq, concurrency), Configuration);
+            var host = builder.Build();
+            await host.StartAsync(ct);
+            return host;
+        }
+
+        /// <summary>Environment for a child <c>cai worker</c> process in this benchmark's schema and virtual host.</summary>
+        public IReadOnlyDictionary<string, string> ChildEnvironment => new Dictionary<string, string>
+        {
+            ["EventStore__Schema"] = Schema,
+            ["RabbitMq__VirtualHost"] = VirtualHost,
+        };
+
+        public async Task<long> CountEventsAsync(CancellationToken ct)
+        {
+            await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var count = new NpgsqlCommand($"SELECT count(*) FROM {Schema}.mt_events", connection);
+            return (long)(await count.ExecuteScalarAsync(ct))!;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try { await _management.DeleteAsync($"vhosts/{Uri.EscapeDataString(VirtualHost)}"); } catch (HttpRequestException) { }
+            _management.Dispose();
+            await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>A child <c>cai worker ROLE --concurrency N</c> process of this same executable.</summary>
+    private sealed class WorkerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly StringBuilder _stderr = new();
+
+        private WorkerProcess(Process process)
+        {
+            _process = process;
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is null) return;
+                lock (_stderr) _stderr.AppendLine(e.Data);
+                if (e.Data.Contains(" listening on ", StringComparison.Ordinal)) _listening.TrySetResult();
+            };
+            process.OutputDataReceived += (_, _) => { };
+            process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException($"worker process exited early: {Stderr}"));
+            process.EnableRaisingEvents = true;
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+        }
+
+        private string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+        public static WorkerProcess Start(BenchEnvironment bench, string role, int concurrency)
+        {
+            var self = Environment.ProcessPath ?? "dotnet";
+            var info = new ProcessStartInfo(self) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(typeof(PipelineBenchmarks).Assembly.Location);
+            foreach (var a in new[] { "worker", role, "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture) }) info.ArgumentList.Add(a);
+            foreach (var (k, v) in bench.ChildEnvironment) info.Environment[k] = v;
+            return new WorkerProcess(Process.Start(info)!);
+        }
+
+        public async Task WaitUntilListeningAsync(TimeSpan timeout, CancellationToken ct) =>
+            await _listening.Task.WaitAsync(timeout, ct);
+
+        public void Dispose()
+        {
+            try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            _process.WaitForExit(10_000);
+            _process.Dispose();
+        }
+    }
+}
