@@ -175,8 +175,7 @@ public static class RunCommands
             var configuration = Cli.Configuration();
             var request = await ResolvePolicyAsync(inputs.Read(parse, configuration), configuration, ct);
             EnsureBuiltinModels(request, ct);
-            using var host = await StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct);
-            CheckModels(host, request);
+            using var host = await StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct, h => CheckModels(h, request));
             var runId = await SubmitAsync(host, request, ct);
             await host.StopAsync(CancellationToken.None);
             Console.WriteLine(runId);
@@ -259,12 +258,24 @@ public static class RunCommands
         _ => throw new UsageException($"--transport: '{value}' is not one of inmemory, rabbitmq"),
     };
 
-    public static async Task<IHost> StartHostAsync(IReadOnlyList<string> roles, TransportKind transport, IConfiguration configuration, int? concurrency, CancellationToken ct)
+    /// <param name="beforeStart">Checks that need the host's services but must fail before its bus starts (a host
+    /// disposed while its bus is still starting logs a spurious shutdown warning into a one-line error).</param>
+    public static async Task<IHost> StartHostAsync(IReadOnlyList<string> roles, TransportKind transport, IConfiguration configuration, int? concurrency,
+        CancellationToken ct, Action<IHost>? beforeStart = null)
     {
         if (concurrency is < 1 or > 256) throw new UsageException($"--concurrency: must be between 1 and 256, got {concurrency}");
         await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
         if (transport == TransportKind.RabbitMq) await ServiceReadiness.EnsureRabbitMqAsync(CaiHost.RabbitMqOptions(configuration), ct);
         var host = CaiHost.CreateBuilder(new HostPlan(roles, transport, concurrency)).Build();
+        try
+        {
+            beforeStart?.Invoke(host);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
         await host.StartAsync(ct);
         return host;
     }
@@ -279,8 +290,7 @@ public static class RunCommands
     private static async Task<RunState> RunInProcessAsync(RunRequest request, IConfiguration configuration, TransportKind transport,
         int? concurrency, TimeSpan timeout, CancellationToken ct)
     {
-        using var host = await StartHostAsync(WorkerRoles.Runnable, transport, configuration, concurrency, ct);
-        CheckModels(host, request);
+        using var host = await StartHostAsync(WorkerRoles.Runnable, transport, configuration, concurrency, ct, h => CheckModels(h, request));
         var runId = await SubmitAsync(host, request, ct);
         Console.Error.WriteLine($"Run {runId}: {request.Prompts.Count} prompts, {(request.RunSlStage ? $"SL with {request.Revisions} revision round(s)" : "no SL stage")}{(request.Feedback is { } f ? $", RL labels ({f.Mode}, {f.PrinciplesPerLabel} principle(s), both orders)" : "")}, transport {transport}.");
         var run = await Progress.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, timeout, ct);
