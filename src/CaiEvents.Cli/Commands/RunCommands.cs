@@ -15,6 +15,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Serilog.Events;
 
 namespace CaiEvents.Cli.Commands;
 
@@ -261,12 +262,12 @@ public static class RunCommands
     /// <param name="beforeStart">Checks that need the host's services but must fail before its bus starts (a host
     /// disposed while its bus is still starting logs a spurious shutdown warning into a one-line error).</param>
     public static async Task<IHost> StartHostAsync(IReadOnlyList<string> roles, TransportKind transport, IConfiguration configuration, int? concurrency,
-        CancellationToken ct, Action<IHost>? beforeStart = null)
+        CancellationToken ct, Action<IHost>? beforeStart = null, LogEventLevel consoleLogLevel = LogEventLevel.Warning)
     {
         if (concurrency is < 1 or > 256) throw new UsageException($"--concurrency: must be between 1 and 256, got {concurrency}");
         await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
         if (transport == TransportKind.RabbitMq) await ServiceReadiness.EnsureRabbitMqAsync(CaiHost.RabbitMqOptions(configuration), ct);
-        var host = CaiHost.CreateBuilder(new HostPlan(roles, transport, concurrency)).Build();
+        var host = CaiHost.CreateBuilder(new HostPlan(roles, transport, concurrency, consoleLogLevel)).Build();
         try
         {
             beforeStart?.Invoke(host);

@@ -19,7 +19,9 @@ public static class WorkerCommand
             foreach (var role in requested.Where(r => !WorkerRoles.Runnable.Contains(r)))
                 throw new UsageException(CaiHost.RoleNotAvailable(role));
             var configuration = Cli.Configuration();
-            using var host = await RunCommands.StartHostAsync(requested, TransportKind.RabbitMq, configuration, parse.GetValue(concurrency), ct);
+            // A worker is a service: its console shows what it does (jobs started, duplicates ignored), not only warnings.
+            using var host = await RunCommands.StartHostAsync(requested, TransportKind.RabbitMq, configuration, parse.GetValue(concurrency), ct,
+                consoleLogLevel: Serilog.Events.LogEventLevel.Information);
             Console.Error.WriteLine($"worker {string.Join("+", requested)} listening on {CaiHost.RabbitMqOptions(configuration)} (Ctrl+C to stop)");
             await host.WaitForShutdownAsync(ct);
             return Cli.ExitOk;

@@ -146,7 +146,7 @@ public sealed class BackgroundJobService(
             await using var connection = (NpgsqlConnection)store.Storage.Database.CreateConnection();
             await connection.OpenAsync(ct);
             if (!await TryLockAsync(connection, job.Id, ct)) continue;
-            log.LogWarning("running {Kind} job {JobId}", job.Kind, job.Id);
+            log.LogInformation("running {Kind} job {JobId}", job.Kind, job.Id);
             await _runners[job.Kind].RunAsync(job.Id, ct);
             return true; // the lock goes with the connection
         }
