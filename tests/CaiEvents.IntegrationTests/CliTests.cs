@@ -114,9 +114,9 @@ public class CliTests
         var notAGuid = await CliProcess.RunAsync(env, Quick, "audit", "sample", "nope");
         Assert.Equal(2, notAGuid.ExitCode);
         Assert.Contains("'nope' is not a valid id", notAGuid.Stderr);
-        var role = await CliProcess.RunAsync(env, Quick, "worker", "ppolearner");
+        var role = await CliProcess.RunAsync(env, Quick, "worker", "generator", "nosuchrole");
         Assert.Equal(2, role.ExitCode);
-        Assert.Contains("no consumers yet", role.Stderr);
+        Assert.Contains("unknown role 'nosuchrole'", role.Stderr);
     }
 
     [Fact]
