@@ -44,7 +44,9 @@ public class PpoLearnerTests
         try
         {
             using var generator = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
-            using var learner = await Harness.StartHostAsync(services, [WorkerRoles.PpoLearner], TransportKind.RabbitMq, null, ("Workers:Jobs:PollIntervalMs", "200"));
+            using var generator2 = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
+            using var learner = await Harness.StartHostAsync(services, [WorkerRoles.PpoLearner], TransportKind.RabbitMq, null,
+                ("Workers:Jobs:PollIntervalMs", "200"), ("Workers:PPOLearner:RolloutShardSize", "3"));
             var runId = await Harness.SubmitAsync(learner, Harness.Request(Harness.Prompts(5), revisions: 1));
             var store = learner.Services.GetRequiredService<IDocumentStore>();
             var pm = await PpoJobTests.TinyPreferenceModelAsync(Path.Combine(root.FullName, "pm"));
@@ -66,20 +68,27 @@ public class PpoLearnerTests
             await using (var query = store.QuerySession())
                 Assert.True((await query.LoadAsync<JobRecord>(jobId))!.Finished);
 
-            // Each step's rollouts came from a Generator worker, once, sampled from exactly the weights the learner was at.
+            // Each step's 4 rollouts came from Generator workers in two shards (3 + 1 prompts), each answered once, sampled
+            // from exactly the weights the learner was at.
             foreach (var u in updates)
             {
-                var answer = (await Harness.StreamAsync(store, WorkerRollouts.RequestId(jobId, u.Step, u.RolloutPolicyHash))).Select(e => e.Data).ToList();
-                var generated = Assert.IsType<RolloutsGenerated>(Assert.Single(answer));
-                Assert.Equal(u.RolloutPolicyHash, generated.PolicySha256);
-                Assert.Equal(4, generated.Rollouts.Count);
+                var rows = new List<int>();
+                for (var shard = 0; shard < 2; shard++)
+                {
+                    var answer = (await Harness.StreamAsync(store, WorkerRollouts.RequestId(jobId, u.Step, u.RolloutPolicyHash, shard))).Select(e => e.Data).ToList();
+                    var generated = Assert.IsType<RolloutsGenerated>(Assert.Single(answer));
+                    Assert.Equal(u.RolloutPolicyHash, generated.PolicySha256);
+                    rows.AddRange(generated.Rollouts.Select(r => r.Row));
+                }
+                Assert.Equal([0, 1, 2, 3], rows);
+                Assert.Empty(await Harness.StreamAsync(store, WorkerRollouts.RequestId(jobId, u.Step, u.RolloutPolicyHash, 2)));
             }
             // The policy the last step's rollouts were sampled from is still published; its files hash to the recorded hash.
             var lastPublished = Path.Combine(output, WorkerRollouts.PolicyDirectoryName, updates[2].RolloutPolicyHash);
             Assert.Equal(updates[2].RolloutPolicyHash, RewardModel.FileSha256(lastPublished));
 
             // A redelivered rollout request appends nothing: answered once, then sent again, followed by a new request as a marker.
-            var again = new GenerateRollouts(WorkerRollouts.RequestId(jobId, 3, updates[2].RolloutPolicyHash), jobId, 3, lastPublished, updates[2].RolloutPolicyHash,
+            var again = new GenerateRollouts(WorkerRollouts.RequestId(jobId, 3, updates[2].RolloutPolicyHash, 0), jobId, 3, lastPublished, updates[2].RolloutPolicyHash,
                 [new RolloutPromptSpec(0, "Human: hi\n\nAssistant:", 1)], 1, 1, 0, 4, []);
             var marker = again with { RequestId = Guid.NewGuid() };
             await SendAsync(learner.Services, again);
@@ -92,7 +101,7 @@ public class PpoLearnerTests
             }
             await Task.Delay(500);
             var redelivered = Assert.Single(await Harness.StreamAsync(store, again.RequestId));
-            Assert.Equal(4, Assert.IsType<RolloutsGenerated>(redelivered.Data).Rollouts.Count); // still the learner's answer, not the one-prompt duplicate
+            Assert.Equal(3, Assert.IsType<RolloutsGenerated>(redelivered.Data).Rollouts.Count); // still the first answer (3 prompts), not the one-prompt duplicate
 
             // A request that cannot run becomes one PpoFailed, and the job is finished.
             var badId = PpoJob.JobId(runId, Path.Combine(root.FullName, "bad"));
