@@ -77,6 +77,8 @@ public static class PpoCommands
             {
                 throw new UsageException($"ppo train: {e.Message}");
             }
+            if (rolloutMode == PpoCommandRequest.DistributedMode && kind != TransportKind.RabbitMq)
+                throw new UsageException("--rollouts workers: needs --transport rabbitmq (Generator workers in other processes sample the rollouts)");
             var pmDirectory = parse.GetValue(pm)!;
             if (pmDirectory.StartsWith(ModelCatalog.HfScheme, StringComparison.Ordinal)) pmDirectory = pmDirectory[ModelCatalog.HfScheme.Length..];
             pmDirectory = Path.GetFullPath(pmDirectory);
