@@ -17,6 +17,10 @@ public static class WorkerRoles
     /// <summary>Roles of the SL stage.</summary>
     public static readonly IReadOnlyList<string> SlStage = [Generator, Critic, Reviser];
 
-    /// <summary>Roles that have consumers today: the SL stage, the RL labelling stage and preference-model training.</summary>
+    /// <summary>
+    /// Roles <c>cai run</c> hosts in one process: the SL stage, the RL labelling stage and preference-model training. The
+    /// PPOLearner (also a worker role, see <see cref="All"/>) is hosted by <c>cai ppo train</c> or <c>cai worker ppolearner</c>,
+    /// so that a data run never picks up a long PPO job left unfinished in the store.
+    /// </summary>
     public static readonly IReadOnlyList<string> Runnable = [Generator, Critic, Reviser, Labeller, PmTrainer];
 }

@@ -77,6 +77,7 @@ public static class CaiHost
         services.AddScoped<RunSubmitter>();
 
         if (plan.Roles.Contains(WorkerRoles.PmTrainer)) services.AddPMTrainerJobs();
+        if (plan.Roles.Contains(WorkerRoles.PpoLearner)) services.AddPPOLearnerJobs();
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
@@ -89,6 +90,7 @@ public static class CaiHost
                     case WorkerRoles.Reviser: bus.AddReviser(); break;
                     case WorkerRoles.Labeller: bus.AddLabeller(); break;
                     case WorkerRoles.PmTrainer: bus.AddPMTrainer(); break;
+                    case WorkerRoles.PpoLearner: bus.AddPPOLearner(); break;
                     default: throw new ArgumentException(RoleNotAvailable(role));
                 }
             }
@@ -113,10 +115,8 @@ public static class CaiHost
         });
     }
 
-    /// <summary>Roles accepted by <c>cai worker</c>: the SL roles and the Labeller run; PPOLearner has no consumers yet.</summary>
-    public static string RoleNotAvailable(string role) => WorkerRoles.All.Contains(role)
-        ? $"role '{role}' has no consumers yet (PPO lands in a later release); runnable roles: {string.Join(", ", WorkerRoles.Runnable)}"
-        : $"unknown role '{role}'; roles: {string.Join(", ", WorkerRoles.All)}";
+    /// <summary>The line for a role <c>cai worker</c> cannot run: every known role has consumers.</summary>
+    public static string RoleNotAvailable(string role) => $"unknown role '{role}'; roles: {string.Join(", ", WorkerRoles.All)}";
 
     private static void BindRoleOptions<T>(IServiceCollection services, string role, int? concurrency) where T : WorkerRoleOptions =>
         services.AddOptions<T>().BindConfiguration($"Workers:{role}").PostConfigure(o =>

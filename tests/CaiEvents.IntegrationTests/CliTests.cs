@@ -64,8 +64,11 @@ public class CliTests
         var notAGuid = await CliProcess.RunAsync(env, Quick, "audit", "sample", "nope");
         Assert.Equal(2, notAGuid.ExitCode);
         Assert.Contains("'nope' is not a valid id", notAGuid.Stderr);
-        var role = await CliProcess.RunAsync(env, Quick, "worker", "ppolearner");
+        var workers = await CliProcess.RunAsync(env, Quick, "ppo", "train", "--run", Guid.NewGuid().ToString(), "--pm", "pm", "--rollouts", "workers");
+        Assert.Equal(2, workers.ExitCode);
+        Assert.Contains("--rollouts workers: needs --transport rabbitmq", workers.Stderr);
+        var role = await CliProcess.RunAsync(env, Quick, "worker", "generator", "nosuchrole");
         Assert.Equal(2, role.ExitCode);
-        Assert.Contains("no consumers yet", role.Stderr);
+        Assert.Contains("unknown role 'nosuchrole'", role.Stderr);
     }
 }

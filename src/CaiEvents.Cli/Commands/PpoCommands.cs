@@ -1,13 +1,18 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using CaiEvents.Contracts;
+using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
+using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.PPOLearner;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace CaiEvents.Cli.Commands;
@@ -15,7 +20,7 @@ namespace CaiEvents.Cli.Commands;
 /// <summary><c>cai ppo train|sample</c>: RL-CAI policy optimisation against a preference model, as a resumable job stream.</summary>
 public static class PpoCommands
 {
-    public static Command Ppo() => new("ppo", "Optimise a policy against a preference model with PPO (RL-CAI)") { Train(), Sample() };
+    public static Command Ppo() => new("ppo", "Optimise a policy against a preference model with PPO (RL-CAI)") { Train(), Sample(), Eval() };
 
     private static Command Train()
     {
@@ -35,22 +40,50 @@ public static class PpoCommands
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 10 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "One JSON line of metrics per step on stdout (the last line is the final checkpoint)" };
-        var command = new Command("train", "PPO against a preference model; kill it and run it again to resume. Last line: JSON with the final checkpoint and its sha256.")
+        var rollouts = new Option<string>("--rollouts") { Description = "inprocess (the learner samples its own rollouts) or workers (Generator workers over the bus sample them)", DefaultValueFactory = _ => PpoCommandRequest.InProcess };
+        var transport = new Option<string>("--transport") { Description = "inmemory (train in this process) or rabbitmq (any PPOLearner worker; this process hosts one too unless --no-local-worker)", DefaultValueFactory = _ => "inmemory" };
+        var noLocal = new Option<bool>("--no-local-worker") { Description = "With rabbitmq: only send the command and follow another worker's events" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job to finish", DefaultValueFactory = _ => 7200 };
+        var command = new Command("train", "PPO against a preference model as a PPOLearner job; kill it and run it again to resume. Last line: JSON with the final checkpoint and its sha256.")
         {
             run, pm, policy, output, steps, klTarget, klHorizon, klCoef, rolloutsPerStep, miniBatch, epochs, lr, maxNew, checkpointEvery, seed, json,
+            rollouts, transport, noLocal, timeout,
         };
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
-            var target = parse.GetValue(klTarget);
+            var kind = RunCommands.ParseTransport(parse.GetValue(transport)!);
+            var local = !(parse.GetValue(noLocal) && kind == TransportKind.RabbitMq);
+            var asJson = parse.GetValue(json);
+            string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+            string I(int v) => v.ToString(CultureInfo.InvariantCulture);
             var learningRate = parse.GetValue(lr);
-            var hp = new PpoHyperParameters(parse.GetValue(steps), parse.GetValue(rolloutsPerStep), parse.GetValue(miniBatch), parse.GetValue(epochs),
-                learningRate, learningRate * 2, ClipRange: 0.2, ValueClipRange: 0.2, ValueCoefficient: 0.5, EntropyCoefficient: 0.0, Gamma: 1.0, Lambda: 0.95,
-                MaxGradNorm: 1.0, parse.GetValue(klCoef), target is > 0 ? target : null, KlHorizon: parse.GetValue(klHorizon), parse.GetValue(maxNew), parse.GetValue(checkpointEvery), parse.GetValue(seed));
-            try { PpoJob.Validate(hp); }
-            catch (Domain.InputException e) { throw new UsageException($"ppo train: {e.Message}"); }
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["rollouts_per_step"] = I(parse.GetValue(rolloutsPerStep)), ["minibatch_size"] = I(parse.GetValue(miniBatch)), ["ppo_epochs"] = I(parse.GetValue(epochs)),
+                ["lr"] = R(learningRate), ["value_lr"] = R(learningRate * 2), ["entropy_coef"] = "0", ["kl_coef"] = R(parse.GetValue(klCoef)),
+                ["kl_target"] = R(parse.GetValue(klTarget) ?? 0), ["kl_horizon"] = R(parse.GetValue(klHorizon)), ["max_new_tokens"] = I(parse.GetValue(maxNew)),
+                ["checkpoint_every"] = I(parse.GetValue(checkpointEvery)),
+            };
+            string rolloutMode;
+            PpoHyperParameters hp;
+            try
+            {
+                hp = PpoCommandRequest.Parse(parse.GetValue(steps), parse.GetValue(seed), values);
+                PpoJob.Validate(hp);
+                rolloutMode = PpoCommandRequest.RolloutMode(parse.GetValue(rollouts));
+            }
+            catch (Exception e) when (e is ArgumentException or Domain.InputException)
+            {
+                throw new UsageException($"ppo train: {e.Message}");
+            }
+            if (rolloutMode == PpoCommandRequest.DistributedMode && kind != TransportKind.RabbitMq)
+                throw new UsageException("--rollouts workers: needs --transport rabbitmq (Generator workers in other processes sample the rollouts)");
             var pmDirectory = parse.GetValue(pm)!;
             if (pmDirectory.StartsWith(ModelCatalog.HfScheme, StringComparison.Ordinal)) pmDirectory = pmDirectory[ModelCatalog.HfScheme.Length..];
+            pmDirectory = Path.GetFullPath(pmDirectory);
+            if (local && !File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
+                throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
 
             var configuration = Cli.Configuration();
             await using var store = await Cli.OpenStoreAsync(configuration, ct);
@@ -63,23 +96,61 @@ public static class PpoCommands
                     ?? throw new UsageException($"--policy: run {sftRun} has no finished SL-CAI fine-tuning job (run ./cai sft --run {sftRun} --out DIR first, or pass --policy MODEL)");
                 policyModel = "hf:" + checkpoint.Path;
             }
-            if (policyModel == DemoModel.ModelId) ModelCommands.EnsureDemoModel(force: false, ct);
+            if (policyModel == DemoModel.ModelId && local) ModelCommands.EnsureDemoModel(force: false, ct);
 
-            var outputDirectory = parse.GetValue(output) ?? Path.Combine(Cli.Home(configuration), "ppo", runId.ToString());
-            var request = new PpoRequest(runId, policyModel, pmDirectory, outputDirectory, hp);
-            var job = new PpoJob(store, WorkerIdentity.ForThisProcess(), TimeProvider.System);
-            var modelOptions = new ModelOptions(Device: configuration["Models:Device"] ?? "cpu");
-            Console.Error.WriteLine($"PPO job {PpoJob.JobId(runId, outputDirectory)}: policy {policyModel}, pm {Path.GetFullPath(pmDirectory)}, run {runId}");
+            var outputDirectory = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(Cli.Home(configuration), "ppo", runId.ToString()));
+            var jobId = PpoJob.JobId(runId, outputDirectory);
+            await using (var query = store.QuerySession())
+            {
+                var first = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).FirstOrDefault();
+                if (first is PpoStarted old && (old.RunId != runId || old.PolicyModel != policyModel || old.HyperParameters != hp || old.RolloutMode != rolloutMode
+                        || (local && old.PreferenceModelCheckpointHash != Models.Preference.RewardModel.FileSha256(pmDirectory))))
+                    throw new UsageException($"--out: {outputDirectory} already holds PPO job {jobId} (policy {old.PolicyModel}, pm {old.PreferenceModel}) with other settings; use another --out");
+            }
+            Console.Error.WriteLine($"PPO job {jobId}: policy {policyModel}, pm {pmDirectory}, run {runId}, rollouts {rolloutMode}");
+
+            using var host = await RunCommands.StartHostAsync(local ? [WorkerRoles.PpoLearner] : [], kind, configuration, null, ct);
+            var train = new TrainPolicy(jobId, runId, pmDirectory, hp.Steps, hp.Seed, values, policyModel, outputDirectory, parse.GetValue(rollouts));
+            var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(train));
+            await endpoint.Send(train, ct);
+
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            async Task<PolicyCheckpointed> FollowAsync(Action<PolicyUpdateCompleted> onStep)
+            {
+                var printed = 0;
+                while (true)
+                {
+                    await using (var query = store.QuerySession())
+                    {
+                        var events = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
+                        if (events.OfType<PpoFailed>().FirstOrDefault() is { } failed) throw new Domain.InputException("ppo train", null, failed.Reason);
+                        foreach (var u in events.OfType<PolicyUpdateCompleted>().Skip(printed))
+                        {
+                            onStep(u);
+                            printed++;
+                        }
+                        if (events.OfType<PolicyCheckpointed>().FirstOrDefault(c => c.Final) is { } done) return done;
+                    }
+                    try
+                    {
+                        await Task.Delay(500, limit.Token);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        throw new TimeoutException($"ppo: job {jobId} did not finish within {parse.GetValue(timeout)} s (it continues; run the same command again to wait)");
+                    }
+                }
+            }
 
             PolicyCheckpointed final;
-            if (parse.GetValue(json) || Console.IsErrorRedirected)
+            if (asJson || Console.IsErrorRedirected)
             {
-                var asJson = parse.GetValue(json);
-                final = await job.RunAsync(request, modelOptions, (u, total) =>
+                final = await FollowAsync(u =>
                 {
                     if (asJson) Console.WriteLine(JsonSerializer.Serialize(StepJson(u)));
-                    else Console.Error.WriteLine($"ppo: step {u.Step}/{total} reward {u.MeanReward:0.000} kl {u.MeanKl:0.000} β {u.KlCoefficient:0.0000}");
-                }, ct);
+                    else Console.Error.WriteLine($"ppo: step {u.Step}/{hp.Steps} reward {u.MeanReward:0.000} kl {u.MeanKl:0.000} β {u.KlCoefficient:0.0000}");
+                });
             }
             else
             {
@@ -89,14 +160,15 @@ public static class PpoCommands
                     .StartAsync(async context =>
                     {
                         var task = context.AddTask("ppo", maxValue: hp.Steps);
-                        final = await job.RunAsync(request, modelOptions, (u, _) =>
+                        final = await FollowAsync(u =>
                         {
                             task.Value = u.Step;
                             task.Description = $"step {u.Step}: reward {u.MeanReward:0.000} kl {u.MeanKl:0.000}";
-                        }, ct);
+                        });
                         task.Value = hp.Steps;
                     });
             }
+            await host.StopAsync(CancellationToken.None);
             Console.WriteLine(JsonSerializer.Serialize(new { job_id = final.JobId, checkpoint = final.Path, sha256 = final.Sha256, step = final.Step, metrics = final.Metrics }));
             return Cli.ExitOk;
         });
@@ -127,6 +199,86 @@ public static class PpoCommands
             var sampling = new SamplingParameters(Temperature: parse.GetValue(temperature), TopP: 1, MaxNewTokens: parse.GetValue(maxNew), StopSequences: PromptFormat.StopSequences);
             var result = await model.GenerateAsync([new GenerationRequest(PromptFormat.RenderResponsePrompt(parse.GetValue(prompt)!), sampling, parse.GetValue(seed))], ct);
             Console.WriteLine(PromptFormat.CutAtTurnMarker(result[0].Text));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>cai ppo eval</c>: the mean preference-model reward of a policy on a run's prompts (K seeded samples per prompt, sampled
+    /// as the rollouts are), and with --reference the mean sequence KL to it; the same seeds for every policy, so two policies
+    /// are compared on the same prompts and sampling noise.
+    /// </summary>
+    private static Command Eval()
+    {
+        var run = new Option<string>("--run") { Description = "Run whose prompts are the evaluation set", Required = true };
+        var pm = new Option<string>("--pm") { Description = "Preference-model checkpoint directory", Required = true };
+        var policy = new Option<string>("--policy") { Description = "Policy to evaluate: a model id, hf:DIR (e.g. a PPO checkpoint), or sft:RUN", Required = true };
+        var reference = new Option<string?>("--reference") { Description = "Reference policy for the KL column (a model id, hf:DIR or sft:RUN)" };
+        var samples = new Option<int>("--samples") { Description = "Samples per prompt", DefaultValueFactory = _ => 4 };
+        var seed = new Option<long>("--seed") { Description = "Sampling seed (use one the training did not: the default differs from train's)", DefaultValueFactory = _ => 20_000 };
+        var maxNew = new Option<int>("--max-new-tokens") { DefaultValueFactory = _ => 48 };
+        var command = new Command("eval", "Mean PM reward (± standard error) of a policy on a run's prompts, and mean KL to a reference; prints one JSON line.")
+        {
+            run, pm, policy, reference, samples, seed, maxNew,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var runId = Cli.ParseId(parse.GetValue(run)!, "run");
+            var perPrompt = parse.GetValue(samples);
+            if (perPrompt < 1) throw new UsageException("--samples: must be ≥ 1");
+            var pmDirectory = parse.GetValue(pm)!;
+            if (pmDirectory.StartsWith(ModelCatalog.HfScheme, StringComparison.Ordinal)) pmDirectory = pmDirectory[ModelCatalog.HfScheme.Length..];
+            if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
+                throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
+            var configuration = Cli.Configuration();
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            List<string> prompts;
+            await using (var query = store.QuerySession())
+            {
+                prompts = (await Marten.QueryableExtensions.ToListAsync(query.Events.QueryRawEventDataOnly<PromptSubmitted>().Where(p => p.RunId == runId), ct))
+                    .OrderBy(p => p.Index).Select(p => p.Prompt).ToList();
+                if (prompts.Count == 0) throw new UsageException($"--run: run {runId} has no prompts");
+            }
+            async Task<string> ResolveAsync(string id, string option)
+            {
+                if (!id.StartsWith("sft:", StringComparison.Ordinal)) return id;
+                var sftRun = Cli.ParseId(id["sft:".Length..], option + " sft: run");
+                await using var session = store.QuerySession();
+                var checkpoint = await PolicyCheckpoints.LatestFinalAsync(session, sftRun, ct)
+                    ?? throw new UsageException($"{option}: run {sftRun} has no finished SL-CAI fine-tuning job");
+                return "hf:" + checkpoint.Path;
+            }
+            var modelOptions = new ModelOptions(Device: configuration["Models:Device"] ?? "cpu");
+            var policyId = await ResolveAsync(parse.GetValue(policy)!, "--policy");
+            var referenceId = parse.GetValue(reference) is { } r ? await ResolveAsync(r, "--reference") : null;
+            using var model = ModelCatalog.Load(policyId, modelOptions) as Gpt2TextModel ?? throw new UsageException($"--policy: {policyId} is not a local GPT-2 model");
+            using var referenceModel = referenceId is null ? null
+                : ModelCatalog.Load(referenceId, modelOptions) as Gpt2TextModel ?? throw new UsageException($"--reference: {referenceId} is not a local GPT-2 model");
+            using var scorer = Models.Preference.RewardScorer.Load(pmDirectory, modelOptions);
+            var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: parse.GetValue(maxNew), StopSequences: PromptFormat.StopSequences);
+            var items = Enumerable.Range(0, prompts.Count).SelectMany(p => Enumerable.Range(0, perPrompt).Select(k => (Prompt: p, Seed: parse.GetValue(seed) + p * 1009L + k))).ToList();
+            var rewards = new List<double>();
+            var kls = new List<double>();
+            foreach (var chunk in items.Chunk(32))
+            {
+                var generated = await model.GenerateTokensAsync(chunk.Select(i => new GenerationRequest(PromptFormat.RenderResponsePrompt(prompts[i.Prompt]), sampling, i.Seed)).ToList(), true, ct);
+                rewards.AddRange(await scorer.ScoreAsync(chunk.Select((i, j) => (prompts[i.Prompt], PromptFormat.CutAtTurnMarker(generated[j].Text))).ToList(), ct));
+                if (referenceModel is not null)
+                {
+                    var rollouts = generated.Select(g => new Models.Rl.Rollout(g.PromptIds.ToArray(), g.TokenIds.Count == 0 ? [model.Tokenizer.EndOfTextId] : g.TokenIds.ToArray(), 0)).ToList();
+                    kls.AddRange(await TorchThread.RunAsync(() => Models.Rl.PpoTrainer.SequenceKl(model.Module, referenceModel.Module, rollouts, model.Tokenizer.EndOfTextId), ct));
+                }
+                Console.Error.Write($"\rppo eval: {rewards.Count}/{items.Count}   ");
+            }
+            Console.Error.WriteLine();
+            var mean = rewards.Average();
+            var stderr = Math.Sqrt(rewards.Sum(x => (x - mean) * (x - mean)) / Math.Max(1, rewards.Count - 1) / rewards.Count);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                policy = policyId, policy_sha256 = model.Identity.CheckpointHash, pm = Path.GetFullPath(pmDirectory), prompts = prompts.Count, samples = rewards.Count,
+                mean_reward = mean, reward_stderr = stderr, reference = referenceId, mean_kl = kls.Count > 0 ? kls.Average() : (double?)null,
+            }));
             return Cli.ExitOk;
         });
         return command;

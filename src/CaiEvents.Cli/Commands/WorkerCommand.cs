@@ -10,13 +10,13 @@ public static class WorkerCommand
 {
     public static Command Create()
     {
-        var roles = new Argument<string[]>("roles") { Description = $"One or more of: {string.Join(", ", WorkerRoles.Runnable)}", Arity = ArgumentArity.OneOrMore };
+        var roles = new Argument<string[]>("roles") { Description = $"One or more of: {string.Join(", ", WorkerRoles.All)}", Arity = ArgumentArity.OneOrMore };
         var concurrency = new Option<int?>("--concurrency") { Description = "Messages each role processes at once in this process" };
         var command = new Command("worker", "Run worker roles against RabbitMQ; start several processes to scale a role horizontally.") { roles, concurrency };
         command.SetAction(async (parse, ct) =>
         {
             var requested = parse.GetValue(roles)!.Select(r => r.ToLowerInvariant()).Distinct().ToList();
-            foreach (var role in requested.Where(r => !WorkerRoles.Runnable.Contains(r)))
+            foreach (var role in requested.Where(r => !WorkerRoles.All.Contains(r)))
                 throw new UsageException(CaiHost.RoleNotAvailable(role));
             var configuration = Cli.Configuration();
             // A worker is a service: its console shows what it does (jobs started, duplicates ignored), not only warnings.

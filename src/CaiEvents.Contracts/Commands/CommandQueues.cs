@@ -14,6 +14,8 @@ public static class CommandQueues
     public const string GenerateResponsePair = "cai-generate-response-pair";
     public const string LabelPreference = "cai-label-preference";
     public const string TrainPreferenceModel = "cai-train-preference-model";
+    public const string TrainPolicy = "cai-train-policy";
+    public const string GenerateRollouts = "cai-generate-rollouts";
 
     public static string For(object command) => command switch
     {
@@ -23,6 +25,8 @@ public static class CommandQueues
         Commands.GenerateResponsePair => GenerateResponsePair,
         Commands.LabelPreference => LabelPreference,
         Commands.TrainPreferenceModel => TrainPreferenceModel,
+        Commands.TrainPolicy => TrainPolicy,
+        Commands.GenerateRollouts => GenerateRollouts,
         _ => throw new ArgumentException($"no queue for command type {command.GetType().Name}", nameof(command)),
     };
 

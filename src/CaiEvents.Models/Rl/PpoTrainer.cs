@@ -174,7 +174,9 @@ public sealed class PpoTrainer : IDisposable
     private sealed record Batch(Tensor Ids, Tensor Mask, Tensor Targets, Tensor ResponseMask, int PromptWidth, int ResponseLength);
 
     /// <summary>Prompts left-padded to end in one column, responses right-padded after it; the mask marks real tokens.</summary>
-    private Batch Layout(IReadOnlyList<Rollout> rollouts)
+    private Batch Layout(IReadOnlyList<Rollout> rollouts) => Layout(rollouts, _policy, _padId);
+
+    private static Batch Layout(IReadOnlyList<Rollout> rollouts, Gpt2Model _policy, int _padId)
     {
         int rows = rollouts.Count, promptWidth = rollouts.Max(r => r.PromptIds.Length), length = Math.Max(1, rollouts.Max(r => r.ResponseIds.Length));
         var width = promptWidth + length;
@@ -213,6 +215,23 @@ public sealed class PpoTrainer : IDisposable
         var logits = model.Logits(hidden.narrow(1, promptWidth - 1, length)).to(ScalarType.Float32);
         var logProbs = nn.functional.log_softmax(logits, -1).gather(2, targets.unsqueeze(2)).squeeze(2);
         return (logProbs, logits);
+    }
+
+    /// <summary>
+    /// Σ_t log π(y_t|·) − log π_ref(y_t|·) per rollout (the sequence KL estimate PPO penalises), for evaluating a trained policy
+    /// against its reference on fresh samples. Call it on the <see cref="TorchThread"/>.
+    /// </summary>
+    public static double[] SequenceKl(Gpt2Model policy, Gpt2Model reference, IReadOnlyList<Rollout> rollouts, int padId)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        policy.eval();
+        reference.eval();
+        var batch = Layout(rollouts, policy, padId);
+        var logp = ResponseLogProbs(policy, batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, batch.ResponseLength).logProbs;
+        var refp = ResponseLogProbs(reference, batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, batch.ResponseLength).logProbs;
+        var perRow = ((logp - refp) * batch.ResponseMask).sum(1).cpu().data<float>().ToArray();
+        return perRow.Select(v => (double)v).ToArray();
     }
 
     public void SaveOptimizerState(string path) => _optimizer.save_state_dict(path);

@@ -4,6 +4,7 @@ using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Generator;
@@ -42,5 +43,7 @@ public static class GeneratorRole
         bus.AddConsumer<GenerateResponseFaultConsumer, FaultConsumerDefinition<GenerateResponseFaultConsumer>>();
         bus.AddConsumer<GenerateResponsePairConsumer, GenerateResponsePairConsumerDefinition>();
         bus.AddConsumer<GenerateResponsePairFaultConsumer, FaultConsumerDefinition<GenerateResponsePairFaultConsumer>>();
+        bus.TryAddSingleton<RolloutPolicyCache>();
+        bus.AddConsumer<GenerateRolloutsConsumer, GenerateRolloutsConsumerDefinition>();
     }
 }

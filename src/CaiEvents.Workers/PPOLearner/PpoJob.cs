@@ -9,6 +9,7 @@ using CaiEvents.Models;
 using CaiEvents.Models.Preference;
 using CaiEvents.Models.Rl;
 using CaiEvents.Workers.Common;
+using CaiEvents.Workers.Common.Jobs;
 using Marten;
 
 namespace CaiEvents.Workers.PPOLearner;
@@ -29,14 +30,14 @@ public interface IRolloutGenerator
 {
     /// <summary>Samples one response per prompt from the policy whose weights hash to <paramref name="policyHash"/>.</summary>
     Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
-        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, CancellationToken ct);
+        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct);
 }
 
 /// <summary>Rollouts from the learner's own policy model, in this process (one batched generation per step).</summary>
 public sealed class InProcessRollouts : IRolloutGenerator
 {
     public async Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
-        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, CancellationToken ct)
+        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct)
     {
         var generated = await policy.GenerateTokensAsync(prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(), true, ct);
         return prompts.Select((p, i) => new RolloutSample(p.Index, generated[i].PromptIds.ToArray(), generated[i].TokenIds.ToArray(), generated[i].Text)).ToList();
@@ -52,13 +53,18 @@ public sealed class InProcessRollouts : IRolloutGenerator
 /// order are functions of the step, so the resumed job retraces the steps after that checkpoint exactly; those steps'
 /// events, already in the stream, are not appended twice.
 /// </summary>
-public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, IRolloutGenerator? rollouts = null)
+public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, IRolloutGenerator? rollouts = null,
+    ModelOptions? modelOptions = null, PpoProgress? progress = null) : IBackgroundJobRunner
 {
+    public const string JobKind = "ppo";
     public const string OptimizerStateFileName = "optimizer.bin";
     public const string ValueDirectoryName = "value";
     public const string KlCoefficientMetric = "kl_coefficient_next";
 
-    private readonly IRolloutGenerator _rollouts = rollouts ?? new InProcessRollouts();
+    private readonly IRolloutGenerator _inProcess = new InProcessRollouts();
+    private readonly ModelOptions _modelOptions = modelOptions ?? ModelOptions.Cpu;
+
+    public string Kind => JobKind;
 
     public static Guid JobId(Guid runId, string outputDirectory) =>
         DeterministicIds.Create(runId, $"ppo:{Path.GetFullPath(outputDirectory).TrimEnd('/')}");
@@ -73,46 +79,108 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
     public static string PromptSetHash(IReadOnlyList<string> prompts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u001e", prompts))));
 
+    /// <summary>
+    /// The job's first event for <paramref name="request"/>: checks the prompt set, the preference model and the policy, and
+    /// hashes them. Bad input is an <see cref="InputException"/>; nothing is written.
+    /// </summary>
+    public async Task<PpoStarted> StartedAsync(Guid jobId, PpoRequest request, string rolloutMode, ModelOptions modelOptions, CancellationToken ct)
+    {
+        var hp = request.HyperParameters;
+        Validate(hp);
+        var output = Path.GetFullPath(request.OutputDirectory);
+        var pmDirectory = Path.GetFullPath(request.PreferenceModelDirectory);
+        var prompts = await RunPromptsAsync(request.RunId, ct);
+        if (prompts.Count == 0) throw new InputException("--run", null, $"run {request.RunId} has no prompts");
+        if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
+            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
+        var pmHash = RewardModel.FileSha256(pmDirectory);
+        using var probe = LoadPolicy(request.PolicyModel, modelOptions);
+        return new PpoStarted(jobId, request.RunId, request.PolicyModel, probe.Identity.CheckpointHash, request.PolicyModel, probe.Identity.CheckpointHash,
+            "hf:" + pmDirectory, pmHash, PromptSetHash(prompts), prompts.Count, hp, hp.Seed, rolloutMode, output, worker.Instance, clock.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Runs (or resumes) the job of <paramref name="request"/> in this process, starting its stream if needed; returns the
+    /// final checkpoint. The same output directory with other settings is an <see cref="InputException"/>.
+    /// </summary>
     public async Task<PolicyCheckpointed> RunAsync(PpoRequest request, ModelOptions modelOptions,
         Action<PolicyUpdateCompleted, int>? onStep, CancellationToken ct)
     {
         var hp = request.HyperParameters;
         Validate(hp);
         var output = Path.GetFullPath(request.OutputDirectory);
-        var pmDirectory = Path.GetFullPath(request.PreferenceModelDirectory);
         var jobId = JobId(request.RunId, output);
-        IReadOnlyList<object> history;
-        await using (var query = store.QuerySession())
-            history = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
-
-        var prompts = await RunPromptsAsync(request.RunId, ct);
-        if (prompts.Count == 0) throw new InputException("--run", null, $"run {request.RunId} has no prompts");
-        if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
-            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
-        var pmHash = RewardModel.FileSha256(pmDirectory);
-
-        PpoStarted started;
-        var last = history.OfType<PolicyCheckpointed>().LastOrDefault();
-        var recorded = history.OfType<PolicyUpdateCompleted>().Select(u => u.Step).ToHashSet();
+        var history = await HistoryAsync(jobId, ct);
         if (history.Count == 0)
         {
-            using var probe = LoadPolicy(request.PolicyModel, modelOptions);
-            started = new PpoStarted(jobId, request.RunId, request.PolicyModel, probe.Identity.CheckpointHash, request.PolicyModel, probe.Identity.CheckpointHash,
-                "hf:" + pmDirectory, pmHash, PromptSetHash(prompts), prompts.Count, hp, hp.Seed,
-                _rollouts is InProcessRollouts ? "in-process" : "distributed", output, worker.Instance, clock.GetUtcNow());
+            var mode = rollouts is null or InProcessRollouts ? PpoCommandRequest.InProcessMode : PpoCommandRequest.DistributedMode;
+            var first = await StartedAsync(jobId, request, mode, modelOptions, ct);
+            await BackgroundJobs.TryStartAsync(store, jobId, JobKind, first, clock.GetUtcNow(), finished: false, ct);
+            history = await HistoryAsync(jobId, ct);
+        }
+        if (history.Select(e => e.Data).OfType<PpoFailed>().FirstOrDefault() is { } failed) throw new InputException("--out", null, $"PPO job {jobId} failed: {failed.Reason}");
+        var started = history[0].Data as PpoStarted ?? throw new InputException("--out", null, $"{output} holds job {jobId}, which is not a PPO job");
+        var pmHash = RewardModel.FileSha256(Path.GetFullPath(request.PreferenceModelDirectory));
+        if (started.RunId != request.RunId || started.PolicyModel != request.PolicyModel || started.PreferenceModelCheckpointHash != pmHash || started.HyperParameters != hp)
+            throw new InputException("--out", null, $"{output} already holds PPO job {jobId} (policy {started.PolicyModel}, pm {started.PreferenceModel}) with other settings; use another --out");
+        return await TrainAsync(started, history, modelOptions, onStep, ct);
+    }
+
+    /// <summary>The background-job side: runs or resumes a job whose stream a <see cref="TrainPolicyConsumer"/> started.</summary>
+    public async Task RunAsync(Guid jobId, CancellationToken ct)
+    {
+        var history = await HistoryAsync(jobId, ct);
+        if (history.Count == 0) return;
+        if (history[0].Data is not PpoStarted started || history.Any(e => e.Data is PpoFailed or PolicyCheckpointed { Final: true }))
+        {
+            await using var heal = store.LightweightSession(); // finished before its record said so (or not a PPO stream)
+            BackgroundJobs.MarkFinished(heal, jobId, JobKind, history[0].Timestamp);
+            await heal.SaveChangesAsync(ct);
+            return;
+        }
+        try
+        {
+            await TrainAsync(started, history, _modelOptions, (u, total) => progress?.Report(u, total), ct);
+        }
+        catch (InputException e)
+        {
             await using var session = store.LightweightSession();
-            session.Events.StartStream(jobId, started);
+            var version = (await HistoryAsync(jobId, ct)).Count;
+            session.Events.Append(jobId, version + 1, new PpoFailed(jobId, e.Message, clock.GetUtcNow()));
+            BackgroundJobs.MarkFinished(session, jobId, JobKind, history[0].Timestamp);
             await session.SaveChangesAsync(ct);
         }
-        else
-        {
-            started = history[0] as PpoStarted ?? throw new InputException("--out", null, $"{output} holds job {jobId}, which is not a PPO job");
-            if (started.RunId != request.RunId || started.PolicyModel != request.PolicyModel || started.PreferenceModelCheckpointHash != pmHash || started.HyperParameters != hp)
-                throw new InputException("--out", null, $"{output} already holds PPO job {jobId} (policy {started.PolicyModel}, pm {started.PreferenceModel}) with other settings; use another --out");
-            if (started.PromptSetHash != PromptSetHash(prompts))
-                throw new InvalidOperationException($"job {jobId}: run {request.RunId}'s prompts no longer hash to {started.PromptSetHash}");
-            if (last is { Final: true }) return last;
-        }
+    }
+
+    private async Task<IReadOnlyList<JasperFx.Events.IEvent>> HistoryAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        return await query.Events.FetchStreamAsync(jobId, token: ct);
+    }
+
+    private async Task<PolicyCheckpointed> TrainAsync(PpoStarted started, IReadOnlyList<JasperFx.Events.IEvent> events, ModelOptions modelOptions,
+        Action<PolicyUpdateCompleted, int>? onStep, CancellationToken ct)
+    {
+        var jobId = started.JobId;
+        var hp = started.HyperParameters;
+        var createdAt = events[0].Timestamp;
+        var history = events.Select(e => e.Data).ToList();
+        var output = started.OutputDirectory;
+        var pmDirectory = started.PreferenceModel.StartsWith(ModelCatalog.HfScheme, StringComparison.Ordinal) ? started.PreferenceModel[ModelCatalog.HfScheme.Length..] : started.PreferenceModel;
+        var last = history.OfType<PolicyCheckpointed>().LastOrDefault();
+        if (last is { Final: true }) return last;
+        var recorded = history.OfType<PolicyUpdateCompleted>().Select(u => u.Step).ToHashSet();
+        var generator = started.RolloutMode == PpoCommandRequest.DistributedMode
+            ? rollouts is null or InProcessRollouts ? throw new InputException("rollouts", null, "this process has no distributed rollout source (Generator workers over RabbitMQ)") : rollouts
+            : _inProcess;
+
+        var prompts = await RunPromptsAsync(started.RunId, ct);
+        if (started.PromptSetHash != PromptSetHash(prompts))
+            throw new InvalidOperationException($"job {jobId}: run {started.RunId}'s prompts no longer hash to {started.PromptSetHash}");
+        if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
+            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint on this worker (no {Gpt2Checkpoint.WeightsFileName})");
+        if (RewardModel.FileSha256(pmDirectory) != started.PreferenceModelCheckpointHash)
+            throw new InputException("--pm", null, $"{pmDirectory} no longer hashes to {started.PreferenceModelCheckpointHash}");
 
         using var reference = LoadPolicy(started.ReferenceModel, modelOptions);
         if (reference.Identity.CheckpointHash != started.ReferenceCheckpointHash)
@@ -137,7 +205,7 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 return t;
             }, ct);
 
-            var version = history.Count == 0 ? 1 : history.Count;
+            var version = history.Count;
             var policyHash = policy.Identity.CheckpointHash;
             var sampling = Sampling(hp);
             var window = new List<PolicyUpdateCompleted>();
@@ -147,7 +215,7 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 ct.ThrowIfCancellationRequested();
                 var drawn = PromptSampler.Indices(prompts.Count, hp.RolloutsPerStep, hp.Seed, step);
                 var stepPrompts = drawn.Select((p, row) => new RolloutPrompt(p, prompts[p], PromptFormat.RenderResponsePrompt(prompts[p]), RolloutSeed(hp.Seed, step, row))).ToList();
-                var samples = await _rollouts.GenerateAsync(policy, policyHash, jobId, step + 1, stepPrompts, sampling, ct);
+                var samples = await generator.GenerateAsync(policy, policyHash, jobId, step + 1, stepPrompts, sampling, output, ct);
                 var responses = samples.Select(s => PromptFormat.CutAtTurnMarker(s.Text)).ToList();
                 var scores = await scorer.ScoreAsync(stepPrompts.Select((p, i) => (p.Prompt, responses[i])).ToList(), ct);
                 var batch = samples.Select((s, i) => new Rollout(s.PromptIds, s.ResponseIds.Length == 0 ? [policy.Tokenizer.EndOfTextId] : s.ResponseIds, scores[i])).ToList();
@@ -159,8 +227,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 // The policy changed: its weights no longer hash to policyHash. Hash the new weights for the next rollouts' provenance.
                 policyHash = await TorchThread.RunAsync(() => Gpt2Checkpoint.ComputeWeightsSha256(policy.Module), ct);
                 var isCheckpoint = (step + 1) % hp.CheckpointEvery == 0 || step + 1 == hp.Steps;
-                var events = new List<object>();
-                if (recorded.Add(update.Step)) events.Add(update); // a step retraced after a resume is already in the stream
+                var newEvents = new List<object>();
+                if (recorded.Add(update.Step)) newEvents.Add(update); // a step retraced after a resume is already in the stream
                 if (isCheckpoint)
                 {
                     var path = Path.Combine(output, "checkpoints", $"step-{step + 1:000000}");
@@ -174,16 +242,17 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                         [KlCoefficientMetric] = kl.Coefficient,
                         ["prompt_cursor"] = update.PromptCursor,
                     }, step + 1 == hp.Steps, clock.GetUtcNow());
-                    events.Add(checkpoint);
+                    newEvents.Add(checkpoint);
                     window.Clear();
                 }
-                if (events.Count > 0)
+                if (newEvents.Count > 0)
                 {
                     await using var session = store.LightweightSession();
                     // Expected version: a second process running the same job cannot interleave its events with these.
-                    session.Events.Append(jobId, version + events.Count, [.. events]);
+                    session.Events.Append(jobId, version + newEvents.Count, [.. newEvents]);
+                    if (checkpoint is { Final: true }) BackgroundJobs.MarkFinished(session, jobId, JobKind, createdAt);
                     await session.SaveChangesAsync(ct);
-                    version += events.Count;
+                    version += newEvents.Count;
                 }
                 onStep?.Invoke(update, hp.Steps);
             }
