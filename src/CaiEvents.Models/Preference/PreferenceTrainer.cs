@@ -46,12 +46,7 @@ public sealed class PreferenceTrainer : IDisposable
         _data = data;
         _options = options;
         _lengths = data.Select(d => d.A.Length + d.B.Length).ToArray();
-        var decayed = model.parameters().Where(p => p.dim() >= 2).ToList();
-        var plain = model.parameters().Where(p => p.dim() < 2).ToList();
-        _optimizer = optim.AdamW([
-            new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = options.WeightDecay }),
-            new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0 }),
-        ], lr: options.LearningRate);
+        _optimizer = Optimizers.AdamWDecayingMatrices(model.parameters(), options.LearningRate, options.WeightDecay);
         StepsPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
     }
 
@@ -65,7 +60,7 @@ public sealed class PreferenceTrainer : IDisposable
     {
         if (Done) throw new InvalidOperationException("training is already complete");
         var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+        Optimizers.SetLearningRate(_optimizer, lr);
         var batch = CausalLmTrainer.BatchIndices(_lengths, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
 
         _model.train();

@@ -62,13 +62,7 @@ public sealed class CausalLmTrainer : IDisposable
         _options = options;
         _padId = padId;
         _lengths = data.Select(d => d.Tokens.Length).ToArray();
-        // Decoupled weight decay on weight matrices and embeddings; none on biases and LayerNorm parameters.
-        var decayed = model.named_parameters().Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
-        var plain = model.named_parameters().Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
-        _optimizer = optim.AdamW([
-            new AdamW.ParamGroup(decayed, new AdamW.Options { weight_decay = options.WeightDecay }),
-            new AdamW.ParamGroup(plain, new AdamW.Options { weight_decay = 0 }),
-        ], lr: options.LearningRate);
+        _optimizer = Optimizers.AdamWDecayingMatrices(model.parameters(), options.LearningRate, options.WeightDecay);
         StepsPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
     }
 
@@ -104,7 +98,7 @@ public sealed class CausalLmTrainer : IDisposable
     {
         if (Done) throw new InvalidOperationException("training is already complete");
         var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+        Optimizers.SetLearningRate(_optimizer, lr);
         var batch = BatchIndices(_lengths, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
 
         _model.train();
