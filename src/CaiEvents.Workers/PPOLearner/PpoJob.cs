@@ -286,16 +286,7 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         ModelCatalog.Load(modelId, options) as Gpt2TextModel
         ?? throw new InputException("--policy", null, $"{modelId} is not a local GPT-2 model and cannot be trained here");
 
-    private static Gpt2TextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options)
-    {
-        var model = Gpt2TextModel.Load("hf:" + checkpoint.Path, checkpoint.Path, options);
-        if (model.Identity.CheckpointHash != checkpoint.Sha256)
-        {
-            model.Dispose();
-            throw new InvalidOperationException($"checkpoint {checkpoint.Path} does not match its event (sha256 {checkpoint.Sha256})");
-        }
-        return model;
-    }
+    private static Gpt2TextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
 
     /// <summary>Policy, value network and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
     private static void SaveAtomically(Gpt2TextModel policy, RewardModel value, PpoTrainer trainer, string path)
