@@ -168,7 +168,7 @@ public static class ModelCommands
             Console.WriteLine(JsonSerializer.Serialize(result, Json));
             return Cli.ExitOk;
         });
-        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).") { generate, train, labels, responsePairs, PipelineBenchmarks.Scaling(), PipelineBenchmarks.Pipeline() };
+        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).") { generate, train, labels, responsePairs, PipelineBenchmarks.Scaling(), PipelineBenchmarks.Pipeline(), PipelineBenchmarks.ReplayRate() };
     }
 
     /// <summary>

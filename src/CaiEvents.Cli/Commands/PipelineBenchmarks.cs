@@ -6,6 +6,7 @@ using System.Text.Json;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
+using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
 using CaiEvents.Models.Synthetic;
@@ -20,7 +21,7 @@ using Npgsql;
 namespace CaiEvents.Cli.Commands;
 
 /// <summary>
-/// <c>cai bench scaling</c> and <c>cai bench pipeline</c>: the SL chain over the real RabbitMQ and PostgreSQL with
+/// <c>cai bench scaling</c>, <c>cai bench pipeline</c> and <c>cai bench replay</c>: the SL chain over the real RabbitMQ and PostgreSQL with
 /// <see cref="EchoModel"/>, so that what is measured is the pipeline (broker, event store, workers), not model compute.
 /// Each invocation works in its own event-store schema and RabbitMQ virtual host, removed at the end.
 /// </summary>
@@ -128,6 +129,81 @@ public static class PipelineBenchmarks
         return command;
     }
 
+    public static Command ReplayRate()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Prompts in the dataset that is rebuilt", DefaultValueFactory = _ => 200 };
+        var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
+        var pairs = new Option<bool>("--pairs") { Description = "Also run the RL labelling stage, so the dataset holds response pairs and labels" };
+        var repetitions = new Option<int>("--repetitions") { Description = "Timed repetitions of each side (after one untimed warm-up each)", DefaultValueFactory = _ => 3 };
+        var command = new Command("replay",
+            "Replay rate: builds a dataset with builtin:echo, then times the whole-store rebuild `cai replay` runs against a raw `COPY (SELECT data FROM <schema>.mt_events) TO STDOUT` of the same database; events/s of each and their ratio (one JSON line).")
+            { prompts, revisions, pairs, repetitions };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (n, r) = (Positive(parse.GetValue(prompts), "--prompts", 100_000), Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions));
+            var reps = Positive(parse.GetValue(repetitions), "--repetitions", 100);
+            var withPairs = parse.GetValue(pairs);
+            await using var bench = await BenchEnvironment.CreateAsync(ct);
+            using (var host = await bench.StartHostAsync(withPairs ? [.. WorkerRoles.SlStage, WorkerRoles.Labeller] : WorkerRoles.SlStage, 16, ct))
+            {
+                var request = Request(n, r, EchoModel.ModelId);
+                if (withPairs)
+                {
+                    var sampling = request.Sampling;
+                    request = request with { Feedback = new FeedbackConfiguration(EchoModel.ModelId, sampling with { Temperature = 1.0 }, EchoModel.ModelId, 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion) };
+                }
+                await RunAsync(host, request, ct);
+                await host.StopAsync(CancellationToken.None);
+            }
+            var events = await bench.CountEventsAsync(ct);
+            var bytes = 0L;
+            await using var store = await Cli.OpenStoreAsync(bench.Configuration, ct);
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            ReplayResult rebuilt = new(0, 0, 0);
+            var replaySeconds = new List<double>();
+            var copySeconds = new List<double>();
+            // Interleaved, so that a change in the machine's load hits both sides alike; the first of each is a warm-up.
+            for (var i = 0; i <= reps; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                rebuilt = await Replay.RebuildAllAsync(store, TimeSpan.FromMinutes(10), ct);
+                if (i > 0) replaySeconds.Add(clock.Elapsed.TotalSeconds);
+                clock.Restart();
+                bytes = await bench.CopyEventDataAsync(ct);
+                if (i > 0) copySeconds.Add(clock.Elapsed.TotalSeconds);
+            }
+            var (replay, copy) = (Median(replaySeconds), Median(copySeconds));
+            Console.Error.WriteLine($"{events} events ({bytes} bytes of data): rebuild {replay:0.000} s = {events / replay:0} events/s, COPY {copy:0.000} s = {events / copy:0} events/s; COPY is {replay / copy:0.0}x the rebuild rate (medians of {reps})");
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "replay",
+                prompts = n,
+                revisions = r,
+                pairs = withPairs,
+                model = EchoModel.ModelId,
+                events,
+                data_bytes = bytes,
+                rebuilt = new { runs = rebuilt.Runs, samples = rebuilt.Samples, comparisons = rebuilt.Comparisons },
+                repetitions = reps,
+                replay_seconds = replaySeconds.Select(s => Math.Round(s, 4)),
+                copy_seconds = copySeconds.Select(s => Math.Round(s, 4)),
+                replay_events_per_s = Math.Round(events / replay, 1),
+                copy_events_per_s = Math.Round(events / copy, 1),
+                replay_vs_copy = Math.Round(copy / replay, 4),
+                copy_vs_replay = Math.Round(replay / copy, 1),
+                processors = Environment.ProcessorCount,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
     private sealed record ScalingPoint(int Workers, double Seconds, double SamplesPerS, double CritiquesPerS, double CritiqueBoundPerS, double SpeedupVsFirst);
 
     private static int Positive(int value, string option, int max) =>
@@ -218,6 +294,22 @@ public static class PipelineBenchmarks
             await connection.OpenAsync(ct);
             await using var count = new NpgsqlCommand($"SELECT count(*) FROM {Schema}.mt_events", connection);
             return (long)(await count.ExecuteScalarAsync(ct))!;
+        }
+
+        /// <summary>
+        /// <c>COPY (SELECT data FROM schema.mt_events) TO STDOUT</c> (text format, as psql would run it) through Npgsql's
+        /// raw text export, every character read and discarded; returns the UTF-8 byte count of what came back.
+        /// </summary>
+        public async Task<long> CopyEventDataAsync(CancellationToken ct)
+        {
+            await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
+            await connection.OpenAsync(ct);
+            using var reader = await connection.BeginTextExportAsync($"COPY (SELECT data FROM {Schema}.mt_events) TO STDOUT", ct);
+            var buffer = new char[1 << 16];
+            long bytes = 0;
+            int read;
+            while ((read = await reader.ReadAsync(buffer, ct)) > 0) bytes += Encoding.UTF8.GetByteCount(buffer, 0, read);
+            return bytes;
         }
 
         public async ValueTask DisposeAsync()
