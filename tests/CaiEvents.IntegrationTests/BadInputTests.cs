@@ -10,7 +10,7 @@ namespace CaiEvents.IntegrationTests;
 /// The bad-input table (issue #8, item 3): each row runs the built CLI as a process against this test's schema and
 /// virtual host and checks the same contract: the documented exit code (2 bad input, 1 infrastructure failure),
 /// exactly one line on stderr that starts with "error: " and names the input and what is wrong, no stack trace,
-/// no password in the output, nothing on stdout, no event or stream in the event store and no new file.
+/// no password in the output, nothing on stdout, no event or stream added to the event store and no new file.
 /// </summary>
 [Collection(nameof(IntegrationCollection))]
 public class BadInputTests
@@ -18,8 +18,12 @@ public class BadInputTests
     private const int BadInput = 2, Failure = 1;
     private const string GoodPrompt = "{\"prompt\": \"Is it fine to borrow a neighbour's ladder without asking?\"}\n";
 
-    /// <summary>One row: files to create in a temporary folder, environment overrides, the CLI arguments ({dir} = the folder).</summary>
-    private sealed record Row(int Exit, string Expected, string[] Args, Action<string>? Setup = null, (string Key, string Value)[]? Env = null);
+    /// <summary>
+    /// One row: files to create in a temporary folder, environment overrides, the CLI arguments ({dir} = the folder).
+    /// <c>WithRun</c>: a run is submitted first (`cai submit`, no worker), so {run} and {last} (its store's last event
+    /// sequence) can be used; the store must then hold exactly what it held after that submission.
+    /// </summary>
+    private sealed record Row(int Exit, string Expected, string[] Args, Action<string>? Setup = null, (string Key, string Value)[]? Env = null, bool WithRun = false);
 
     private static readonly Dictionary<string, Row> Rows = new()
     {
@@ -91,6 +95,8 @@ public class BadInputTests
             ["export", "sl", "--run", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "--out", "{dir}/sl.jsonl"]),
         ["run-id-not-a-guid"] = new(BadInput, "run 'last-tuesday' is not a valid id",
             ["wait", "last-tuesday"]),
+        ["as-of-beyond-the-end"] = new(BadInput, "is beyond the end of the event store (its last event is sequence {last})",
+            ["export", "sl", "--run", "{run}", "--out", "{dir}/sl.jsonl", "--as-of", "{last+1}"], WithRun: true),
     };
 
     public static TheoryData<string> Names() => [.. Rows.Keys];
@@ -106,20 +112,31 @@ public class BadInputTests
         {
             await File.WriteAllTextAsync(Path.Combine(dir.FullName, "prompts.jsonl"), GoodPrompt);
             row.Setup?.Invoke(dir.FullName);
-            var filesBefore = Files(dir.FullName);
             var pgPassword = new NpgsqlConnectionStringBuilder(services.ConnectionString).Password!;
             var connectionWithoutPassword = new NpgsqlConnectionStringBuilder(services.ConnectionString) { Password = null }.ConnectionString;
             var env = services.ProcessEnvironment();
+            var (run, last, storeBefore) = ("", 0L, (0L, 0L));
+            if (row.WithRun)
+            {
+                var submitted = await CliProcess.RunAsync(env, TimeSpan.FromSeconds(90), "submit", "--prompts", Path.Combine(dir.FullName, "prompts.jsonl"), "--model", "builtin:echo");
+                Assert.True(submitted.ExitCode == 0, $"submit: {submitted.Stderr}");
+                run = submitted.Stdout.Trim();
+                last = await LastSequenceAsync(services);
+                storeBefore = await EventsAndStreamsAsync(services);
+                Assert.True(storeBefore.Item1 > 0 && last >= storeBefore.Item1);
+            }
+            var filesBefore = Files(dir.FullName);
             foreach (var (key, value) in row.Env ?? [])
                 env[key] = value.Replace("{pgpassword}", pgPassword).Replace("{connection}", connectionWithoutPassword);
-            var args = row.Args.Select(a => a.Replace("{dir}", dir.FullName)).ToArray();
+            var args = row.Args.Select(a => a.Replace("{dir}", dir.FullName).Replace("{run}", run).Replace("{last+1}", (last + 1).ToString())).ToArray();
+            var expected = row.Expected.Replace("{last}", last.ToString());
 
             var (exit, stdout, stderr) = await CliProcess.RunAsync(env, TimeSpan.FromSeconds(90), args);
 
             var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.True(lines.Length == 1, $"expected one error line, got:\n{stderr}");
             Assert.StartsWith("error: ", lines[0]);
-            Assert.True(lines[0].Contains(row.Expected, StringComparison.Ordinal), $"expected '{row.Expected}' in: {lines[0]}");
+            Assert.True(lines[0].Contains(expected, StringComparison.Ordinal), $"expected '{expected}' in: {lines[0]}");
             Assert.Equal(row.Exit, exit);
             Assert.DoesNotContain("   at ", stderr);
             Assert.DoesNotContain("Exception:", lines[0]);
@@ -129,7 +146,7 @@ public class BadInputTests
                 Assert.DoesNotContain(secret, stdout);
             }
             Assert.Equal("", stdout.Trim());
-            Assert.Equal((0L, 0L), await EventsAndStreamsAsync(services));
+            Assert.Equal(storeBefore, await EventsAndStreamsAsync(services));
             Assert.Equal(filesBefore, Files(dir.FullName));
         }
         finally
@@ -156,6 +173,14 @@ public class BadInputTests
         await using var reader = await count.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static async Task<long> LastSequenceAsync(TestServices services)
+    {
+        await using var connection = new NpgsqlConnection(services.ConnectionString);
+        await connection.OpenAsync();
+        await using var max = new NpgsqlCommand($"SELECT coalesce(max(seq_id), 0) FROM {services.Schema}.mt_events", connection);
+        return (long)(await max.ExecuteScalarAsync())!;
     }
 
     /// <summary>builtin:tiny saved as a Hugging Face directory at {dir}/model, then <paramref name="damage"/> applied to its weights file.</summary>
