@@ -14,6 +14,11 @@ public static class RunCompletion
 {
     public static async Task<bool> TryCompleteAsync(IDocumentStore store, Guid runId, string completedBy, TimeProvider clock, CancellationToken ct)
     {
+        // Every settled sample calls this, and all but the last find work left: answer them with one cheap read, without
+        // fetching the run stream for writing or the status of every item. Each caller reads after its own item's commit,
+        // so the caller that reads last sees every item settled and goes on to the full check below.
+        await using (var query = store.QuerySession())
+            if (await RunQueries.AnyUnsettledAsync(query, runId, ct)) return false;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             await using var session = store.LightweightSession();

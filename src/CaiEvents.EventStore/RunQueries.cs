@@ -34,6 +34,19 @@ public static class RunQueries
             pairs.Count(s => s == ComparisonStatus.Failed));
     }
 
+    /// <summary>
+    /// Whether some sample or comparison of the run is not settled yet: one round trip (a batch of two
+    /// <c>exists</c> queries on the run_id index) instead of the status of every item.
+    /// </summary>
+    public static async Task<bool> AnyUnsettledAsync(IQuerySession session, Guid runId, CancellationToken ct)
+    {
+        var batch = session.CreateBatchQuery();
+        var samples = batch.Query<SampleState>().Where(x => x.RunId == runId && x.Status != SampleStatus.Finalized && x.Status != SampleStatus.Failed).Any();
+        var pairs = batch.Query<ComparisonState>().Where(x => x.RunId == runId && x.Status != ComparisonStatus.Labelled && x.Status != ComparisonStatus.Failed).Any();
+        await batch.Execute(ct);
+        return await samples || await pairs;
+    }
+
     /// <summary>All comparisons of a run in prompt order.</summary>
     public static async Task<IReadOnlyList<ComparisonState>> ComparisonsAsync(IQuerySession session, Guid runId, CancellationToken ct) =>
         (await session.Query<ComparisonState>().Where(x => x.RunId == runId).OrderBy(x => x.Index).ToListAsync(ct)).ToList();

@@ -58,13 +58,16 @@ public static class PipelineBenchmarks
                 {
                     for (var i = 0; i < k; i++) children.Add(WorkerProcess.Start(bench, "critic", 1));
                     foreach (var child in children) await child.WaitUntilListeningAsync(TimeSpan.FromMinutes(2), ct);
-                    // Warm-up: every process connects, loads its model and opens its database connections.
-                    await RunAsync(host, Request(Math.Min(n, 4 * k), r, criticModel), ct);
+                    // Warm-up: every process connects, loads its model and opens its database connections, and runs enough
+                    // steps (about 16 × rounds each) for .NET's tiered JIT to have compiled the step path at full
+                    // optimisation, so the timed run measures workers in their steady state, as a long-running worker is.
+                    await RunAsync(host, Request(Math.Min(n, 16 * k), r, criticModel), ct);
                     var run = await RunAsync(host, Request(n, r, criticModel), ct);
                     var seconds = (run.CompletedAt!.Value - run.StartedAt).TotalSeconds;
                     var point = new ScalingPoint(k, seconds, n / seconds, n * r / seconds, k * 1000.0 / Math.Max(ms, 1), 0);
                     results.Add(point);
                     Console.Error.WriteLine($"{k} critic process(es): {n} samples in {seconds:0.00} s = {point.SamplesPerS:0.0} samples/s, {point.CritiquesPerS:0.0} critiques/s (latency bound {point.CritiqueBoundPerS:0})");
+                    Console.Error.WriteLine($"  ms from the previous event of the sample (command sent, queued, run, committed), median / p90: {await bench.StepGapsAsync(run.Id, ct)}");
                 }
                 finally
                 {
@@ -294,6 +297,30 @@ public static class PipelineBenchmarks
             await connection.OpenAsync(ct);
             await using var count = new NpgsqlCommand($"SELECT count(*) FROM {Schema}.mt_events", connection);
             return (long)(await count.ExecuteScalarAsync(ct))!;
+        }
+
+        /// <summary>
+        /// Where a run's time went, step by step: for each event type of its samples, the median and 90th percentile of
+        /// the time since the previous event of the same sample (transaction timestamps), i.e. how long the command that
+        /// produced it waited in its queue plus how long its step took.
+        /// </summary>
+        public async Task<string> StepGapsAsync(Guid runId, CancellationToken ct)
+        {
+            await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand($"""
+                with e as (
+                  select type, version, extract(epoch from timestamp - lag(timestamp) over (partition by stream_id order by version)) * 1000 as gap
+                  from {Schema}.mt_events
+                  where stream_id in (select stream_id from {Schema}.mt_events where type = 'prompt_submitted' and data->>'RunId' = @run))
+                select type || '@v' || version, percentile_cont(0.5) within group (order by gap), percentile_cont(0.9) within group (order by gap)
+                from e where gap is not null group by type, version order by version
+                """, connection);
+            command.Parameters.AddWithValue("run", runId.ToString());
+            var parts = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) parts.Add($"{reader.GetString(0)} {reader.GetDouble(1):0}/{reader.GetDouble(2):0}");
+            return string.Join(", ", parts);
         }
 
         /// <summary>

@@ -115,18 +115,23 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
         return commands.Count;
     }
 
-    /// <summary>Sends commands to their queues, retrying while the broker is unreachable (consumers ignore duplicates).</summary>
+    /// <summary>Sends that may wait for their broker confirmation at once when a run starts (one at a time, the confirmation
+    /// round trips alone held back the first steps of a large run).</summary>
+    public const int ParallelSends = 16;
+
+    /// <summary>
+    /// Sends commands to their queues, up to <see cref="ParallelSends"/> at once, each retried while the broker is
+    /// unreachable (consumers ignore duplicates). Returns once every command is confirmed; the order is not kept.
+    /// </summary>
     public static async Task SendAllAsync(ISendEndpointProvider bus, IEnumerable<object> commands, CancellationToken ct)
     {
         var pipeline = Resilience.Create();
-        foreach (var next in commands)
-        {
-            await pipeline.ExecuteAsync(async token =>
+        await Parallel.ForEachAsync(commands, new ParallelOptions { MaxDegreeOfParallelism = ParallelSends, CancellationToken = ct }, async (next, token) =>
+            await pipeline.ExecuteAsync(async inner =>
             {
                 var endpoint = await bus.GetSendEndpoint(CommandQueues.AddressFor(next));
-                await endpoint.Send(next, next.GetType(), token);
-            }, ct);
-        }
+                await endpoint.Send(next, next.GetType(), inner);
+            }, token));
     }
 
     /// <summary>sha256 over the prompts as submitted (id, kind, text), so two runs on the same set are recognisable.</summary>
