@@ -35,9 +35,10 @@ public static class PipelineBenchmarks
         var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
         var latency = new Option<int>("--latency-ms") { Description = "The Critic model's latency per call (builtin:echo?latency-ms=N)", DefaultValueFactory = _ => 50 };
         var workers = new Option<string>("--workers") { Description = "Critic worker process counts to measure, comma-separated", DefaultValueFactory = _ => "1,2,4,8" };
+        var hostConcurrency = new Option<int>("--host-concurrency") { Description = "Concurrency (and prefetch) of the Generator and the Reviser in this process (zero-cost model, so ample: they must not be the ceiling)", DefaultValueFactory = _ => 32 };
         var command = new Command("scaling",
             "Horizontal scaling: an SL run whose Critic sleeps --latency-ms per call (a remote LLM), with N `cai worker critic --concurrency 1` processes; samples/s and speed-up over one process (one JSON line).")
-            { prompts, revisions, latency, workers };
+            { prompts, revisions, latency, workers, hostConcurrency };
         command.SetAction(async (parse, ct) =>
         {
             var counts = parse.GetValue(workers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -49,7 +50,8 @@ public static class PipelineBenchmarks
 
             await using var bench = await BenchEnvironment.CreateAsync(ct);
             // The Generator and the Reviser (zero-cost) run in this process with room to spare; only the Critic is scaled.
-            using var host = await bench.StartHostAsync([WorkerRoles.Generator, WorkerRoles.Reviser], concurrency: 16, ct);
+            var hc = Positive(parse.GetValue(hostConcurrency), "--host-concurrency", 256);
+            using var host = await bench.StartHostAsync([WorkerRoles.Generator, WorkerRoles.Reviser], concurrency: hc, ct);
             var results = new List<ScalingPoint>();
             foreach (var k in counts)
             {
@@ -85,6 +87,7 @@ public static class PipelineBenchmarks
                 critic_model = criticModel,
                 generator_reviser_model = EchoModel.ModelId,
                 critic_concurrency_per_process = 1,
+                generator_reviser_concurrency = hc,
                 points = points.Select(p => new { workers = p.Workers, seconds = Math.Round(p.Seconds, 3), samples_per_s = Math.Round(p.SamplesPerS, 2), critiques_per_s = Math.Round(p.CritiquesPerS, 1), speedup_vs_first = p.SpeedupVsFirst }),
                 processors = Environment.ProcessorCount,
             }, Json));
