@@ -99,11 +99,13 @@ public static class DemoPipeline
         Console.Error.WriteLine($"[3/5 preference model] job {pmJob}: {settings.PmEpochs} epoch(s) on {labels} labels, held-out accuracy vs the AI labels "
             + $"{pm.HeldOutAccuracy:0.000}, ECE {pm.Ece:0.000}: {pm.Path} ({Took()})");
 
-        // 4. PPO from the SL-CAI policy against that PM, by the PPOLearner role in this process (docs/ppo.md's recipe, fewer steps).
+        // 4. PPO from the SL-CAI policy against that PM, by the PPOLearner role in this process: docs/ppo.md's recipe, but 20 steps and a
+        // fixed β = 0.2 (kl_target 0). In 20 steps the adaptive coefficient of that recipe first falls while the KL is under target and the
+        // KL then overshoots (11 nats at step 20 here); a fixed β kept it near 2 nats (README "Two commands").
         var policy = ModelCatalog.HfScheme + sft.Path;
         var maxNew = Math.Min(48, request.Sampling.MaxNewTokens);
-        var values = PpoCommands.HyperParameterValues(settings.RolloutsPerStep, Math.Min(8, settings.RolloutsPerStep), 2, 3e-5, 0.05, 4, 64, maxNew,
-            checkpointEvery: 10);
+        var values = PpoCommands.HyperParameterValues(settings.RolloutsPerStep, Math.Min(8, settings.RolloutsPerStep), 2, 3e-5, klCoef: 0.2, klTarget: 0,
+            klHorizon: 64, maxNew, checkpointEvery: 10);
         PpoHyperParameters hp;
         try
         {
