@@ -72,6 +72,17 @@ public class DemoPipelineTests
             Assert.Equal([1, 2], ppoEvents.OfType<PolicyUpdateCompleted>().Select(u => u.Step));
             Assert.Equal(policyCheckpoint, Assert.Single(ppoEvents.OfType<PolicyCheckpointed>(), c => c.Final).Path);
             Assert.True(root.GetProperty("eval").GetProperty("mean_kl").ValueKind == JsonValueKind.Number, stdout);
+
+            // --stages rl on the same run: no new SL run, and the SL-CAI job (same settings) is the same one, not a second.
+            var again = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "demo", "--stages", "rl", "--run", runId.ToString(), "--json",
+                "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "1", "--rollouts-per-step", "4", "--eval-samples", "1");
+            Assert.True(again.ExitCode == 0, again.Stderr);
+            using var second = JsonDocument.Parse(again.Stdout.Trim().Split('\n')[^1]);
+            Assert.Equal(runId, second.RootElement.GetProperty("run_id").GetGuid());
+            Assert.Equal(sftFinal.Path, second.RootElement.GetProperty("sft_checkpoint").GetString());
+            await using var after = store.QuerySession();
+            Assert.Single((await after.Events.QueryRawEventDataOnly<PolicyTrainingStarted>().ToListAsync()), e => e.RunId == runId && e.Kind == SftJob.Kind);
+            Assert.Single((await after.Events.QueryRawEventDataOnly<RunStarted>().ToListAsync()));
         }
         finally
         {

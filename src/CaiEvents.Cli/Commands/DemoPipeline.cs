@@ -9,7 +9,6 @@ using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.PPOLearner;
-using CaiEvents.Workers.Submission;
 using Marten;
 using Microsoft.Extensions.Configuration;
 
@@ -23,30 +22,32 @@ namespace CaiEvents.Cli.Commands;
 /// </summary>
 public static class DemoPipeline
 {
-    public enum Stages { Sl, All }
+    public enum Stages { Sl, Rl, All }
 
     /// <summary>The demo's RL settings; the defaults keep the whole demo within a few minutes on 2 CPU cores.</summary>
     public sealed record Settings(int SftEpochs, int PmEpochs, int PpoSteps, int RolloutsPerStep, int EvalSamples, bool Json);
 
     public sealed class Options
     {
-        public readonly Option<string> StagesOption = new("--stages") { Description = "sl (the SL run and its dataset only) or all (SL, labels, SL-CAI, preference model, PPO)", DefaultValueFactory = _ => "all" };
+        public readonly Option<string> StagesOption = new("--stages") { Description = "sl (the SL run and its dataset only: the old demo), rl (SL-CAI, preference model, PPO and eval on an existing --run with SL examples and labels) or all", DefaultValueFactory = _ => "all" };
         public readonly Option<int> SftEpochs = new("--sft-epochs") { Description = "Epochs of SL-CAI fine-tuning", DefaultValueFactory = _ => 2 };
         public readonly Option<int> PmEpochs = new("--pm-epochs") { Description = "Preference-model epochs on the run's labels", DefaultValueFactory = _ => 3 };
         public readonly Option<int> PpoSteps = new("--ppo-steps") { Description = "PPO steps", DefaultValueFactory = _ => 20 };
         public readonly Option<int> RolloutsPerStep = new("--rollouts-per-step") { Description = "PPO rollouts per step", DefaultValueFactory = _ => 32 };
         public readonly Option<int> EvalSamples = new("--eval-samples") { Description = "Samples per prompt in the start-vs-final evaluation", DefaultValueFactory = _ => 2 };
+        public readonly Option<string?> Run = new("--run") { Description = "With --stages rl: the run (with SL examples and AI labels, e.g. an earlier demo's) the RL stages start from" };
         public readonly Option<bool> Json = new("--json") { Description = "With --stages all: print the artefacts as one JSON object instead of one path per line" };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { StagesOption, SftEpochs, PmEpochs, PpoSteps, RolloutsPerStep, EvalSamples, Json }) command.Options.Add(option);
+            foreach (var option in new Option[] { StagesOption, Run, SftEpochs, PmEpochs, PpoSteps, RolloutsPerStep, EvalSamples, Json }) command.Options.Add(option);
         }
 
         public Stages ReadStages(ParseResult parse) => parse.GetValue(StagesOption)!.ToLowerInvariant() switch
         {
             "sl" => Stages.Sl,
-            "all" or "rl" => Stages.All,
+            "rl" => Stages.Rl,
+            "all" => Stages.All,
             var other => throw new UsageException($"--stages: '{other}' is not one of sl, rl, all"),
         };
 
@@ -60,7 +61,7 @@ public static class DemoPipeline
         }
     }
 
-    public static async Task<int> RunRlStagesAsync(IDocumentStore store, RunState run, RunRequest request, string slPath, int slCount, Stopwatch started,
+    public static async Task<int> RunRlStagesAsync(IDocumentStore store, RunState run, string slPath, int slCount, Stopwatch started,
         Settings settings, IConfiguration configuration, CancellationToken ct)
     {
         var stage = Stopwatch.StartNew();
@@ -81,20 +82,21 @@ public static class DemoPipeline
 
         // 2. SL-CAI: fine-tune the generator model on the run's SL examples (cai sft's defaults but the epochs).
         var root = Path.Combine(Cli.Home(configuration), "demo", run.Id.ToString());
-        var sft = await TrainingCommands.SftAsync(run.Id, Path.Combine(root, "sft"), null, null,
-            new SftHyperParameters(settings.SftEpochs, 8, 3e-4, 10, 0.1, 0.0, 1.0, 512, 50, request.Seed), configuration, ct);
+        // The output directories name the settings, so `--stages rl` again on the same run resumes (or returns) the same jobs, and other settings get new ones.
+        var sft = await TrainingCommands.SftAsync(run.Id, Path.Combine(root, $"sft-{settings.SftEpochs}ep"), null, null,
+            new SftHyperParameters(settings.SftEpochs, 8, 3e-4, 10, 0.1, 0.0, 1.0, 512, 50, run.Configuration.Seed), configuration, ct);
         Console.Error.WriteLine($"[2/5 SL-CAI] {sft.Step} steps on {slCount} examples, final loss {Metric(sft.Metrics, "loss")}: {sft.Path} ({Took()})");
 
         // 3. Preference model on the run's labels, by the PMTrainer role in this process (cai pm train's defaults but the epochs).
         var pmHyperParameters = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["base_model"] = request.GeneratorModel,
+            ["base_model"] = run.Configuration.GeneratorModel,
             ["epochs"] = settings.PmEpochs.ToString(CultureInfo.InvariantCulture),
             ["lr"] = "5e-4",
             ["batch_size"] = "16",
             ["heldout_fraction"] = "0.2",
         };
-        var (pmJob, _, pm) = await PreferenceModelCommands.TrainAsync(run.Id, null, request.Seed, pmHyperParameters, TransportKind.InMemory, local: true,
+        var (pmJob, _, pm) = await PreferenceModelCommands.TrainAsync(run.Id, null, run.Configuration.Seed, pmHyperParameters, TransportKind.InMemory, local: true,
             quiet: true, TimeSpan.FromHours(1), configuration, ct);
         Console.Error.WriteLine($"[3/5 preference model] job {pmJob}: {settings.PmEpochs} epoch(s) on {labels} labels, held-out accuracy vs the AI labels "
             + $"{pm.HeldOutAccuracy:0.000}, ECE {pm.Ece:0.000}: {pm.Path} ({Took()})");
@@ -103,20 +105,20 @@ public static class DemoPipeline
         // fixed β = 0.2 (kl_target 0). In 20 steps the adaptive coefficient of that recipe first falls while the KL is under target and the
         // KL then overshoots (11 nats at step 20 here); a fixed β kept it near 2 nats (README "Two commands").
         var policy = ModelCatalog.HfScheme + sft.Path;
-        var maxNew = Math.Min(48, request.Sampling.MaxNewTokens);
+        var maxNew = Math.Min(48, run.Configuration.GeneratorSampling.MaxNewTokens);
         var values = PpoCommands.HyperParameterValues(settings.RolloutsPerStep, Math.Min(8, settings.RolloutsPerStep), 2, 3e-5, klCoef: 0.2, klTarget: 0,
             klHorizon: 64, maxNew, checkpointEvery: 10);
         PpoHyperParameters hp;
         try
         {
-            hp = PpoCommandRequest.Parse(settings.PpoSteps, request.Seed, values);
+            hp = PpoCommandRequest.Parse(settings.PpoSteps, run.Configuration.Seed, values);
             PpoJob.Validate(hp);
         }
         catch (Exception e) when (e is ArgumentException or Domain.InputException)
         {
             throw new UsageException($"demo: {e.Message}");
         }
-        var ppo = await PpoCommands.TrainAsync(run.Id, pm.Path, policy, Path.Combine(root, "ppo"), hp, values, PpoCommandRequest.InProcess,
+        var ppo = await PpoCommands.TrainAsync(run.Id, pm.Path, policy, Path.Combine(root, $"ppo-{pmJob:N}-{settings.PpoSteps}x{settings.RolloutsPerStep}"), hp, values, PpoCommandRequest.InProcess,
             PpoCommandRequest.RolloutMode(PpoCommandRequest.InProcess), TransportKind.InMemory, local: true, asJson: false, TimeSpan.FromHours(1), configuration, ct);
         Console.Error.WriteLine($"[4/5 PPO] {ppo.Step} steps × {settings.RolloutsPerStep} rollouts: {ppo.Path} ({Took()})");
 

@@ -134,15 +134,29 @@ public static class RunCommands
             if (stages == DemoPipeline.Stages.All && parse.GetValue(inputs.NoSl))
                 throw new UsageException("--no-sl: cai demo --stages all needs the SL stage (its examples are the SL-CAI dataset); use --stages sl --pairs --no-sl");
             var settings = options.Read(parse);
-            var request = await ResolvePolicyAsync(inputs.Read(parse, configuration, defaultModel: DemoModel.ModelId, withPairs: stages == DemoPipeline.Stages.All),
-                configuration, ct);
-            EnsureBuiltinModels(request, ct);
+            var rlRun = parse.GetValue(options.Run);
+            if ((rlRun is null) == (stages == DemoPipeline.Stages.Rl))
+                throw new UsageException(stages == DemoPipeline.Stages.Rl ? "--stages rl: needs --run RUN (a run with SL examples and AI labels)" : "--run: only with --stages rl");
+            // Every input is read and checked before anything runs.
+            var request = rlRun is not null ? null
+                : await ResolvePolicyAsync(inputs.Read(parse, configuration, defaultModel: DemoModel.ModelId, withPairs: stages == DemoPipeline.Stages.All), configuration, ct);
+            var runId = rlRun is null ? (Guid?)null : Cli.ParseId(rlRun, "run");
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var run = await RunInProcessAsync(request, configuration, TransportKind.InMemory, parse.GetValue(Concurrency), TimeSpan.FromHours(1), ct);
+            RunState run;
+            await using var store = await Cli.OpenStoreAsync(configuration, ct);
+            if (request is null)
+            {
+                await using var query = store.QuerySession();
+                run = await RunQueries.LoadRunAsync(query, runId!.Value, ct) ?? throw new UsageException($"--run: run {runId} does not exist");
+            }
+            else
+            {
+                EnsureBuiltinModels(request, ct);
+                run = await RunInProcessAsync(request, configuration, TransportKind.InMemory, parse.GetValue(Concurrency), TimeSpan.FromHours(1), ct);
+            }
             var datasets = Path.Combine(Cli.Home(configuration), "datasets");
             Directory.CreateDirectory(datasets);
             var path = Path.Combine(datasets, $"sl-{run.Id}.jsonl");
-            await using var store = await Cli.OpenStoreAsync(configuration, ct);
             int count;
             await using (var session = store.QuerySession())
                 count = await SlDatasetExport.WriteFileAsync(session, run.Id, path, ct);
@@ -153,7 +167,7 @@ public static class RunCommands
                 Console.WriteLine(path);
                 return Cli.ExitOk;
             }
-            return await DemoPipeline.RunRlStagesAsync(store, run, request, path, count, started, settings, configuration, ct);
+            return await DemoPipeline.RunRlStagesAsync(store, run, path, count, started, settings, configuration, ct);
         });
         return command;
     }
