@@ -75,7 +75,7 @@ public static class DemoPipeline
         Console.Error.WriteLine($"[1/5 SL + labels] run {run.Id}: {slCount} SL examples, {labels} AI preference labels, {run.Failed} failed ({started.Elapsed.TotalSeconds:0} s)");
         if (slCount == 0 || labels == 0)
         {
-            Console.Error.WriteLine($"demo: the run produced {slCount} SL examples and {labels} labels; the RL stages need both (see ./cai failures {run.Id})");
+            Console.Error.WriteLine($"demo: the run produced {slCount} SL examples and {labels} labels; the RL stages need both (see ./cai status {run.Id}; ./cai retry-failed {run.Id} sends failed ones back)");
             return Cli.ExitFailure;
         }
         stage.Restart();
