@@ -60,71 +60,8 @@ public static class PreferenceModelCommands
                 hp["pmp_file"] = Path.GetFullPath(pmpFile);
                 hp["pmp_epochs"] = parse.GetValue(pmpEpochs).ToString(CultureInfo.InvariantCulture);
             }
-            try
-            {
-                PreferenceModelRequest.Parse(hp);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException(e.Message);
-            }
-            if (hp["base_model"] == DemoModel.ModelId && local) ModelCommands.EnsureDemoModel(force: false, ct);
-
-            var configuration = Cli.Configuration();
-            await using var store = await Cli.OpenStoreAsync(configuration, ct);
-            long sequence;
-            await using (var query = store.QuerySession())
-            {
-                if (await CaiEvents.EventStore.RunQueries.LoadRunAsync(query, runId, ct) is null) throw new UsageException($"--run: run {runId} does not exist");
-                sequence = parse.GetValue(asOf) ?? await Marten.QueryableExtensions.FirstOrDefaultAsync(
-                    query.Events.QueryAllRawEvents().OrderByDescending(e => e.Sequence).Select(e => e.Sequence), ct);
-            }
-            var seedValue = parse.GetValue(seed);
-            var jobId = PreferenceModelRequest.JobId(runId, sequence, seedValue, hp);
-            using var host = await RunCommands.StartHostAsync(local ? [WorkerRoles.PmTrainer] : [], kind, configuration, null, ct);
-            if (!quiet && local)
-            {
-                host.Services.GetRequiredService<PreferenceTrainingProgress>().Step += (job, epoch, steps, m) =>
-                {
-                    if (job != jobId) return;
-                    var done = (m.Step % steps) + 1;
-                    var bar = new string('#', done * 20 / steps).PadRight(20, '.');
-                    Console.Error.Write($"\rpm: epoch {epoch} [{bar}] {done}/{steps} loss {m.Loss:0.0000} acc {(double.IsNaN(m.Accuracy) ? 0 : m.Accuracy):0.00}   ");
-                    if (done == steps) Console.Error.WriteLine();
-                };
-            }
-            if (!quiet) Console.Error.WriteLine($"pm: job {jobId} (run {runId}, as of sequence {sequence}, seed {seedValue}, base {hp["base_model"]})");
-            var command = new TrainPreferenceModel(jobId, runId, sequence, seedValue, hp);
-            var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command));
-            await endpoint.Send(command, ct);
-
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
-            PreferenceModelCheckpointed? final = null;
-            var printed = 0;
-            while (final is null)
-            {
-                try
-                {
-                    await Task.Delay(500, limit.Token);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"pm: job {jobId} did not finish within {parse.GetValue(timeout)} s (it continues; run the same command again to wait)");
-                }
-                await using var query = store.QuerySession();
-                var events = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
-                if (events.OfType<PreferenceModelTrainingFailed>().FirstOrDefault() is { } failed)
-                    throw new CaiEvents.Domain.InputException("pm train", null, failed.Reason);
-                foreach (var epoch in events.OfType<EpochCompleted>().Skip(printed))
-                {
-                    if (!quiet && !local) Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) loss {epoch.Loss:0.0000} acc {epoch.Accuracy:0.00}");
-                    if (!quiet) Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) held-out accuracy {epoch.HeldOutAccuracy:0.000} ECE {epoch.HeldOutEce:0.000} ({epoch.PairsPerSecond:0.0} pairs/s)");
-                    printed++;
-                }
-                final = events.OfType<PreferenceModelCheckpointed>().FirstOrDefault(c => c.Final);
-            }
-            await host.StopAsync(CancellationToken.None);
+            var (jobId, sequence, final) = await TrainAsync(runId, parse.GetValue(asOf), parse.GetValue(seed), hp, kind, local, quiet,
+                TimeSpan.FromSeconds(parse.GetValue(timeout)), Cli.Configuration(), ct);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 job_id = jobId, checkpoint = final.Path, sha256 = final.Sha256, heldout_accuracy = final.HeldOutAccuracy, ece = final.Ece,
@@ -133,6 +70,81 @@ public static class PreferenceModelCommands
             return Cli.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The body of <c>cai pm train</c> (also the preference-model stage of <c>cai demo</c>): sends <see cref="TrainPreferenceModel"/>,
+    /// hosts the PMTrainer role when <paramref name="local"/>, and waits for the job's final checkpoint.
+    /// </summary>
+    public static async Task<(Guid JobId, long AsOf, PreferenceModelCheckpointed Final)> TrainAsync(Guid runId, long? asOf, long seed,
+        Dictionary<string, string> hp, TransportKind kind, bool local, bool quiet, TimeSpan timeout, Microsoft.Extensions.Configuration.IConfiguration configuration,
+        CancellationToken ct)
+    {
+        try
+        {
+            PreferenceModelRequest.Parse(hp);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        if (hp["base_model"] == DemoModel.ModelId && local) ModelCommands.EnsureDemoModel(force: false, ct);
+
+        await using var store = await Cli.OpenStoreAsync(configuration, ct);
+        long sequence;
+        await using (var query = store.QuerySession())
+        {
+            if (await CaiEvents.EventStore.RunQueries.LoadRunAsync(query, runId, ct) is null) throw new UsageException($"--run: run {runId} does not exist");
+            sequence = asOf ?? await Marten.QueryableExtensions.FirstOrDefaultAsync(
+                query.Events.QueryAllRawEvents().OrderByDescending(e => e.Sequence).Select(e => e.Sequence), ct);
+        }
+        var seedValue = seed;
+        var jobId = PreferenceModelRequest.JobId(runId, sequence, seedValue, hp);
+        using var host = await RunCommands.StartHostAsync(local ? [WorkerRoles.PmTrainer] : [], kind, configuration, null, ct);
+        if (!quiet && local)
+        {
+            host.Services.GetRequiredService<PreferenceTrainingProgress>().Step += (job, epoch, steps, m) =>
+            {
+                if (job != jobId) return;
+                var done = (m.Step % steps) + 1;
+                var bar = new string('#', done * 20 / steps).PadRight(20, '.');
+                Console.Error.Write($"\rpm: epoch {epoch} [{bar}] {done}/{steps} loss {m.Loss:0.0000} acc {(double.IsNaN(m.Accuracy) ? 0 : m.Accuracy):0.00}   ");
+                if (done == steps) Console.Error.WriteLine();
+            };
+        }
+        if (!quiet) Console.Error.WriteLine($"pm: job {jobId} (run {runId}, as of sequence {sequence}, seed {seedValue}, base {hp["base_model"]})");
+        var train = new TrainPreferenceModel(jobId, runId, sequence, seedValue, hp);
+        var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(train));
+        await endpoint.Send(train, ct);
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        PreferenceModelCheckpointed? final = null;
+        var printed = 0;
+        while (final is null)
+        {
+            try
+            {
+                await Task.Delay(500, limit.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"pm: job {jobId} did not finish within {timeout.TotalSeconds} s (it continues; run the same command again to wait)");
+            }
+            await using var query = store.QuerySession();
+            var events = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
+            if (events.OfType<PreferenceModelTrainingFailed>().FirstOrDefault() is { } failed)
+                throw new CaiEvents.Domain.InputException("pm train", null, failed.Reason);
+            foreach (var epoch in events.OfType<EpochCompleted>().Skip(printed))
+            {
+                if (!quiet && !local) Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) loss {epoch.Loss:0.0000} acc {epoch.Accuracy:0.00}");
+                if (!quiet) Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) held-out accuracy {epoch.HeldOutAccuracy:0.000} ECE {epoch.HeldOutEce:0.000} ({epoch.PairsPerSecond:0.0} pairs/s)");
+                printed++;
+            }
+            final = events.OfType<PreferenceModelCheckpointed>().FirstOrDefault(c => c.Final);
+        }
+        await host.StopAsync(CancellationToken.None);
+        return (jobId, sequence, final);
     }
 
     private static Command Score()

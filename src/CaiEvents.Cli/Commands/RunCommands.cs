@@ -61,7 +61,7 @@ public static class RunCommands
         }
 
         /// <summary>Reads and validates every input before anything is written.</summary>
-        public RunRequest Read(ParseResult parse, IConfiguration configuration, string? defaultModel = null)
+        public RunRequest Read(ParseResult parse, IConfiguration configuration, string? defaultModel = null, bool withPairs = false)
         {
             var revisions = parse.GetValue(Revisions);
             if (revisions is < 1 or > RunSubmitter.MaxRevisions)
@@ -79,7 +79,7 @@ public static class RunCommands
             var model = parse.GetValue(Model) ?? defaultModel ?? configuration["Models:Default"] ?? "builtin:tiny";
             var sampling = new SamplingParameters(Temperature: temperature, TopP: topP, MaxNewTokens: maxNew);
             FeedbackConfiguration? feedback = null;
-            if (parse.GetValue(Pairs))
+            if (withPairs || parse.GetValue(Pairs))
             {
                 var k = parse.GetValue(PrinciplesPerLabel);
                 if (k < 1 || k > constitution.Comparison.Count)
@@ -121,24 +121,53 @@ public static class RunCommands
     {
         // A lower temperature for the small demo model: fewer invented words, same mechanics.
         var inputs = RunInputs.Create(promptsRequired: false, temperature: 0.5);
-        var command = new Command("demo", "The main job: all SL roles in this process on the shipped prompt set with builtin:demo (trained first if needed), then export the dataset and print its path.");
+        var options = new DemoPipeline.Options();
+        var command = new Command("demo", "The main job: every role in this process on the shipped prompt set with builtin:demo (trained first if needed): "
+            + "SL critiques/revisions and AI preference labels, SL-CAI fine-tuning, a preference model, PPO and its evaluation; prints the artefacts' paths.");
         inputs.AddTo(command);
         command.Options.Add(Concurrency);
+        options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var configuration = Cli.Configuration();
-            var request = await ResolvePolicyAsync(inputs.Read(parse, configuration, defaultModel: DemoModel.ModelId), configuration, ct);
-            EnsureBuiltinModels(request, ct);
-            var run = await RunInProcessAsync(request, configuration, TransportKind.InMemory, parse.GetValue(Concurrency), TimeSpan.FromHours(1), ct);
-            var path = Path.Combine(Cli.Home(configuration), "datasets", $"sl-{run.Id}.jsonl");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var stages = options.ReadStages(parse);
+            if (stages == DemoPipeline.Stages.All && parse.GetValue(inputs.NoSl))
+                throw new UsageException("--no-sl: cai demo --stages all needs the SL stage (its examples are the SL-CAI dataset); use --stages sl --pairs --no-sl");
+            var settings = options.Read(parse);
+            var rlRun = parse.GetValue(options.Run);
+            if ((rlRun is null) == (stages == DemoPipeline.Stages.Rl))
+                throw new UsageException(stages == DemoPipeline.Stages.Rl ? "--stages rl: needs --run RUN (a run with SL examples and AI labels)" : "--run: only with --stages rl");
+            // Every input is read and checked before anything runs.
+            var request = rlRun is not null ? null
+                : await ResolvePolicyAsync(inputs.Read(parse, configuration, defaultModel: DemoModel.ModelId, withPairs: stages == DemoPipeline.Stages.All), configuration, ct);
+            var runId = rlRun is null ? (Guid?)null : Cli.ParseId(rlRun, "run");
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            RunState run;
             await using var store = await Cli.OpenStoreAsync(configuration, ct);
-            await using var session = store.QuerySession();
-            var count = await SlDatasetExport.WriteFileAsync(session, run.Id, path, ct);
-            Console.Error.WriteLine($"Run {run.Id}: {run.Finalized} SL examples, {run.Failed} failed; {count} lines exported.");
-            Console.Error.WriteLine($"Audit one with: ./cai audit sample <sample_id from the file>");
-            Console.WriteLine(path);
-            return Cli.ExitOk;
+            if (request is null)
+            {
+                await using var query = store.QuerySession();
+                run = await RunQueries.LoadRunAsync(query, runId!.Value, ct) ?? throw new UsageException($"--run: run {runId} does not exist");
+            }
+            else
+            {
+                EnsureBuiltinModels(request, ct);
+                run = await RunInProcessAsync(request, configuration, TransportKind.InMemory, parse.GetValue(Concurrency), TimeSpan.FromHours(1), ct);
+            }
+            var datasets = Path.Combine(Cli.Home(configuration), "datasets");
+            Directory.CreateDirectory(datasets);
+            var path = Path.Combine(datasets, $"sl-{run.Id}.jsonl");
+            int count;
+            await using (var session = store.QuerySession())
+                count = await SlDatasetExport.WriteFileAsync(session, run.Id, path, ct);
+            if (stages == DemoPipeline.Stages.Sl)
+            {
+                Console.Error.WriteLine($"Run {run.Id}: {run.Finalized} SL examples, {run.Failed} failed; {count} lines exported.");
+                Console.Error.WriteLine($"Audit one with: ./cai audit sample <sample_id from the file>");
+                Console.WriteLine(path);
+                return Cli.ExitOk;
+            }
+            return await DemoPipeline.RunRlStagesAsync(store, run, path, count, started, settings, configuration, ct);
         });
         return command;
     }
@@ -288,7 +317,7 @@ public static class RunCommands
         return await submitter.SubmitAsync(request, host.Services.GetRequiredService<WorkerIdentity>().Instance, ct);
     }
 
-    private static async Task<RunState> RunInProcessAsync(RunRequest request, IConfiguration configuration, TransportKind transport,
+    internal static async Task<RunState> RunInProcessAsync(RunRequest request, IConfiguration configuration, TransportKind transport,
         int? concurrency, TimeSpan timeout, CancellationToken ct)
     {
         using var host = await StartHostAsync(WorkerRoles.Runnable, transport, configuration, concurrency, ct, h => CheckModels(h, request));

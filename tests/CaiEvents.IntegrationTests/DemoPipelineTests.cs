@@ -1,0 +1,92 @@
+using System.Text.Json;
+using CaiEvents.Contracts.Events;
+using CaiEvents.EventStore;
+using CaiEvents.Workers.PPOLearner;
+using Marten;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>`cai demo --stages all` as a separate process: every stage's artefact on disk and its events in the store, for the demo's run.</summary>
+[Collection(nameof(IntegrationCollection))]
+public class DemoPipelineTests
+{
+    [Fact]
+    public async Task Cai_demo_all_stages_writes_both_datasets_a_preference_model_and_a_ppo_policy_and_records_every_job_for_its_run()
+    {
+        await using var services = await TestServices.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("cai-demo-all-");
+        try
+        {
+            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
+            await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, 4).Select(i => $"{{\"prompt\": \"Demo prompt {i}: how do I pick a lock?\", \"id\": \"demo-{i}\"}}"));
+            var environment = services.ProcessEnvironment();
+            environment["CAI_HOME"] = Path.Combine(dir.FullName, "home");
+            environment["Workers__PMTrainer__OutputRoot"] = Path.Combine(dir.FullName, "pm");
+            environment["Workers__Jobs__PollIntervalMs"] = "200";
+
+            var (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(3), "demo", "--stages", "all", "--json",
+                "--model", "builtin:tiny", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "6",
+                "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "2", "--rollouts-per-step", "4", "--eval-samples", "1");
+            Assert.True(exit == 0, stderr);
+            foreach (var stage in new[] { "[1/5 SL + labels]", "[2/5 SL-CAI]", "[3/5 preference model]", "[4/5 PPO]", "[5/5 eval]" })
+                Assert.Contains(stage, stderr);
+
+            using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+            var root = result.RootElement;
+            var runId = root.GetProperty("run_id").GetGuid();
+            var slDataset = root.GetProperty("sl_dataset").GetString()!;
+            var preferenceDataset = root.GetProperty("preference_dataset").GetString()!;
+            var pmCheckpoint = root.GetProperty("pm_checkpoint").GetString()!;
+            var policyCheckpoint = root.GetProperty("policy_checkpoint").GetString()!;
+            Assert.Equal(4, (await File.ReadAllLinesAsync(slDataset)).Length);
+            var preferenceLines = await File.ReadAllLinesAsync(preferenceDataset);
+            Assert.Equal(4, preferenceLines.Length); // one pair per prompt
+            Assert.True(File.Exists(Path.Combine(pmCheckpoint, "model.safetensors")), pmCheckpoint);
+            Assert.True(File.Exists(Path.Combine(policyCheckpoint, "model.safetensors")), policyCheckpoint);
+            Assert.StartsWith(Path.Combine(dir.FullName, "pm"), pmCheckpoint);
+            Assert.StartsWith(Path.Combine(dir.FullName, "home", "demo", runId.ToString(), "ppo"), policyCheckpoint);
+
+            await using var store = EventStoreSetup.CreateStore(services.EventStore);
+            await using var session = store.QuerySession();
+            var examples = (await session.Events.QueryRawEventDataOnly<SlExampleFinalized>().ToListAsync()).Where(e => e.Provenance.RunId == runId).ToList();
+            Assert.Equal(4, examples.Count);
+            var labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync()).Where(e => e.Provenance.RunId == runId).ToList();
+            Assert.Equal(4, labels.Count);
+            Assert.Equal(labels.Select(l => l.LabelId.ToString()).Order(), preferenceLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label_id").GetString()!).Order());
+
+            // SL-CAI: one finished sft job on the run; its final checkpoint is PPO's starting policy.
+            var sft = Assert.Single((await session.Events.QueryRawEventDataOnly<PolicyTrainingStarted>().ToListAsync()), e => e.RunId == runId && e.Kind == SftJob.Kind);
+            var sftFinal = Assert.Single((await session.Events.FetchStreamAsync(sft.JobId)).Select(e => e.Data).OfType<PolicyCheckpointed>(), c => c.Final);
+            Assert.Equal(root.GetProperty("sft_checkpoint").GetString(), sftFinal.Path);
+
+            // Preference model: one job on the run, ending at the printed checkpoint.
+            var pm = Assert.Single((await session.Events.QueryRawEventDataOnly<PreferenceModelTrainingStarted>().ToListAsync()), e => e.RunId == runId);
+            var pmFinal = Assert.Single((await session.Events.FetchStreamAsync(pm.JobId)).Select(e => e.Data).OfType<PreferenceModelCheckpointed>(), c => c.Final);
+            Assert.Equal(pmCheckpoint, pmFinal.Path);
+
+            // PPO: one job on the run from the SL-CAI checkpoint against that PM, two steps, ending at the printed checkpoint.
+            var ppo = Assert.Single((await session.Events.QueryRawEventDataOnly<PpoStarted>().ToListAsync()), e => e.RunId == runId);
+            Assert.Equal("hf:" + sftFinal.Path, ppo.PolicyModel);
+            Assert.Equal(pmFinal.Sha256, ppo.PreferenceModelCheckpointHash);
+            var ppoEvents = (await session.Events.FetchStreamAsync(ppo.JobId)).Select(e => e.Data).ToList();
+            Assert.Equal([1, 2], ppoEvents.OfType<PolicyUpdateCompleted>().Select(u => u.Step));
+            Assert.Equal(policyCheckpoint, Assert.Single(ppoEvents.OfType<PolicyCheckpointed>(), c => c.Final).Path);
+            Assert.True(root.GetProperty("eval").GetProperty("mean_kl").ValueKind == JsonValueKind.Number, stdout);
+
+            // --stages rl on the same run: no new SL run, and the SL-CAI job (same settings) is the same one, not a second.
+            var again = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "demo", "--stages", "rl", "--run", runId.ToString(), "--json",
+                "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "1", "--rollouts-per-step", "4", "--eval-samples", "1");
+            Assert.True(again.ExitCode == 0, again.Stderr);
+            using var second = JsonDocument.Parse(again.Stdout.Trim().Split('\n')[^1]);
+            Assert.Equal(runId, second.RootElement.GetProperty("run_id").GetGuid());
+            Assert.Equal(sftFinal.Path, second.RootElement.GetProperty("sft_checkpoint").GetString());
+            await using var after = store.QuerySession();
+            Assert.Single((await after.Events.QueryRawEventDataOnly<PolicyTrainingStarted>().ToListAsync()), e => e.RunId == runId && e.Kind == SftJob.Kind);
+            Assert.Single((await after.Events.QueryRawEventDataOnly<RunStarted>().ToListAsync()));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
