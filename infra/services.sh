@@ -335,7 +335,9 @@ rmq_env() {
     ERL_EPMD_PORT="$epmd_port"
     # epmd and Erlang distribution listen on all interfaces unless told otherwise.
     ERL_EPMD_ADDRESS="$bind_ip"
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    # +sbwt none ...: Erlang schedulers otherwise spin (busy-wait) for work before sleeping, which on a small
+    # machine shared with the workers and PostgreSQL takes CPU from them (see docs/benchmarks.md, scaling).
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
   )
 }
 
