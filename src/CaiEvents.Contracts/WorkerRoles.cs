@@ -18,9 +18,9 @@ public static class WorkerRoles
     public static readonly IReadOnlyList<string> SlStage = [Generator, Critic, Reviser];
 
     /// <summary>
-    /// Roles <c>cai run</c> hosts in one process: the SL stage, the RL labelling stage and preference-model training. The
-    /// PPOLearner (also a worker role, see <see cref="All"/>) is hosted by <c>cai ppo train</c> or <c>cai worker ppolearner</c>,
-    /// so that a data run never picks up a long PPO job left unfinished in the store.
+    /// Roles <c>cai run</c> hosts in one process: the SL stage and the RL labelling stage. The training roles (PMTrainer,
+    /// PPOLearner; see <see cref="All"/>) are hosted by <c>cai pm train</c> / <c>cai ppo train</c> or <c>cai worker</c>,
+    /// so that a data run never picks up a training job left unfinished in the store.
     /// </summary>
-    public static readonly IReadOnlyList<string> Runnable = [Generator, Critic, Reviser, Labeller, PmTrainer];
+    public static readonly IReadOnlyList<string> Runnable = [Generator, Critic, Reviser, Labeller];
 }
