@@ -16,7 +16,7 @@ public sealed record PreferenceTrainingOptions(
     double MinLearningRateRatio,
     double WeightDecay,
     double MaxGradNorm,
-    long Seed);
+    long Seed) : IScheduledTrainingOptions;
 
 /// <param name="Accuracy">Share of the batch's pairs (with a side, p ≠ ½) ranked the way their target says.</param>
 public sealed record PreferenceStepMetrics(int Step, double Loss, double Accuracy, double LearningRate, double GradNorm, int Pairs, long Tokens);
@@ -32,8 +32,7 @@ public sealed class PreferenceTrainer : IDisposable
     private readonly RewardModel _model;
     private readonly IReadOnlyList<PreferencePair> _data;
     private readonly PreferenceTrainingOptions _options;
-    private readonly AdamW _optimizer;
-    private readonly int[] _lengths;
+    private readonly TrainingSchedule _schedule;
 
     public PreferenceTrainer(RewardModel model, IReadOnlyList<PreferencePair> data, PreferenceTrainingOptions options)
     {
@@ -41,43 +40,38 @@ public sealed class PreferenceTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         if (data.Count == 0) throw new ArgumentException("no training pairs", nameof(data));
-        if (options.BatchSize < 1 || options.Epochs < 1) throw new ArgumentException("batch size and epochs must be at least 1", nameof(options));
         _model = model;
         _data = data;
         _options = options;
-        _lengths = data.Select(d => d.A.Length + d.B.Length).ToArray();
-        _optimizer = Optimizers.AdamWDecayingMatrices(model.parameters(), options.LearningRate, options.WeightDecay);
-        StepsPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
+        _schedule = new TrainingSchedule(model.parameters(), [.. data.Select(d => d.A.Length + d.B.Length)], options);
     }
 
-    public int StepsPerEpoch { get; }
-    public int TotalSteps => StepsPerEpoch * _options.Epochs;
+    public int StepsPerEpoch => _schedule.StepsPerEpoch;
+    public int TotalSteps => _schedule.TotalSteps;
     /// <summary>Steps completed so far (the 0-based index of the next step).</summary>
-    public int Step { get; private set; }
-    public bool Done => Step >= TotalSteps;
+    public int Step => _schedule.Step;
+    public bool Done => _schedule.Done;
 
     public PreferenceStepMetrics TrainStep()
     {
-        if (Done) throw new InvalidOperationException("training is already complete");
-        var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
-        Optimizers.SetLearningRate(_optimizer, lr);
-        var batch = CausalLmTrainer.BatchIndices(_lengths, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
+        var (lr, indices) = _schedule.BeginStep();
+        var batch = indices.Select(i => _data[i]).ToList();
 
         _model.train();
         using var scope = NewDisposeScope();
-        _optimizer.zero_grad();
+        _schedule.Optimizer.zero_grad();
         var (scoresA, scoresB) = ScorePairs(batch);
         var targets = tensor(batch.Select(p => (float)p.ProbabilityA).ToArray(), device: _model.Device);
         var loss = BradleyTerry.Loss(scoresA, scoresB, targets);
         loss.backward();
         var gradNorm = nn.utils.clip_grad_norm_(_model.parameters(), _options.MaxGradNorm);
-        _optimizer.step();
+        _schedule.Optimizer.step();
         var margins = (scoresA - scoresB).detach().cpu().data<float>().ToArray();
         var predicted = margins.Select(m => BradleyTerry.ProbabilityA(m)).ToList();
         var metrics = new PreferenceStepMetrics(Step, loss.item<float>(),
             PreferenceMetrics.Accuracy(predicted, batch.Select(p => p.ProbabilityA).ToList()), lr, gradNorm, batch.Count,
             batch.Sum(p => (long)p.A.Length + p.B.Length));
-        Step++;
+        _schedule.EndStep();
         return metrics;
     }
 
@@ -119,15 +113,10 @@ public sealed class PreferenceTrainer : IDisposable
         return (scores.narrow(0, 0, batch.Count), scores.narrow(0, batch.Count, batch.Count));
     }
 
-    public void SaveOptimizerState(string path) => _optimizer.save_state_dict(path);
+    public void SaveOptimizerState(string path) => _schedule.SaveOptimizerState(path);
 
     /// <summary>Restores the optimizer moments and continues at <paramref name="step"/> (weights are loaded separately).</summary>
-    public void Resume(string optimizerStatePath, int step)
-    {
-        if (step < 0 || step > TotalSteps) throw new ArgumentOutOfRangeException(nameof(step), $"step {step} is outside 0..{TotalSteps}");
-        _optimizer.load_state_dict(optimizerStatePath);
-        Step = step;
-    }
+    public void Resume(string optimizerStatePath, int step) => _schedule.Resume(optimizerStatePath, step);
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose() => _schedule.Dispose();
 }

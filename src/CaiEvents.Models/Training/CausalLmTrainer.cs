@@ -32,7 +32,7 @@ public sealed record CausalLmTrainingOptions(
     double MinLearningRateRatio,
     double WeightDecay,
     double MaxGradNorm,
-    long Seed);
+    long Seed) : IScheduledTrainingOptions;
 
 public sealed record TrainingStepMetrics(int Step, double Loss, double LearningRate, double GradNorm, long TargetTokens, long InputTokens);
 
@@ -47,30 +47,26 @@ public sealed class CausalLmTrainer : IDisposable
     private readonly Gpt2Model _model;
     private readonly IReadOnlyList<TrainingSequence> _data;
     private readonly CausalLmTrainingOptions _options;
-    private readonly AdamW _optimizer;
+    private readonly TrainingSchedule _schedule;
     private readonly int _padId;
-    private readonly int[] _lengths;
 
     public CausalLmTrainer(Gpt2Model model, IReadOnlyList<TrainingSequence> data, CausalLmTrainingOptions options, int padId)
     {
         if (data.Count == 0) throw new ArgumentException("no training sequences", nameof(data));
-        if (options.BatchSize < 1 || options.Epochs < 1) throw new ArgumentException("batch size and epochs must be at least 1", nameof(options));
         var tooLong = data.FirstOrDefault(d => d.Tokens.Length > model.Config.NPositions);
         if (tooLong is not null) throw new ArgumentException($"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.Config.NPositions}", nameof(data));
         _model = model;
         _data = data;
         _options = options;
         _padId = padId;
-        _lengths = data.Select(d => d.Tokens.Length).ToArray();
-        _optimizer = Optimizers.AdamWDecayingMatrices(model.parameters(), options.LearningRate, options.WeightDecay);
-        StepsPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
+        _schedule = new TrainingSchedule(model.parameters(), [.. data.Select(d => d.Tokens.Length)], options);
     }
 
-    public int StepsPerEpoch { get; }
-    public int TotalSteps => StepsPerEpoch * _options.Epochs;
+    public int StepsPerEpoch => _schedule.StepsPerEpoch;
+    public int TotalSteps => _schedule.TotalSteps;
     /// <summary>Steps completed so far (0-based index of the next step).</summary>
-    public int Step { get; private set; }
-    public bool Done => Step >= TotalSteps;
+    public int Step => _schedule.Step;
+    public bool Done => _schedule.Done;
 
     /// <summary>
     /// The sequences of step <paramref name="step"/>: each epoch is a seeded permutation, cut into windows of
@@ -96,20 +92,18 @@ public sealed class CausalLmTrainer : IDisposable
 
     public TrainingStepMetrics TrainStep()
     {
-        if (Done) throw new InvalidOperationException("training is already complete");
-        var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
-        Optimizers.SetLearningRate(_optimizer, lr);
-        var batch = BatchIndices(_lengths, _options.BatchSize, _options.Seed, Step).Select(i => _data[i]).ToList();
+        var (lr, indices) = _schedule.BeginStep();
+        var batch = indices.Select(i => _data[i]).ToList();
 
         _model.train();
         using var scope = NewDisposeScope();
-        _optimizer.zero_grad();
+        _schedule.Optimizer.zero_grad();
         var (loss, targets, inputs) = Loss(batch);
         loss.backward();
         var gradNorm = nn.utils.clip_grad_norm_(_model.parameters(), _options.MaxGradNorm);
-        _optimizer.step();
+        _schedule.Optimizer.step();
         var metrics = new TrainingStepMetrics(Step, loss.item<float>(), lr, gradNorm, targets, inputs);
-        Step++;
+        _schedule.EndStep();
         return metrics;
     }
 
@@ -162,15 +156,10 @@ public sealed class CausalLmTrainer : IDisposable
         return (loss.MoveToOuterDisposeScope(), targets, attention.Sum());
     }
 
-    public void SaveOptimizerState(string path) => _optimizer.save_state_dict(path);
+    public void SaveOptimizerState(string path) => _schedule.SaveOptimizerState(path);
 
     /// <summary>Restores the optimizer moments and continues at <paramref name="step"/> (weights are loaded separately).</summary>
-    public void Resume(string optimizerStatePath, int step)
-    {
-        if (step < 0 || step > TotalSteps) throw new ArgumentOutOfRangeException(nameof(step), $"step {step} is outside 0..{TotalSteps}");
-        _optimizer.load_state_dict(optimizerStatePath);
-        Step = step;
-    }
+    public void Resume(string optimizerStatePath, int step) => _schedule.Resume(optimizerStatePath, step);
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose() => _schedule.Dispose();
 }
