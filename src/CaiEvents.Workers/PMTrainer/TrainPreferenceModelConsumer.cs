@@ -24,27 +24,9 @@ public sealed class TrainPreferenceModelConsumer(IDocumentStore store, WorkerIde
     public async Task Consume(ConsumeContext<TrainPreferenceModel> context)
     {
         var command = context.Message;
-        var ct = context.CancellationToken;
-        await using (var query = store.QuerySession())
-        {
-            if (await query.Events.FetchStreamStateAsync(command.JobId, ct) is not null)
-            {
-                signal.Notify();
-                return;
-            }
-        }
-        var now = clock.GetUtcNow();
-        object first;
-        try
-        {
-            first = await StartedAsync(command, now, ct);
-        }
-        catch (Exception e) when (e is ArgumentException or InputException)
-        {
-            first = new PreferenceModelTrainingFailed(command.JobId, e.Message, now);
-        }
-        await BackgroundJobs.TryStartAsync(store, command.JobId, PreferenceModelJob.JobKind, first, now, finished: first is PreferenceModelTrainingFailed, ct);
-        signal.Notify();
+        await BackgroundJobs.StartFromCommandAsync(store, signal, command.JobId, PreferenceModelJob.JobKind,
+            async (now, ct) => await StartedAsync(command, now, ct),
+            (error, now) => new PreferenceModelTrainingFailed(command.JobId, error, now), clock, context.CancellationToken);
     }
 
     private async Task<PreferenceModelTrainingStarted> StartedAsync(TrainPreferenceModel command, DateTimeOffset now, CancellationToken ct)

@@ -32,27 +32,10 @@ public sealed class TrainPolicyConsumer(IDocumentStore store, PpoJob job, TimePr
     public async Task Consume(ConsumeContext<TrainPolicy> context)
     {
         var command = context.Message;
-        var ct = context.CancellationToken;
-        await using (var query = store.QuerySession())
-        {
-            if (await query.Events.FetchStreamStateAsync(command.JobId, ct) is not null)
-            {
-                signal.Notify();
-                return;
-            }
-        }
-        object first;
-        try
-        {
-            first = await job.StartedAsync(command.JobId, await RequestAsync(command, ct), PpoCommandRequest.RolloutMode(command.Rollouts),
-                new ModelOptions(Device: options.Value.Device), ct);
-        }
-        catch (Exception e) when (e is ArgumentException or InputException)
-        {
-            first = new PpoFailed(command.JobId, e.Message, clock.GetUtcNow());
-        }
-        await BackgroundJobs.TryStartAsync(store, command.JobId, PpoJob.JobKind, first, clock.GetUtcNow(), finished: first is PpoFailed, ct);
-        signal.Notify();
+        await BackgroundJobs.StartFromCommandAsync(store, signal, command.JobId, PpoJob.JobKind,
+            async (_, ct) => await job.StartedAsync(command.JobId, await RequestAsync(command, ct), PpoCommandRequest.RolloutMode(command.Rollouts),
+                new ModelOptions(Device: options.Value.Device), ct),
+            (error, now) => new PpoFailed(command.JobId, error, now), clock, context.CancellationToken);
     }
 
     private async Task<PpoRequest> RequestAsync(TrainPolicy command, CancellationToken ct)

@@ -1,3 +1,4 @@
+using CaiEvents.Domain;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,6 +59,40 @@ public static class BackgroundJobs
             if (await query.Events.FetchStreamStateAsync(jobId, ct) is not null) return false;
             throw;
         }
+    }
+
+    /// <summary>
+    /// What a job-starting consumer does: nothing new when the job's stream exists (a redelivery); otherwise it starts the
+    /// stream with the first event <paramref name="started"/> builds, or, when the request cannot run (bad input:
+    /// <see cref="ArgumentException"/> or <see cref="InputException"/>), with the one failure event <paramref name="failed"/>
+    /// makes of the error message, recorded as a finished job. Either way the job service is woken.
+    /// </summary>
+    public static async Task StartFromCommandAsync(IDocumentStore store, JobSignal signal, Guid jobId, string kind,
+        Func<DateTimeOffset, CancellationToken, Task<object>> started, Func<string, DateTimeOffset, object> failed, TimeProvider clock,
+        CancellationToken ct)
+    {
+        await using (var query = store.QuerySession())
+        {
+            if (await query.Events.FetchStreamStateAsync(jobId, ct) is not null)
+            {
+                signal.Notify();
+                return;
+            }
+        }
+        var now = clock.GetUtcNow();
+        object first;
+        var finished = false;
+        try
+        {
+            first = await started(now, ct);
+        }
+        catch (Exception e) when (e is ArgumentException or InputException)
+        {
+            first = failed(e.Message, now);
+            finished = true;
+        }
+        await TryStartAsync(store, jobId, kind, first, now, finished, ct);
+        signal.Notify();
     }
 
     /// <summary>Marks the job finished in <paramref name="session"/>, to be saved with the job's last event.</summary>
