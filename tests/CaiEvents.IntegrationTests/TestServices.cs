@@ -80,6 +80,26 @@ public sealed class TestServices : IAsyncDisposable
             .Sum(q => q.TryGetProperty("messages", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Number ? m.GetInt64() : 0);
     }
 
+    /// <summary>Every virtual host of the broker (not only this test's).</summary>
+    public async Task<IReadOnlyList<string>> VirtualHostNamesAsync()
+    {
+        var json = await _management.GetStringAsync("vhosts?columns=name");
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.EnumerateArray().Select(v => v.GetProperty("name").GetString()!).ToList();
+    }
+
+    /// <summary>Every schema of the database (not only this test's).</summary>
+    public async Task<IReadOnlyList<string>> SchemaNamesAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select schema_name from information_schema.schemata", connection);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+        return names;
+    }
+
     public async Task<IReadOnlyList<string>> QueueNamesAsync()
     {
         var json = await _management.GetStringAsync($"queues/{Uri.EscapeDataString(VirtualHost)}?columns=name");

@@ -36,9 +36,10 @@ public static class PipelineBenchmarks
         var latency = new Option<int>("--latency-ms") { Description = "The Critic model's latency per call (builtin:echo?latency-ms=N)", DefaultValueFactory = _ => 50 };
         var workers = new Option<string>("--workers") { Description = "Critic worker process counts to measure, comma-separated", DefaultValueFactory = _ => "1,2,4,8" };
         var hostConcurrency = new Option<int>("--host-concurrency") { Description = "Concurrency (and prefetch) of the Generator and the Reviser in this process (zero-cost model, so ample: they must not be the ceiling)", DefaultValueFactory = _ => 32 };
+        var warmup = new Option<int>("--warmup-per-process") { Description = "Untimed warm-up prompts per Critic process before each timed run", DefaultValueFactory = _ => 192 };
         var command = new Command("scaling",
             "Horizontal scaling: an SL run whose Critic sleeps --latency-ms per call (a remote LLM), with N `cai worker critic --concurrency 1` processes; samples/s and speed-up over one process (one JSON line).")
-            { prompts, revisions, latency, workers, hostConcurrency };
+            { prompts, revisions, latency, workers, hostConcurrency, warmup };
         command.SetAction(async (parse, ct) =>
         {
             var counts = parse.GetValue(workers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -51,6 +52,7 @@ public static class PipelineBenchmarks
             await using var bench = await BenchEnvironment.CreateAsync(ct);
             // The Generator and the Reviser (zero-cost) run in this process with room to spare; only the Critic is scaled.
             var hc = Positive(parse.GetValue(hostConcurrency), "--host-concurrency", 256);
+            var warmupPrompts = Positive(parse.GetValue(warmup), "--warmup-per-process", 1_000);
             using var host = await bench.StartHostAsync([WorkerRoles.Generator, WorkerRoles.Reviser], concurrency: hc, ct);
             var results = new List<ScalingPoint>();
             foreach (var k in counts)
@@ -61,14 +63,16 @@ public static class PipelineBenchmarks
                     for (var i = 0; i < k; i++) children.Add(WorkerProcess.Start(bench, "critic", 1));
                     foreach (var child in children) await child.WaitUntilListeningAsync(TimeSpan.FromMinutes(2), ct);
                     // Warm-up: every process connects, loads its model and opens its database connections, and runs enough
-                    // steps (about 16 × rounds each) for .NET's tiered JIT to have compiled the step path at full
-                    // optimisation, so the timed run measures workers in their steady state, as a long-running worker is.
-                    await RunAsync(host, Request(Math.Min(n, 16 * k), r, criticModel), ct);
+                    // steps for .NET's tiered JIT to have recompiled its hot paths at full optimisation (a method is
+                    // recompiled after 30 calls, in a background thread that competes with the workers for the cores),
+                    // so the timed run measures workers in their steady state, as a long-running worker is.
+                    await RunAsync(host, Request(warmupPrompts * k, r, criticModel), ct);
                     var run = await RunAsync(host, Request(n, r, criticModel), ct);
                     var seconds = (run.CompletedAt!.Value - run.StartedAt).TotalSeconds;
-                    var point = new ScalingPoint(k, seconds, n / seconds, n * r / seconds, k * 1000.0 / Math.Max(ms, 1), 0);
+                    var steady = SteadyRate(await bench.EventTimesAsync(run.Id, "critique_produced", ct));
+                    var point = new ScalingPoint(k, seconds, n / seconds, n * r / seconds, k * 1000.0 / Math.Max(ms, 1), steady, 0, 0);
                     results.Add(point);
-                    Console.Error.WriteLine($"{k} critic process(es): {n} samples in {seconds:0.00} s = {point.SamplesPerS:0.0} samples/s, {point.CritiquesPerS:0.0} critiques/s (latency bound {point.CritiqueBoundPerS:0})");
+                    Console.Error.WriteLine($"{k} critic process(es): {n} samples in {seconds:0.00} s = {point.SamplesPerS:0.0} samples/s, {point.CritiquesPerS:0.0} critiques/s (latency bound {point.CritiqueBoundPerS:0}); middle 80% of its critiques: {steady:0.0} critiques/s");
                     Console.Error.WriteLine($"  ms from the previous event of the sample (command sent, queued, run, committed), median / p90: {await bench.StepGapsAsync(run.Id, ct)}");
                 }
                 finally
@@ -76,8 +80,12 @@ public static class PipelineBenchmarks
                     foreach (var child in children) child.Dispose();
                 }
             }
-            var baseline = results[0].SamplesPerS;
-            var points = results.Select(p => p with { SpeedupVsFirst = Math.Round(p.SamplesPerS / baseline, 2) }).ToList();
+            var (baseline, steadyBaseline) = (results[0].SamplesPerS, results[0].SteadyCritiquesPerS);
+            var points = results.Select(p => p with
+            {
+                SpeedupVsFirst = Math.Round(p.SamplesPerS / baseline, 2),
+                SteadySpeedupVsFirst = Math.Round(p.SteadyCritiquesPerS / steadyBaseline, 2),
+            }).ToList();
             await host.StopAsync(CancellationToken.None);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
@@ -88,7 +96,8 @@ public static class PipelineBenchmarks
                 generator_reviser_model = EchoModel.ModelId,
                 critic_concurrency_per_process = 1,
                 generator_reviser_concurrency = hc,
-                points = points.Select(p => new { workers = p.Workers, seconds = Math.Round(p.Seconds, 3), samples_per_s = Math.Round(p.SamplesPerS, 2), critiques_per_s = Math.Round(p.CritiquesPerS, 1), speedup_vs_first = p.SpeedupVsFirst }),
+                points = points.Select(p => new { workers = p.Workers, seconds = Math.Round(p.Seconds, 3), samples_per_s = Math.Round(p.SamplesPerS, 2), critiques_per_s = Math.Round(p.CritiquesPerS, 1), speedup_vs_first = p.SpeedupVsFirst, steady_critiques_per_s = Math.Round(p.SteadyCritiquesPerS, 1), steady_speedup_vs_first = p.SteadySpeedupVsFirst }),
+                warmup_prompts_per_process = warmupPrompts,
                 processors = Environment.ProcessorCount,
             }, Json));
             return Cli.ExitOk;
@@ -210,7 +219,24 @@ public static class PipelineBenchmarks
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private sealed record ScalingPoint(int Workers, double Seconds, double SamplesPerS, double CritiquesPerS, double CritiqueBoundPerS, double SpeedupVsFirst);
+    private sealed record ScalingPoint(int Workers, double Seconds, double SamplesPerS, double CritiquesPerS, double CritiqueBoundPerS,
+        double SteadyCritiquesPerS, double SpeedupVsFirst, double SteadySpeedupVsFirst);
+
+    /// <summary>
+    /// Events per second between the 10th and the 90th percentile of their commit times: the rate while every worker
+    /// has work, without the start of a run (the first critiques wait for the first responses) and its end (the last
+    /// samples' rounds run one after another). Those two phases last about as long whatever the number of workers, so
+    /// they weigh more in the shorter runs of many workers.
+    /// </summary>
+    public static double SteadyRate(IReadOnlyList<DateTimeOffset> times)
+    {
+        if (times.Count < 3) throw new ArgumentException("the steady rate needs at least 3 events", nameof(times));
+        var sorted = times.Order().ToList();
+        var first = (int)Math.Floor(0.1 * (sorted.Count - 1));
+        var last = (int)Math.Ceiling(0.9 * (sorted.Count - 1));
+        var seconds = (sorted[last] - sorted[first]).TotalSeconds;
+        return seconds > 0 ? (last - first) / seconds : double.PositiveInfinity;
+    }
 
     private static int Positive(int value, string option, int max) =>
         value >= 1 && value <= max ? value : throw new UsageException($"{option}: must be between 1 and {max}, got {value}");
@@ -276,6 +302,7 @@ public static class PipelineBenchmarks
                 ["EventStore:Schema"] = $"bench_{id}",
                 ["RabbitMq:VirtualHost"] = vhost,
             }).Build();
+            Console.Error.WriteLine($"bench: event-store schema bench_{id}, RabbitMQ virtual host {vhost} (both removed at the end)");
             return new BenchEnvironment(overrides, $"bench_{id}", vhost, rabbit, management);
         }
 
@@ -307,6 +334,24 @@ public static class PipelineBenchmarks
         /// the time since the previous event of the same sample (transaction timestamps), i.e. how long the command that
         /// produced it waited in its queue plus how long its step took.
         /// </summary>
+        /// <summary>Commit times of the run's sample events of one type (Marten's type name, e.g. critique_produced).</summary>
+        public async Task<IReadOnlyList<DateTimeOffset>> EventTimesAsync(Guid runId, string eventType, CancellationToken ct)
+        {
+            await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand($"""
+                select timestamp from {Schema}.mt_events
+                where type = @type
+                  and stream_id in (select stream_id from {Schema}.mt_events where type = 'prompt_submitted' and data->>'RunId' = @run)
+                """, connection);
+            command.Parameters.AddWithValue("run", runId.ToString());
+            command.Parameters.AddWithValue("type", eventType);
+            var times = new List<DateTimeOffset>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) times.Add(reader.GetFieldValue<DateTimeOffset>(0));
+            return times;
+        }
+
         public async Task<string> StepGapsAsync(Guid runId, CancellationToken ct)
         {
             await using var connection = new NpgsqlConnection(EventStore.ConnectionString);

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using CaiEvents.Cli.Commands;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>The benchmark commands run end to end (their figures are in docs/benchmarks.md and never asserted here).</summary>
+[Collection(nameof(IntegrationCollection))]
+public class BenchmarkTests
+{
+    [Fact]
+    public void Steady_rate_counts_the_events_between_the_10th_and_90th_percentile_of_their_times()
+    {
+        var t0 = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+        // 11 events: a slow start (the first 2 s apart), then one every 100 ms, then a slow end; unsorted on purpose.
+        var times = new List<DateTimeOffset> { t0.AddSeconds(10) };
+        times.AddRange(Enumerable.Range(0, 9).Select(i => t0.AddSeconds(2 + 0.1 * i)));
+        times.Add(t0);
+        // Sorted: 0, 2.0, 2.1, ..., 2.8, 10. The 10th percentile is index 1 (2.0 s), the 90th index 9 (2.8 s): 8 events in 0.8 s.
+        Assert.Equal(10.0, PipelineBenchmarks.SteadyRate(times), 4);
+        Assert.Throws<ArgumentException>(() => PipelineBenchmarks.SteadyRate([t0, t0.AddSeconds(1)]));
+    }
+
+    [Fact]
+    public async Task Scaling_benchmark_runs_with_worker_processes_and_removes_its_schema_and_virtual_host()
+    {
+        await using var services = await TestServices.StartAsync();
+        var env = services.ProcessEnvironment();
+        var (schemasBefore, vhostsBefore) = (await services.SchemaNamesAsync(), await services.VirtualHostNamesAsync());
+        var result = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(4), "bench", "scaling",
+            "--prompts", "6", "--revisions", "1", "--latency-ms", "5", "--workers", "1,2", "--warmup-per-process", "2");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]);
+        var points = json.RootElement.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal([1, 2], points.Select(p => p.GetProperty("workers").GetInt32()));
+        Assert.All(points, p => Assert.True(p.GetProperty("samples_per_s").GetDouble() > 0 && p.GetProperty("steady_critiques_per_s").GetDouble() > 0));
+        Assert.Equal(1.0, points[0].GetProperty("speedup_vs_first").GetDouble());
+        Assert.Equal(2, json.RootElement.GetProperty("warmup_prompts_per_process").GetInt32());
+        Assert.Contains("2 critic process(es): 6 samples", result.Stderr);
+        // It made a schema and a virtual host of its own (named in its output) and removed both.
+        var schema = System.Text.RegularExpressions.Regex.Match(result.Stderr, "schema (bench_[0-9a-f]+), RabbitMQ virtual host (cai-bench-[0-9a-f]+)");
+        Assert.True(schema.Success, result.Stderr);
+        Assert.DoesNotContain(schema.Groups[1].Value, await services.SchemaNamesAsync());
+        Assert.DoesNotContain(schema.Groups[2].Value, await services.VirtualHostNamesAsync());
+        Assert.Equal(schemasBefore.Order(), (await services.SchemaNamesAsync()).Order());
+        Assert.Equal(vhostsBefore.Order(), (await services.VirtualHostNamesAsync()).Order());
+    }
+}
