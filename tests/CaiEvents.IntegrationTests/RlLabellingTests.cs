@@ -27,8 +27,8 @@ public class RlLabellingTests
     {
         await using var services = await TestServices.StartAsync();
         using var generator = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
-        using var labellerA = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
-        using var labellerB = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
+        using var labellerA = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq, null, Batched);
+        using var labellerB = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq, null, Batched);
         using var submitter = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
         var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
         var feedback = new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
@@ -126,8 +126,8 @@ public class RlLabellingTests
         var commands = comparisons.Select(c => new LabelPreference(runId, c.Id, c.PairStepId!.Value)).ToList();
         foreach (var command in commands.Concat(commands))
             await (await bus.GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
-        using var labellerA = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
-        using var labellerB = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
+        using var labellerA = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq, null, Batched);
+        using var labellerB = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq, null, Batched);
         var run = await Harness.WaitAsync(submitter, runId);
         Assert.Equal(6, run.Finalized);
 
@@ -165,7 +165,7 @@ public class RlLabellingTests
             await (await bus.GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
         using var generatorA = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
         using var generatorB = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
-        using var labeller = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq);
+        using var labeller = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq, null, Batched);
         var run = await Harness.WaitAsync(submitter, runId);
         Assert.Equal(6, run.Finalized);
 
@@ -179,7 +179,7 @@ public class RlLabellingTests
             Assert.Equal([typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)], events.Select(e => e.Data.GetType()));
             // The batched pair is byte for byte the pair generated on its own (same run seed, prompt and sampling).
             var pair = (ResponsePairGenerated)events[1].Data;
-            var alone = await ResponsePairGeneration.GenerateAsync(model, new PairInput(request.Seed, comparison.Id, pair.RenderedPrompt), request.Feedback.PolicySampling, default);
+            var alone = await ResponsePairGeneration.GenerateAsync(model, new PairInput(request.Seed, comparison.Id, Seeds.ComparisonKey(comparison.Index), pair.RenderedPrompt), request.Feedback.PolicySampling, default);
             Assert.Equal((PromptFormat.CutAtTurnMarker(alone.A.Text), alone.A.Seed), (pair.A.Text, pair.A.Seed));
             Assert.Equal((PromptFormat.CutAtTurnMarker(alone.B.Text), alone.B.Seed), (pair.B.Text, pair.B.Seed));
         }
@@ -191,7 +191,7 @@ public class RlLabellingTests
     {
         await using var services = await TestServices.StartAsync();
         using var host = await Harness.StartHostAsync(services, [WorkerRoles.Generator, WorkerRoles.Labeller], TransportKind.InMemory,
-            s => s.AddSingleton<IModelProvider>(sp => new FailsOnPrompt(new ModelProvider(sp.GetRequiredService<IOptions<ModelRuntimeOptions>>()))));
+            s => s.AddSingleton<IModelProvider>(sp => new FailsOnPrompt(new ModelProvider(sp.GetRequiredService<IOptions<ModelRuntimeOptions>>()))), Batched);
         var request = Harness.Request(Harness.Prompts(4), revisions: 1) with { Feedback = Feedback() with { FeedbackModel = FailsOnPrompt.ModelId }, RunSlStage = false };
         var runId = await Harness.SubmitAsync(host, request);
         var run = await Harness.WaitAsync(host, runId);
@@ -216,6 +216,9 @@ public class RlLabellingTests
             }
         }
     }
+
+    /// <summary>These tests are about batches: the Labeller's default batch size is 1 (see LabellerOptions).</summary>
+    private static readonly (string, string) Batched = ("Workers:Labeller:BatchSize", "16");
 
     private static FeedbackConfiguration Feedback()
     {

@@ -236,8 +236,8 @@ public static class ModelCommands
         if (newTokens < 1) throw new UsageException($"--new-tokens: must be at least 1, got {newTokens}");
         var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: newTokens);
         var items = DemoCorpusGenerator.Generate(DemoInputs(), DemoModelRecipe.Default.Corpus).HeldOutComparisons;
-        var pairs = Enumerable.Range(0, pairCount).Select(i => new PairInput(42, DeterministicIds.Create(Guid.Empty, $"bench-pair:{i}"),
-            PromptFormat.RenderResponsePrompt(items[i % items.Count].Prompt))).ToList();
+        var pairs = Enumerable.Range(0, pairCount).Select(i => DeterministicIds.Create(Guid.Empty, $"bench-pair:{i}"))
+            .Select((id, i) => new PairInput(42, id, id, PromptFormat.RenderResponsePrompt(items[i % items.Count].Prompt))).ToList();
 
         async Task<(double Seconds, List<GeneratedPair> Pairs)> Time(int batch, bool perResponse)
         {

@@ -5,10 +5,10 @@ public static class PrincipleSampler
 {
     public const string Purpose = "principle";
 
-    public static T Choose<T>(IReadOnlyList<T> principles, long runSeed, Guid sampleId, int round)
+    public static T Choose<T>(IReadOnlyList<T> principles, long runSeed, Guid itemKey, int round)
     {
         if (principles.Count == 0) throw new ArgumentException("The constitution has no principles to choose from.", nameof(principles));
-        var seed = Seeds.Derive(runSeed, sampleId, $"{Purpose}:{round}");
+        var seed = Seeds.Derive(runSeed, itemKey, $"{Purpose}:{round}");
         return principles[new Random(Seeds.ToInt32(seed)).Next(principles.Count)];
     }
 

@@ -34,7 +34,9 @@ public sealed record PreferenceTrainingSet(Guid RunId, long AsOf, IReadOnlyList<
         var items = events.Select(e => e.Data).OfType<PreferenceLabelled>()
             .Where(l => submitted.ContainsKey(l.PairId) && pairs.ContainsKey(l.PairId))
             .GroupBy(l => l.PairId).Select(g => g.First())
-            .OrderBy(l => l.PairId)
+            // Ordered by the comparison's position in the run (not its id, which derives from the random run id), so two
+            // runs with the same seed and prompts give training sets in the same order.
+            .OrderBy(l => submitted[l.PairId].Index)
             .Select(l => new PreferenceTrainingItem(l.PairId, submitted[l.PairId].Prompt, pairs[l.PairId].A.Text, pairs[l.PairId].B.Text, l.ProbabilityA,
                 l.Judgements.Select(j => j.PrincipleId).Distinct().Order(StringComparer.Ordinal).ToList()))
             .ToList();

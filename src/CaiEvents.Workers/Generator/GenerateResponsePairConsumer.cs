@@ -61,7 +61,7 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
                 if (!states.TryGetValue(command.PairId, out var state) || RlDecider.DecidePair(state).Kind != StepDecisionKind.Execute) continue;
                 var run = await runs.GetAsync(command.RunId, ct);
                 if (run.Configuration.Feedback is not { } feedback) continue;
-                work.Add((new PairInput(run.Configuration.Seed, state.Id, PromptFormat.RenderResponsePrompt(state.Prompt)), feedback));
+                work.Add((new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index), PromptFormat.RenderResponsePrompt(state.Prompt)), feedback));
             }
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
@@ -97,7 +97,7 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
         {
             var prompt = PromptFormat.RenderResponsePrompt(state.Prompt);
             var pair = prepared.TryGetValue(state.Id, out var ready) ? ready : await ResponsePairGeneration.GenerateAsync(models.Get(feedback.PolicyModel),
-                new PairInput(run.Configuration.Seed, state.Id, prompt), feedback.PolicySampling, ct);
+                new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index), prompt), feedback.PolicySampling, ct);
             return [new ResponsePairGenerated(state.Id, prompt,
                 new PairedResponse(DeterministicIds.Step(state.Id, ComparisonSteps.ResponseSeed('A')), PromptFormat.CutAtTurnMarker(pair.A.Text), pair.A.Seed),
                 new PairedResponse(DeterministicIds.Step(state.Id, ComparisonSteps.ResponseSeed('B')), PromptFormat.CutAtTurnMarker(pair.B.Text), pair.B.Seed),
@@ -106,8 +106,8 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
     }
 }
 
-/// <summary>What a pair's two responses depend on: the run seed, the pair and its rendered prompt.</summary>
-public sealed record PairInput(long RunSeed, Guid PairId, string Prompt);
+/// <summary>What a pair's two responses depend on: the run seed, the pair's seed key (<see cref="Seeds.ComparisonKey"/>) and its rendered prompt.</summary>
+public sealed record PairInput(long RunSeed, Guid PairId, Guid SeedKey, string Prompt);
 
 /// <summary>A pair's two generated responses, as recorded.</summary>
 public sealed record GeneratedPair(StepGeneration A, StepGeneration B);
@@ -118,8 +118,8 @@ public static class ResponsePairGeneration
     /// <summary>The pair's two requests, A then B: same prompt and sampling, seeds derived per response (<see cref="ComparisonSteps.ResponseSeed"/>).</summary>
     public static IReadOnlyList<GenerationRequest> Requests(PairInput pair, SamplingParameters sampling) =>
     [
-        StepGeneration.Request(pair.RunSeed, pair.PairId, ComparisonSteps.ResponseSeed('A'), pair.Prompt, sampling),
-        StepGeneration.Request(pair.RunSeed, pair.PairId, ComparisonSteps.ResponseSeed('B'), pair.Prompt, sampling),
+        StepGeneration.Request(pair.RunSeed, pair.SeedKey, ComparisonSteps.ResponseSeed('A'), pair.Prompt, sampling),
+        StepGeneration.Request(pair.RunSeed, pair.SeedKey, ComparisonSteps.ResponseSeed('B'), pair.Prompt, sampling),
     ];
 
     /// <summary>One pair on its own: response A, then response B, one model call each.</summary>

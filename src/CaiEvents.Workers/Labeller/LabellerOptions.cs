@@ -12,8 +12,13 @@ namespace CaiEvents.Workers.Labeller;
 /// </remarks>
 public sealed record LabellerOptions : WorkerRoleOptions, IBatchingOptions
 {
-    /// <summary>The most labelling commands consumed (and scored together) in one batch.</summary>
-    public int BatchSize { get; set; } = 16;
+    /// <summary>
+    /// The most labelling commands consumed (and scored together) in one batch. 1 by default: on CPU a batch is slower
+    /// than one pair at a time (docs/benchmarks.md, Labeller batching), and a padded batch rounds a label's
+    /// probabilities slightly differently (≤ 1e-6) depending on which pairs share it, so with 1 the labels of two runs
+    /// with the same seed are identical. Raise it (e.g. 16) on an accelerator.
+    /// </summary>
+    public int BatchSize { get; set; } = 1;
     /// <summary>How long a batch waits for more commands after its first one, in milliseconds.</summary>
     public int BatchTimeLimitMs { get; set; } = 200;
 }

@@ -31,7 +31,7 @@ public sealed class RevisionConsumer(StepExecutor steps, RunContextCache runs, I
                 var model = models.Get(run.Configuration.ReviserModel);
                 var prompt = PromptFormat.RenderRevisionPrompt(state.Prompt, state.InitialResponse!, state.CompletedRoundsBefore(command.Round),
                     round.CritiqueRequest, round.Critique, principle.RevisionRequest);
-                var generated = await StepGeneration.RunAsync(model, run, state.Id, step, prompt, run.Configuration.ReviserSampling, ct);
+                var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), step, prompt, run.Configuration.ReviserSampling, ct);
                 var revision = new RevisionProduced(state.Id, command.Round, principle.Id, principle.RevisionRequest, prompt,
                     generated.Text, PromptFormat.CleanRevision(generated.Text),
                     run.Provenance(state, step, command.CausationId, WorkerRoles.Reviser, worker, generated, principle.Id, clock));

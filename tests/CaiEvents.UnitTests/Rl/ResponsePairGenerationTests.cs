@@ -18,7 +18,7 @@ public class ResponsePairGenerationTests
         using var model = ModelCatalog.Load("builtin:tiny", ModelOptions.Cpu);
         const long runSeed = 20251122;
         var pairs = Enumerable.Range(0, 5)
-            .Select(i => new PairInput(runSeed, Guid.NewGuid(), PromptFormat.RenderResponsePrompt(i % 2 == 0 ? $"Question {i}: how do I fix a bike?" : $"Q{i}?")))
+            .Select(i => new PairInput(runSeed, Guid.NewGuid(), Seeds.ComparisonKey(i), PromptFormat.RenderResponsePrompt(i % 2 == 0 ? $"Question {i}: how do I fix a bike?" : $"Q{i}?")))
             .ToList();
 
         var batched = await ResponsePairGeneration.GenerateManyAsync(model, pairs, Sampling, default);
@@ -29,8 +29,8 @@ public class ResponsePairGenerationTests
             var alone = await ResponsePairGeneration.GenerateAsync(model, pairs[i], Sampling, default);
             Assert.Equal(alone, batched[i]);
             // The same seeds and parameters as any single step (StepGeneration.Request), derived per response.
-            Assert.Equal(Seeds.Derive(runSeed, pairs[i].PairId, ComparisonSteps.ResponseSeed('A')), batched[i].A.Seed);
-            Assert.Equal(Seeds.Derive(runSeed, pairs[i].PairId, ComparisonSteps.ResponseSeed('B')), batched[i].B.Seed);
+            Assert.Equal(Seeds.Derive(runSeed, Seeds.ComparisonKey(i), ComparisonSteps.ResponseSeed('A')), batched[i].A.Seed);
+            Assert.Equal(Seeds.Derive(runSeed, Seeds.ComparisonKey(i), ComparisonSteps.ResponseSeed('B')), batched[i].B.Seed);
             Assert.Equal(PromptFormat.StopSequences, batched[i].A.Sampling.StopSequences);
             Assert.Equal(model.Identity, batched[i].A.Model);
         }
@@ -40,9 +40,9 @@ public class ResponsePairGenerationTests
     [Fact]
     public void A_pairs_requests_are_built_by_the_shared_step_request_builder()
     {
-        var pair = new PairInput(7, Guid.NewGuid(), "prompt");
+        var pair = new PairInput(7, Guid.NewGuid(), Seeds.ComparisonKey(3), "prompt");
         var requests = ResponsePairGeneration.Requests(pair, Sampling);
-        Assert.Equal([StepGeneration.Request(7, pair.PairId, "pair:A", "prompt", Sampling), StepGeneration.Request(7, pair.PairId, "pair:B", "prompt", Sampling)],
+        Assert.Equal([StepGeneration.Request(7, pair.SeedKey, "pair:A", "prompt", Sampling), StepGeneration.Request(7, pair.SeedKey, "pair:B", "prompt", Sampling)],
             requests);
     }
 }

@@ -28,6 +28,18 @@ public class IdsAndSamplingTests
     }
 
     [Fact]
+    public void Item_seed_keys_depend_on_kind_and_position_only_not_on_the_run()
+    {
+        Assert.Equal(Seeds.SampleKey(3), Seeds.SampleKey(3));
+        Assert.NotEqual(Seeds.SampleKey(3), Seeds.SampleKey(4));
+        Assert.NotEqual(Seeds.SampleKey(3), Seeds.ComparisonKey(3));
+        // Unlike the sample ids of two runs, which differ for the same position.
+        Assert.NotEqual(DeterministicIds.Sample(Guid.NewGuid(), 3), DeterministicIds.Sample(Guid.NewGuid(), 3));
+        Assert.Equal(Seeds.Derive(7, Seeds.SampleKey(3), "response"), Seeds.Derive(7, Seeds.SampleKey(3), "response"));
+        Assert.NotEqual(Seeds.Derive(7, Seeds.SampleKey(3), "response"), Seeds.Derive(7, Seeds.ComparisonKey(3), "response"));
+    }
+
+    [Fact]
     public void Principle_choice_is_reproducible_and_covers_the_constitution()
     {
         var principles = ConstitutionLoader.LoadDefault().CritiqueRevision;
