@@ -89,4 +89,58 @@ public class DemoPipelineTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Cai_demo_twice_with_the_same_seed_gives_the_same_datasets_checkpoints_and_evaluation()
+    {
+        await using var services = await TestServices.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("cai-demo-repeat-");
+        try
+        {
+            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
+            await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, 4).Select(i => $"{{\"prompt\": \"Demo prompt {i}: how do I get into my neighbour's shed?\", \"id\": \"demo-{i}\"}}"));
+
+            async Task<JsonElement> DemoAsync(string name)
+            {
+                var environment = services.ProcessEnvironment();
+                environment["CAI_HOME"] = Path.Combine(dir.FullName, name);
+                environment["Workers__PMTrainer__OutputRoot"] = Path.Combine(dir.FullName, name, "pm");
+                environment["Workers__Jobs__PollIntervalMs"] = "200";
+                var (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(3), "demo", "--stages", "all", "--json", "--seed", "5",
+                    "--model", "builtin:tiny", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "6",
+                    "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "2", "--rollouts-per-step", "4", "--eval-samples", "1");
+                Assert.True(exit == 0, stderr);
+                return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.Clone();
+            }
+
+            var first = await DemoAsync("first");
+            var second = await DemoAsync("second");
+
+            // Two runs (different ids, different directories) ...
+            Assert.NotEqual(first.GetProperty("run_id").GetGuid(), second.GetProperty("run_id").GetGuid());
+            Assert.NotEqual(first.GetProperty("policy_checkpoint").GetString(), second.GetProperty("policy_checkpoint").GetString());
+            // ... with the same data, the same weights at every stage and the same evaluation.
+            foreach (var dataset in new[] { "sl_dataset", "preference_dataset" })
+                Assert.Equal(await ContentWithoutIdsAsync(first.GetProperty(dataset).GetString()!), await ContentWithoutIdsAsync(second.GetProperty(dataset).GetString()!));
+            foreach (var checkpoint in new[] { "sft_checkpoint", "pm_checkpoint", "policy_checkpoint" })
+                Assert.Equal(WeightsHash(first.GetProperty(checkpoint).GetString()!), WeightsHash(second.GetProperty(checkpoint).GetString()!));
+            Assert.Equal(first.GetProperty("eval").GetRawText(), second.GetProperty("eval").GetRawText());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A dataset's lines without their id fields (ids derive from the run id, which differs between runs).</summary>
+    private static async Task<IReadOnlyList<string>> ContentWithoutIdsAsync(string path) =>
+        (await File.ReadAllLinesAsync(path)).Select(line =>
+        {
+            var fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(line)!;
+            return string.Join("|", fields.Where(f => !f.Key.EndsWith("id", StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal)
+                .Select(f => $"{f.Key}={f.Value.GetRawText()}"));
+        }).ToList();
+
+    private static string WeightsHash(string checkpoint) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(checkpoint, "model.safetensors"))));
 }
