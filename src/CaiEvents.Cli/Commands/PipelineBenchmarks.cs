@@ -329,11 +329,6 @@ public static class PipelineBenchmarks
             return (long)(await count.ExecuteScalarAsync(ct))!;
         }
 
-        /// <summary>
-        /// Where a run's time went, step by step: for each event type of its samples, the median and 90th percentile of
-        /// the time since the previous event of the same sample (transaction timestamps), i.e. how long the command that
-        /// produced it waited in its queue plus how long its step took.
-        /// </summary>
         /// <summary>Commit times of the run's sample events of one type (Marten's type name, e.g. critique_produced).</summary>
         public async Task<IReadOnlyList<DateTimeOffset>> EventTimesAsync(Guid runId, string eventType, CancellationToken ct)
         {
@@ -352,6 +347,11 @@ public static class PipelineBenchmarks
             return times;
         }
 
+        /// <summary>
+        /// Where a run's time went, step by step: for each event type of its samples, the median and 90th percentile of
+        /// the time since the previous event of the same sample (transaction timestamps), i.e. how long the command that
+        /// produced it waited in its queue plus how long its step took.
+        /// </summary>
         public async Task<string> StepGapsAsync(Guid runId, CancellationToken ct)
         {
             await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
