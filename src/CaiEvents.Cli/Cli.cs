@@ -10,6 +10,9 @@ namespace CaiEvents.Cli;
 /// <summary>A mistake in how the CLI was called; shown as one line, exit code 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
+/// <summary>The command will not run in the current state (e.g. workers are writing); shown as one line, exit code 1.</summary>
+public sealed class RefusedException(string message) : Exception(message);
+
 public static class Cli
 {
     public const int ExitOk = 0;
@@ -39,7 +42,7 @@ public static class Cli
         var (code, message) = e switch
         {
             InputException or UsageException or ConfigurationMissingException => (ExitBadInput, e.Message),
-            ServiceUnreachableException => (ExitFailure, e.Message),
+            ServiceUnreachableException or RefusedException => (ExitFailure, e.Message),
             TimeoutException => (ExitTimeout, e.Message),
             OperationCanceledException => (ExitFailure, "cancelled"),
             _ => (ExitFailure, $"{e.GetType().Name}: {e.Message}"),

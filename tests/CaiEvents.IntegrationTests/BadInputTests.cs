@@ -89,6 +89,8 @@ public class BadInputTests
         ["rabbitmq-unknown-virtual-host"] = new(Failure, "refused access to virtual host 'no-such-vhost'",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--model", "builtin:echo", "--transport", "rabbitmq"],
             Env: [("RabbitMq__VirtualHost", "no-such-vhost")]),
+        ["replay-broker-management-unreachable"] = new(Failure, "cannot check that no worker is writing: RabbitMQ management API at http://127.0.0.1:1/api/ unreachable",
+            ["replay"], Env: [("RabbitMq__ManagementPort", "1")], WithRun: true),
         ["run-id-unknown-status"] = new(BadInput, "run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist",
             ["status", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"]),
         ["run-id-unknown-export"] = new(BadInput, "run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist",

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using CaiEvents.Contracts;
+using CaiEvents.Contracts.Commands;
 using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore.Integrity;
 using CaiEvents.Hosting;
@@ -126,6 +127,54 @@ public class ReplayAndAuditTests
             Assert.Contains($"--as-of {last + 1} is beyond the end of the event store (its last event is sequence {last})", error);
             Assert.False(File.Exists(Path("beyond.jsonl")));
             Assert.Empty(Directory.GetFiles(dir.FullName, "beyond.jsonl*"));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Replay_is_refused_while_a_worker_is_connected_to_a_command_queue_and_force_rebuilds_anyway()
+    {
+        await using var services = await TestServices.StartAsync();
+        var run = (await ProduceRunAsync(services, prompts: 3)).ToString();
+        var env = services.ProcessEnvironment();
+        var dir = Directory.CreateTempSubdirectory("cai-replay-refused-");
+        try
+        {
+            string Path(string name) => System.IO.Path.Combine(dir.FullName, name);
+            var sl = await ExportAsync(env, "sl", run, Path("sl.jsonl"));
+            await ExecuteAsync(services, "delete from {schema}.mt_doc_samplestate");
+
+            using (var worker = await Harness.StartHostAsync(services, [WorkerRoles.Critic], TransportKind.RabbitMq))
+            {
+                // The broker lists a consumer a moment after the host has started.
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (!(await services.ConsumerQueuesAsync()).Contains(CommandQueues.Critique) && DateTime.UtcNow < deadline) await Task.Delay(200);
+                var refused = await CliProcess.RunAsync(env, Quick, "replay");
+                Assert.True(refused.ExitCode == 1, refused.Stderr);
+                var line = Assert.Single(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.StartsWith("error: ", line);
+                Assert.Contains("cai-critique (1)", line);
+                Assert.Contains(services.VirtualHost, line);
+                Assert.Contains("--force", line);
+                // Nothing was rebuilt: the export still finds no samples.
+                await ExportAsync(env, "sl", run, Path("still-gone.jsonl"));
+                Assert.Equal(0, new FileInfo(Path("still-gone.jsonl")).Length);
+                Assert.Equal(1, (await CliProcess.RunAsync(env, Quick, "replay", "--run", run)).ExitCode);
+
+                var forced = await CliProcess.RunAsync(env, Quick, "replay", "--force");
+                Assert.True(forced.ExitCode == 0, forced.Stderr);
+                Assert.Equal(sl, await ExportAsync(env, "sl", run, Path("forced.jsonl")));
+                await worker.StopAsync();
+            }
+
+            // Once the worker has disconnected, a plain replay runs.
+            await ExecuteAsync(services, "delete from {schema}.mt_doc_samplestate");
+            var replay = await CliProcess.RunAsync(env, Quick, "replay");
+            Assert.True(replay.ExitCode == 0, replay.Stderr);
+            Assert.Equal(sl, await ExportAsync(env, "sl", run, Path("replayed.jsonl")));
         }
         finally
         {

@@ -80,6 +80,14 @@ public sealed class TestServices : IAsyncDisposable
             .Sum(q => q.TryGetProperty("messages", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.Number ? m.GetInt64() : 0);
     }
 
+    /// <summary>The queue of every consumer in this test's virtual host (one entry per consumer).</summary>
+    public async Task<IReadOnlyList<string>> ConsumerQueuesAsync()
+    {
+        var json = await _management.GetStringAsync($"consumers/{Uri.EscapeDataString(VirtualHost)}");
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.EnumerateArray().Select(c => c.GetProperty("queue").GetProperty("name").GetString()!).ToList();
+    }
+
     /// <summary>Every virtual host of the broker (not only this test's).</summary>
     public async Task<IReadOnlyList<string>> VirtualHostNamesAsync()
     {

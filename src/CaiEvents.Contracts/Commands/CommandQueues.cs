@@ -17,6 +17,10 @@ public static class CommandQueues
     public const string TrainPolicy = "cai-train-policy";
     public const string GenerateRollouts = "cai-generate-rollouts";
 
+    /// <summary>Every command queue: a consumer on any of them is a worker that may append events.</summary>
+    public static readonly IReadOnlyList<string> All =
+        [GenerateResponse, Critique, Revision, GenerateResponsePair, LabelPreference, TrainPreferenceModel, TrainPolicy, GenerateRollouts];
+
     public static string For(object command) => command switch
     {
         Commands.GenerateResponse => GenerateResponse,
