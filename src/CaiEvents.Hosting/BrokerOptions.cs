@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Text;
+
 namespace CaiEvents.Hosting;
 
 public enum TransportKind { InMemory, RabbitMq }
@@ -11,6 +14,17 @@ public sealed record RabbitMqOptions
     public string VirtualHost { get; init; } = "/";
     public string Username { get; init; } = "";
     public string Password { get; init; } = "";
+
+    /// <summary>Base address of the broker's management HTTP API.</summary>
+    public Uri ManagementApi => new($"http://{Host}:{ManagementPort}/api/");
+
+    /// <summary>A client for the management HTTP API, authenticated as <see cref="Username"/>.</summary>
+    public HttpClient CreateManagementClient(TimeSpan timeout)
+    {
+        var client = new HttpClient { BaseAddress = ManagementApi, Timeout = timeout };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+        return client;
+    }
 
     /// <summary>For messages and logs: never includes the password.</summary>
     public override string ToString() => $"amqp://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";

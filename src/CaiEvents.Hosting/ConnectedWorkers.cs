@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using CaiEvents.Contracts.Commands;
 
@@ -17,10 +15,8 @@ public static class ConnectedWorkers
 {
     public static async Task<IReadOnlyList<ConnectedWorker>> ListAsync(RabbitMqOptions rabbit, CancellationToken ct)
     {
-        var api = new Uri($"http://{rabbit.Host}:{rabbit.ManagementPort}/api/");
-        using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(5) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{rabbit.Username}:{rabbit.Password}")));
+        var api = rabbit.ManagementApi;
+        using var http = rabbit.CreateManagementClient(TimeSpan.FromSeconds(5));
         try
         {
             using var response = await http.GetAsync($"consumers/{Uri.EscapeDataString(rabbit.VirtualHost)}", ct);

@@ -1,6 +1,7 @@
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
+using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
 using CaiEvents.Workers.Common;
@@ -33,6 +34,13 @@ public static class Harness
     public static RunRequest Request(IReadOnlyList<PromptRecord> prompts, int revisions, int maxNewTokens = 8, long seed = 7) =>
         new(prompts, "test-prompts.jsonl", ConstitutionLoader.LoadDefault(), "embedded:constitutions/default.yaml", revisions, seed,
             "builtin:tiny", "builtin:tiny", "builtin:tiny", new SamplingParameters(MaxNewTokens: maxNewTokens));
+
+    /// <summary>An RL labelling stage on builtin:tiny: pairs sampled at temperature 1, soft labels from 2 principles.</summary>
+    public static FeedbackConfiguration TinyFeedback()
+    {
+        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
+        return new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+    }
 
     public static async Task<Guid> SubmitAsync(IHost host, RunRequest request)
     {

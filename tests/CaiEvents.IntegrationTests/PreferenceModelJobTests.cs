@@ -23,8 +23,7 @@ public class PreferenceModelJobTests
     private static async Task<(Guid RunId, long AsOf)> LabelledRunAsync(TestServices services)
     {
         using var labelling = await Harness.StartHostAsync(services, [WorkerRoles.Generator, WorkerRoles.Labeller], TransportKind.InMemory);
-        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
-        var feedback = new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+        var feedback = Harness.TinyFeedback();
         var runId = await Harness.SubmitAsync(labelling, Harness.Request(Harness.Prompts(12), revisions: 1) with { Feedback = feedback, RunSlStage = false });
         await Harness.WaitAsync(labelling, runId);
         await using var query = labelling.Services.GetRequiredService<IDocumentStore>().QuerySession();

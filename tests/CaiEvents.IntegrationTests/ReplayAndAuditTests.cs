@@ -163,6 +163,10 @@ public class ReplayAndAuditTests
                 await ExportAsync(env, "sl", run, Path("still-gone.jsonl"));
                 Assert.Equal(0, new FileInfo(Path("still-gone.jsonl")).Length);
                 Assert.Equal(1, (await CliProcess.RunAsync(env, Quick, "replay", "--run", run)).ExitCode);
+                // A run that does not exist is named as such first (bad input before the state check).
+                var unknown = await CliProcess.RunAsync(env, Quick, "replay", "--run", "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+                Assert.True(unknown.ExitCode == 2, unknown.Stderr);
+                Assert.Contains("run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist", unknown.Stderr);
 
                 var forced = await CliProcess.RunAsync(env, Quick, "replay", "--force");
                 Assert.True(forced.ExitCode == 0, forced.Stderr);

@@ -1,10 +1,7 @@
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
-using CaiEvents.Domain.Preferences;
-using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
-using CaiEvents.Models;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,8 +17,7 @@ public class ReproducibilityTests
         await using var services = await TestServices.StartAsync();
         using var worker = await Harness.StartHostAsync(services, WorkerRoles.Runnable, TransportKind.RabbitMq);
         var store = worker.Services.GetRequiredService<IDocumentStore>();
-        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
-        var feedback = new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+        var feedback = Harness.TinyFeedback();
         var request = Harness.Request(Harness.Prompts(6), revisions: 2, seed: 11) with { Feedback = feedback };
 
         async Task<(Guid Run, SlDataset Sl, PreferenceTrainingSet Labels, List<string> Steps)> RunAsync(long seed)

@@ -30,8 +30,7 @@ public class RlLabellingTests
         using var labellerA = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq, null, Batched);
         using var labellerB = await Harness.StartHostAsync(services, [WorkerRoles.Labeller], TransportKind.RabbitMq, null, Batched);
         using var submitter = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
-        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
-        var feedback = new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+        var feedback = Harness.TinyFeedback();
         var request = Harness.Request(Harness.Prompts(30), revisions: 1) with { Feedback = feedback, RunSlStage = false };
 
         var runId = await Harness.SubmitAsync(submitter, request);
@@ -108,7 +107,7 @@ public class RlLabellingTests
         using var generator = await Harness.StartHostAsync(services, [WorkerRoles.Generator], TransportKind.RabbitMq);
         using var submitter = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
         var store = submitter.Services.GetRequiredService<IDocumentStore>();
-        var runId = await Harness.SubmitAsync(submitter, Harness.Request(Harness.Prompts(6), revisions: 1) with { Feedback = Feedback(), RunSlStage = false });
+        var runId = await Harness.SubmitAsync(submitter, Harness.Request(Harness.Prompts(6), revisions: 1) with { Feedback = Harness.TinyFeedback(), RunSlStage = false });
 
         // No Labeller yet: every pair is generated and its LabelPreference waits in the queue.
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -148,7 +147,7 @@ public class RlLabellingTests
         await using var services = await TestServices.StartAsync();
         using var submitter = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
         var store = submitter.Services.GetRequiredService<IDocumentStore>();
-        var request = Harness.Request(Harness.Prompts(6), revisions: 1) with { Feedback = Feedback(), RunSlStage = false };
+        var request = Harness.Request(Harness.Prompts(6), revisions: 1) with { Feedback = Harness.TinyFeedback(), RunSlStage = false };
         var runId = await Harness.SubmitAsync(submitter, request);
 
         // No Generator yet: every comparison is submitted and its GenerateResponsePair waits in the queue.
@@ -192,7 +191,7 @@ public class RlLabellingTests
         await using var services = await TestServices.StartAsync();
         using var host = await Harness.StartHostAsync(services, [WorkerRoles.Generator, WorkerRoles.Labeller], TransportKind.InMemory,
             s => s.AddSingleton<IModelProvider>(sp => new FailsOnPrompt(new ModelProvider(sp.GetRequiredService<IOptions<ModelRuntimeOptions>>()))), Batched);
-        var request = Harness.Request(Harness.Prompts(4), revisions: 1) with { Feedback = Feedback() with { FeedbackModel = FailsOnPrompt.ModelId }, RunSlStage = false };
+        var request = Harness.Request(Harness.Prompts(4), revisions: 1) with { Feedback = Harness.TinyFeedback() with { FeedbackModel = FailsOnPrompt.ModelId }, RunSlStage = false };
         var runId = await Harness.SubmitAsync(host, request);
         var run = await Harness.WaitAsync(host, runId);
         Assert.Equal(3, run.Finalized);
@@ -219,12 +218,6 @@ public class RlLabellingTests
 
     /// <summary>These tests are about batches: the Labeller's default batch size is 1 (see LabellerOptions).</summary>
     private static readonly (string, string) Batched = ("Workers:Labeller:BatchSize", "16");
-
-    private static FeedbackConfiguration Feedback()
-    {
-        var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
-        return new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
-    }
 
     /// <summary>The real tiny model as feedback model, except that scoring any question about one prompt throws.</summary>
     private sealed class FailsOnPrompt(IModelProvider inner) : IModelProvider

@@ -43,7 +43,7 @@ public static class DashboardCommand
             var rabbit = CaiHost.RabbitMqOptions(configuration);
             var queues = string.IsNullOrEmpty(rabbit.Username)
                 ? null
-                : new RabbitManagementOptions(new Uri($"http://{rabbit.Host}:{rabbit.ManagementPort}/api/"), rabbit.VirtualHost, rabbit.Username, rabbit.Password);
+                : new RabbitManagementOptions(rabbit.ManagementApi, rabbit.VirtualHost, rabbit.Username, rabbit.Password);
 
             await using var app = DashboardApp.Build(new DashboardOptions { EventStore = eventStore, Queues = queues, Urls = addresses });
             await app.StartAsync(ct);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CaiEvents.Contracts;
@@ -283,8 +282,7 @@ public static class PipelineBenchmarks
             var rabbit = CaiHost.RabbitMqOptions(configuration);
             await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
             await ServiceReadiness.EnsureRabbitMqAsync(rabbit, ct);
-            var management = new HttpClient { BaseAddress = new Uri($"http://{rabbit.Host}:{rabbit.ManagementPort}/api/"), Timeout = TimeSpan.FromSeconds(10) };
-            management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{rabbit.Username}:{rabbit.Password}")));
+            var management = rabbit.CreateManagementClient(TimeSpan.FromSeconds(10));
             var vhost = $"cai-bench-{id}";
             try
             {
@@ -329,6 +327,9 @@ public static class PipelineBenchmarks
             return (long)(await count.ExecuteScalarAsync(ct))!;
         }
 
+        /// <summary>SQL condition: the row belongs to a sample stream of the run in parameter <c>@run</c>.</summary>
+        private string RunSampleStreams => $"stream_id in (select stream_id from {Schema}.mt_events where type = 'prompt_submitted' and data->>'RunId' = @run)";
+
         /// <summary>Commit times of the run's sample events of one type (Marten's type name, e.g. critique_produced).</summary>
         public async Task<IReadOnlyList<DateTimeOffset>> EventTimesAsync(Guid runId, string eventType, CancellationToken ct)
         {
@@ -337,7 +338,7 @@ public static class PipelineBenchmarks
             await using var command = new NpgsqlCommand($"""
                 select timestamp from {Schema}.mt_events
                 where type = @type
-                  and stream_id in (select stream_id from {Schema}.mt_events where type = 'prompt_submitted' and data->>'RunId' = @run)
+                  and {RunSampleStreams}
                 """, connection);
             command.Parameters.AddWithValue("run", runId.ToString());
             command.Parameters.AddWithValue("type", eventType);
@@ -360,7 +361,7 @@ public static class PipelineBenchmarks
                 with e as (
                   select type, version, extract(epoch from timestamp - lag(timestamp) over (partition by stream_id order by version)) * 1000 as gap
                   from {Schema}.mt_events
-                  where stream_id in (select stream_id from {Schema}.mt_events where type = 'prompt_submitted' and data->>'RunId' = @run))
+                  where {RunSampleStreams})
                 select type || '@v' || version, percentile_cont(0.5) within group (order by gap), percentile_cont(0.9) within group (order by gap)
                 from e where gap is not null group by type, version order by version
                 """, connection);

@@ -21,16 +21,14 @@ public static class ReplayCommand
             if (parse.GetValue(timeout) < 1) throw new UsageException("--timeout must be at least 1 second");
             var configuration = Cli.Configuration();
             await using var store = await Cli.OpenStoreAsync(configuration, ct);
-            if (!parse.GetValue(force)) await RefuseWhileWorkersAreConnectedAsync(CaiHost.RabbitMqOptions(configuration), ct);
             await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-            ReplayResult result;
-            if (runId is { } id)
-            {
+            if (runId is { } named)
                 await using (var session = store.QuerySession())
-                    if (await session.Events.FetchStreamStateAsync(id, ct) is null) throw new UsageException($"run {id} does not exist");
-                result = await Replay.RebuildRunAsync(store, id, ct);
-            }
-            else result = await Replay.RebuildAllAsync(store, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+                    if (await session.Events.FetchStreamStateAsync(named, ct) is null) throw new UsageException($"run {named} does not exist");
+            if (!parse.GetValue(force)) await RefuseWhileWorkersAreConnectedAsync(CaiHost.RabbitMqOptions(configuration), ct);
+            var result = runId is { } id
+                ? await Replay.RebuildRunAsync(store, id, ct)
+                : await Replay.RebuildAllAsync(store, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
             Console.Error.WriteLine($"rebuilt from the events: {result.Runs} run(s), {result.Samples} sample(s), {result.Comparisons} comparison(s)");
             return Cli.ExitOk;
         });

@@ -22,17 +22,18 @@ public sealed record SlDataset(Guid RunId, long SnapshotPosition, IReadOnlyList<
     /// <param name="asOf">Highest event sequence to include; null = everything now in the store.</param>
     public static async Task<SlDataset> LoadAsync(IQuerySession session, Guid runId, long? asOf, CancellationToken ct)
     {
-        var query = session.Events.QueryAllRawEvents().Where(e => e.EventTypesAre(typeof(SlExampleFinalized), typeof(PromptSubmitted)));
+        var query = session.Events.QueryAllRawEvents().Where(e => e.EventTypesAre(typeof(SlExampleFinalized)));
         if (asOf is { } limit) query = query.Where(e => e.Sequence <= limit);
         var events = await query.OrderBy(e => e.Sequence).ToListAsync(ct);
-        var index = events.Select(e => e.Data).OfType<PromptSubmitted>().Where(p => p.RunId == runId).ToDictionary(p => p.SampleId, p => p.Index);
+        // A sample's PromptSubmitted precedes its SlExampleFinalized, so no sequence limit is needed here.
+        var index = (await session.Events.QueryRawEventDataOnly<PromptSubmitted>().Where(p => p.RunId == runId).ToListAsync(ct))
+            .ToDictionary(p => p.SampleId, p => p.Index);
         var examples = events
-            .Where(e => e.Data is SlExampleFinalized)
             .Select(e => (e.Sequence, Data: (SlExampleFinalized)e.Data))
             .Where(e => e.Data.Provenance.RunId == runId)
             // Ordered by the sample's position in the prompt set, not by completion time, so the dataset and its hash
             // do not depend on which worker finished first (and two runs with the same seed list their examples alike).
-            .OrderBy(e => index.TryGetValue(e.Data.SampleId, out var i) ? i : int.MaxValue).ThenBy(e => e.Data.SampleId)
+            .OrderBy(e => index[e.Data.SampleId])
             .Select(e => new SlExample(e.Data.SampleId, e.Sequence, e.Data.Prompt, e.Data.Completion))
             .ToList();
         var position = asOf ?? (examples.Count == 0 ? 0 : examples.Max(e => e.Sequence));
