@@ -11,7 +11,7 @@ public static class ModelCatalog
     public const string BuiltinTiny = "builtin:tiny";
 
     /// <summary>Prefix of a Hugging Face GPT-2 directory on disk: <c>hf:/path/to/dir</c>.</summary>
-    public const string HfScheme = "hf:";
+    public const string HfScheme = CaiEvents.Contracts.ModelIds.HfScheme;
 
     public static IReadOnlyList<string> SupportedModelIds { get; } =
         [BuiltinTiny, Demo.DemoModel.ModelId, Synthetic.EchoModel.ModelId + "[?latency-ms=N]", HfScheme + "<directory>", "openai:<base url>#<model name>"];
