@@ -14,7 +14,7 @@ namespace CaiEvents.Models;
 /// <c>transformer.*</c> keys (HF stores the four projections transposed; see <see cref="Gpt2Checkpoint"/>).
 /// Works with autograd: fine-tuning code can use <see cref="HiddenStates"/> for its own heads.
 /// </summary>
-public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
+public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
 {
     private readonly Embedding wte;
     private readonly Embedding wpe;
@@ -103,6 +103,20 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
     /// <summary>A KV cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> tokens, on this model's device and dtype.</summary>
     public Gpt2KvCache CreateKvCache(long batch, long capacity) => new(Config, batch, capacity, Device, DType);
 
+    int ICausalLanguageModel.VocabSize => Config.VocabSize;
+
+    int ICausalLanguageModel.ContextLength => Config.NPositions;
+
+    Tensor ICausalLanguageModel.HiddenStates(Tensor inputIds, Tensor? attentionMask, IKeyValueCache? cache) =>
+        HiddenStates(inputIds, attentionMask, cache switch
+        {
+            null => null,
+            Gpt2KvCache own => own,
+            _ => throw new ArgumentException($"A GPT-2 model needs a {nameof(Gpt2KvCache)}, got {cache.GetType().Name}.", nameof(cache)),
+        });
+
+    IKeyValueCache ICausalLanguageModel.CreateKvCache(long batch, long capacity) => CreateKvCache(batch, capacity);
+
     /// <summary>
     /// Re-initialises every parameter from <paramref name="seed"/> alone, as GPT-2 does: normal(0, 0.02)
     /// for embeddings and projections, scaled by 1/sqrt(2 n_layer) for the residual projections
@@ -173,7 +187,7 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Keys and values of already-processed tokens, one preallocated buffer per layer.</summary>
-public sealed class Gpt2KvCache : IDisposable
+public sealed class Gpt2KvCache : IKeyValueCache
 {
     private readonly Tensor[] keys;
     private readonly Tensor[] values;

@@ -12,7 +12,7 @@ namespace CaiEvents.Models;
 /// <c>merges.txt</c>. Every string encodes (text is turned into UTF-8 bytes first) and decodes back
 /// unchanged. <c>&lt;|endoftext|&gt;</c> is the end-of-text, padding and (empty-prompt) start token.
 /// </summary>
-public sealed partial class Gpt2Tokenizer
+public sealed partial class Gpt2Tokenizer : ITextTokenizer
 {
     public const string EndOfText = "<|endoftext|>";
     public const string VocabFileName = "vocab.json";
