@@ -140,7 +140,8 @@ public sealed class Gpt2TextModel : ITextModel
             () => generator.Generate(requests, useKvCache, stopAtEndOfText, cancellationToken),
             cancellationToken);
 
-    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(
+        string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(continuations);
@@ -154,7 +155,8 @@ public sealed class Gpt2TextModel : ITextModel
     /// all continuations in one forward pass. The prompt is left-truncated to fit the longest
     /// continuation into the context; an empty prompt stands for <c>&lt;|endoftext|&gt;</c>.
     /// </summary>
-    public Task<IReadOnlyList<double[]>> ScoreTokensAsync(IReadOnlyList<int> promptIds, IReadOnlyList<IReadOnlyList<int>> continuations, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<double[]>> ScoreTokensAsync(
+        IReadOnlyList<int> promptIds, IReadOnlyList<IReadOnlyList<int>> continuations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(promptIds);
         ArgumentNullException.ThrowIfNull(continuations);

@@ -39,7 +39,8 @@ public sealed partial class Gpt2Tokenizer : ITextTokenizer
         var missingBytes = ByteToUnicode.Count(c => !vocab.ContainsKey(c.ToString()));
         if (missingBytes > 0)
         {
-            throw new CheckpointFormatException(source, null, $"vocab.json lacks {missingBytes} of the 256 byte-level tokens, so some text could not be encoded");
+            throw new CheckpointFormatException(
+                source, null, $"vocab.json lacks {missingBytes} of the 256 byte-level tokens, so some text could not be encoded");
         }
         // merges.txt: an optional "#version" line, then one "left right" pair per line, by priority.
         var merges = mergesText.Split('\n')

@@ -23,7 +23,11 @@ public sealed class CausalLmTrainer : IDisposable
     {
         if (data.Count == 0) throw new ArgumentException("no training sequences", nameof(data));
         var tooLong = data.FirstOrDefault(d => d.Tokens.Length > model.Config.NPositions);
-        if (tooLong is not null) throw new ArgumentException($"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.Config.NPositions}", nameof(data));
+        if (tooLong is not null)
+        {
+            throw new ArgumentException(
+                $"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.Config.NPositions}", nameof(data));
+        }
         _model = model;
         _data = data;
         _options = options;
