@@ -125,7 +125,8 @@ public static class Gpt2Checkpoint
         {
             var name = fileName.StartsWith(Prefix, StringComparison.Ordinal) ? fileName[Prefix.Length..] : fileName;
             // Tied output head and HF's old attention-mask buffers are not weights of this model.
-            if (name == "lm_head.weight" || name.EndsWith(".attn.bias", StringComparison.Ordinal) || name.EndsWith(".attn.masked_bias", StringComparison.Ordinal))
+            if (name == "lm_head.weight" || name.EndsWith(".attn.bias", StringComparison.Ordinal)
+                || name.EndsWith(".attn.masked_bias", StringComparison.Ordinal))
             {
                 continue;
             }

@@ -10,7 +10,9 @@ namespace CaiEvents.Models;
 /// <param name="VocabSize">Rows of the (tied) token embedding; may exceed the tokenizer's vocabulary (padded vocabularies).</param>
 /// <param name="NPositions">Learned positions, i.e. the context length.</param>
 /// <param name="NInner">MLP width; null means 4 × <paramref name="NEmbd"/>, as in GPT-2.</param>
-/// <param name="ActivationFunction"><c>gelu_new</c> (tanh approximation, GPT-2's), <c>gelu_pytorch_tanh</c>, <c>gelu_fast</c> or <c>gelu</c> (exact erf).</param>
+/// <param name="ActivationFunction">
+/// <c>gelu_new</c> (tanh approximation, GPT-2's), <c>gelu_pytorch_tanh</c>, <c>gelu_fast</c> or <c>gelu</c> (exact erf).
+/// </param>
 /// <param name="ResidPdrop">Dropout after attention/MLP projections; used only while training.</param>
 /// <param name="EmbdPdrop">Dropout on the embeddings; used only while training.</param>
 /// <param name="AttnPdrop">Dropout on attention weights; used only while training.</param>
@@ -62,7 +64,8 @@ public sealed record Gpt2Config(
         }
         if (!UsesTanhGelu && ActivationFunction != "gelu")
         {
-            throw new ArgumentException($"GPT-2 config: unsupported activation_function '{ActivationFunction}'; expected gelu_new, gelu_pytorch_tanh, gelu_fast or gelu.");
+            throw new ArgumentException(
+                $"GPT-2 config: unsupported activation_function '{ActivationFunction}'; expected gelu_new, gelu_pytorch_tanh, gelu_fast or gelu.");
         }
         if (LayerNormEpsilon <= 0 || new[] { ResidPdrop, EmbdPdrop, AttnPdrop }.Any(p => p is < 0 or >= 1))
         {
@@ -106,7 +109,8 @@ public sealed record Gpt2Config(
             || Get(root, "add_cross_attention", false, source))
         {
             throw new CheckpointFormatException(source, null,
-                "unsupported attention options (scale_attn_weights must be true; scale_attn_by_inverse_layer_idx, reorder_and_upcast_attn, add_cross_attention false)");
+                "unsupported attention options (scale_attn_weights must be true; "
+                + "scale_attn_by_inverse_layer_idx, reorder_and_upcast_attn, add_cross_attention false)");
         }
         var modelType = Get<string?>(root, "model_type", null, source);
         if (modelType is not null && modelType != "gpt2")

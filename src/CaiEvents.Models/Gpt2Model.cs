@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -14,7 +13,7 @@ namespace CaiEvents.Models;
 /// <c>transformer.*</c> keys (HF stores the four projections transposed; see <see cref="Gpt2Checkpoint"/>).
 /// Works with autograd: fine-tuning code can use <see cref="HiddenStates"/> for its own heads.
 /// </summary>
-public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
+public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
 {
     private readonly Embedding wte;
     private readonly Embedding wpe;
@@ -80,7 +79,8 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
         if (attentionMask is not null && (attentionMask.dim() != 2 || attentionMask.shape[0] != batch || attentionMask.shape[1] != past + length))
         {
             throw new ArgumentException(
-                $"attention mask must be [{batch}, {past + length}] (cached + new tokens), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+                $"attention mask must be [{batch}, {past + length}] (cached + new tokens), got [{string.Join(", ", attentionMask.shape)}].",
+                nameof(attentionMask));
         }
         if (attentionMask is null && past + length > Config.NPositions)
         {
@@ -102,6 +102,20 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
 
     /// <summary>A KV cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> tokens, on this model's device and dtype.</summary>
     public Gpt2KvCache CreateKvCache(long batch, long capacity) => new(Config, batch, capacity, Device, DType);
+
+    int ICausalLanguageModel.VocabSize => Config.VocabSize;
+
+    int ICausalLanguageModel.ContextLength => Config.NPositions;
+
+    Tensor ICausalLanguageModel.HiddenStates(Tensor inputIds, Tensor? attentionMask, IKeyValueCache? cache) =>
+        HiddenStates(inputIds, attentionMask, cache switch
+        {
+            null => null,
+            Gpt2KvCache own => own,
+            _ => throw new ArgumentException($"A GPT-2 model needs a {nameof(Gpt2KvCache)}, got {cache.GetType().Name}.", nameof(cache)),
+        });
+
+    IKeyValueCache ICausalLanguageModel.CreateKvCache(long batch, long capacity) => CreateKvCache(batch, capacity);
 
     /// <summary>
     /// Re-initialises every parameter from <paramref name="seed"/> alone, as GPT-2 does: normal(0, 0.02)
@@ -170,136 +184,4 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
         var self = key.eq(query);
         return (causal.logical_and(real.logical_or(self)), false);
     }
-}
-
-/// <summary>Keys and values of already-processed tokens, one preallocated buffer per layer.</summary>
-public sealed class Gpt2KvCache : IDisposable
-{
-    private readonly Tensor[] keys;
-    private readonly Tensor[] values;
-
-    internal Gpt2KvCache(Gpt2Config config, long batch, long capacity, Device device, ScalarType dtype)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        Batch = batch;
-        Capacity = capacity;
-        // Owned by the cache, not by whatever dispose scope the caller is in.
-        Tensor Buffer() => zeros([batch, config.NHead, capacity, config.HeadSize], dtype, device).DetachFromDisposeScope();
-        keys = Enumerable.Range(0, config.NLayer).Select(_ => Buffer()).ToArray();
-        values = Enumerable.Range(0, config.NLayer).Select(_ => Buffer()).ToArray();
-    }
-
-    public long Batch { get; }
-
-    public long Capacity { get; }
-
-    /// <summary>Number of tokens cached so far.</summary>
-    public long Length { get; private set; }
-
-    /// <summary>Stores this layer's new keys/values [B, H, T, D]; returns all keys/values so far.</summary>
-    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor newKeys, Tensor newValues)
-    {
-        var length = newKeys.shape[2];
-        if (Length + length > Capacity)
-        {
-            throw new InvalidOperationException($"KV cache capacity {Capacity} exceeded ({Length} cached + {length} new).");
-        }
-        using (no_grad())
-        {
-            keys[layer].narrow(2, Length, length).copy_(newKeys);
-            values[layer].narrow(2, Length, length).copy_(newValues);
-        }
-        return (keys[layer].narrow(2, 0, Length + length), values[layer].narrow(2, 0, Length + length));
-    }
-
-    internal void Advance(long length) => Length += length;
-
-    public void Dispose()
-    {
-        foreach (var t in keys.Concat(values))
-        {
-            t.Dispose();
-        }
-    }
-}
-
-internal sealed class Gpt2Block : nn.Module
-{
-    private readonly LayerNorm ln_1;
-    private readonly Gpt2Attention attn;
-    private readonly LayerNorm ln_2;
-    private readonly Gpt2Mlp mlp;
-
-    public Gpt2Block(string name, Gpt2Config config) : base(name)
-    {
-        ln_1 = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
-        attn = new Gpt2Attention("attn", config);
-        ln_2 = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
-        mlp = new Gpt2Mlp("mlp", config);
-        RegisterComponents();
-    }
-
-    public Tensor forward(Tensor x, Tensor? mask, bool isCausal, Gpt2KvCache? cache, int layer)
-    {
-        x = x + attn.forward(ln_1.forward(x), mask, isCausal, cache, layer);
-        return x + mlp.forward(ln_2.forward(x));
-    }
-}
-
-internal sealed class Gpt2Attention : nn.Module
-{
-    private readonly Linear c_attn;
-    private readonly Linear c_proj;
-    private readonly Dropout resid_dropout;
-    private readonly int heads;
-    private readonly int width;
-    private readonly double attentionDropout;
-
-    public Gpt2Attention(string name, Gpt2Config config) : base(name)
-    {
-        c_attn = nn.Linear(config.NEmbd, 3 * config.NEmbd);
-        c_proj = nn.Linear(config.NEmbd, config.NEmbd);
-        resid_dropout = nn.Dropout(config.ResidPdrop);
-        heads = config.NHead;
-        width = config.NEmbd;
-        attentionDropout = config.AttnPdrop;
-        RegisterComponents();
-    }
-
-    public Tensor forward(Tensor x, Tensor? mask, bool isCausal, Gpt2KvCache? cache, int layer)
-    {
-        long batch = x.shape[0], length = x.shape[1];
-        var qkv = c_attn.forward(x).split(width, dim: 2);
-        // [B, T, C] -> [B, H, T, C/H]
-        Tensor Heads(Tensor p) => p.view(batch, length, heads, width / heads).transpose(1, 2);
-        Tensor q = Heads(qkv[0]), k = Heads(qkv[1]), v = Heads(qkv[2]);
-        if (cache is not null)
-        {
-            (k, v) = cache.Append(layer, k, v);
-        }
-        // Default scale 1/sqrt(head size), as GPT-2's scale_attn_weights.
-        var y = F.scaled_dot_product_attention(q, k, v, mask, training ? attentionDropout : 0, isCausal);
-        y = y.transpose(1, 2).reshape(batch, length, width);
-        return resid_dropout.forward(c_proj.forward(y));
-    }
-}
-
-internal sealed class Gpt2Mlp : nn.Module
-{
-    private readonly Linear c_fc;
-    private readonly Linear c_proj;
-    private readonly Dropout dropout;
-    private readonly GELU.Approximate approximate;
-
-    public Gpt2Mlp(string name, Gpt2Config config) : base(name)
-    {
-        c_fc = nn.Linear(config.NEmbd, config.InnerSize);
-        c_proj = nn.Linear(config.InnerSize, config.NEmbd);
-        dropout = nn.Dropout(config.ResidPdrop);
-        approximate = config.UsesTanhGelu ? GELU.Approximate.tanh : GELU.Approximate.none;
-        RegisterComponents();
-    }
-
-    public Tensor forward(Tensor x) => dropout.forward(c_proj.forward(F.gelu(c_fc.forward(x), approximate)));
 }

@@ -12,7 +12,7 @@ namespace CaiEvents.Models;
 /// <c>merges.txt</c>. Every string encodes (text is turned into UTF-8 bytes first) and decodes back
 /// unchanged. <c>&lt;|endoftext|&gt;</c> is the end-of-text, padding and (empty-prompt) start token.
 /// </summary>
-public sealed partial class Gpt2Tokenizer
+public sealed partial class Gpt2Tokenizer : ITextTokenizer
 {
     public const string EndOfText = "<|endoftext|>";
     public const string VocabFileName = "vocab.json";
@@ -39,7 +39,8 @@ public sealed partial class Gpt2Tokenizer
         var missingBytes = ByteToUnicode.Count(c => !vocab.ContainsKey(c.ToString()));
         if (missingBytes > 0)
         {
-            throw new CheckpointFormatException(source, null, $"vocab.json lacks {missingBytes} of the 256 byte-level tokens, so some text could not be encoded");
+            throw new CheckpointFormatException(
+                source, null, $"vocab.json lacks {missingBytes} of the 256 byte-level tokens, so some text could not be encoded");
         }
         // merges.txt: an optional "#version" line, then one "left right" pair per line, by priority.
         var merges = mergesText.Split('\n')

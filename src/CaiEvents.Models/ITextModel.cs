@@ -1,18 +1,4 @@
-using CaiEvents.Contracts;
-
 namespace CaiEvents.Models;
-
-/// <summary>Identity of a loaded model, recorded in the provenance of every event it produces.</summary>
-/// <param name="ModelId">URI-like id, e.g. <c>builtin:tiny</c>.</param>
-/// <param name="CheckpointHash">sha256 (lower-case hex) of the weights.</param>
-public sealed record ModelIdentity(string ModelId, string CheckpointHash);
-
-public sealed record GenerationRequest(string Prompt, SamplingParameters Sampling, long Seed);
-
-public sealed record GenerationResult(string Text, int PromptTokens, int GeneratedTokens);
-
-/// <summary>Log-probability of one continuation after a prompt: summed and per token.</summary>
-public sealed record ContinuationScore(string Continuation, double TotalLogProb, IReadOnlyList<double> TokenLogProbs);
 
 /// <summary>
 /// The model seam. Every role talks to text models only through this interface, so a local TorchSharp

@@ -84,7 +84,8 @@ public static partial class DemoCorpusGenerator
         foreach (Theme t in lib.Themes) heldOutTemplate[t.Id] = splitRng.Next(t.Requests.Count);
 
         var train = new Factory(lib, inputs, options, new DemoRandom(options.Seed, "train"), heldOutTemplate, heldOut: false).Documents(options.TrainChars);
-        var heldOut = new Factory(lib, inputs, options, new DemoRandom(options.Seed, "held-out"), heldOutTemplate, heldOut: true).Documents(options.HeldOutChars);
+        var heldOut = new Factory(lib, inputs, options, new DemoRandom(options.Seed, "held-out"), heldOutTemplate, heldOut: true)
+            .Documents(options.HeldOutChars);
         var items = new Factory(lib, inputs, options, new DemoRandom(options.Seed, "held-out-comparisons"), heldOutTemplate, heldOut: true)
             .ComparisonItems(options.HeldOutComparisons);
         var templates = lib.Themes.Select(t => (t.Id, heldOutTemplate[t.Id])).ToArray();
@@ -333,7 +334,9 @@ public static partial class DemoCorpusGenerator
         private static string Field(string template, Scenario s, Perspective p)
         {
             string text = Render(template, s, p);
-            return p == Perspective.Answer ? text.Replace("the user's", "your", StringComparison.Ordinal).Replace("the user", "you", StringComparison.Ordinal) : text;
+            return p == Perspective.Answer
+                ? text.Replace("the user's", "your", StringComparison.Ordinal).Replace("the user", "you", StringComparison.Ordinal)
+                : text;
         }
 
         // Slot fillers are written as the user says them ("my ex"): an answer says "your ex", a critique "their ex".

@@ -27,7 +27,8 @@ public static class DemoFormats
 
     /// <summary>One critique/revision round, to be appended to an exchange (starts with the blank line).</summary>
     public static string Round(string critiqueRequest, string critique, string revisionRequest, string revision) =>
-        $"\n\n{CritiqueRequestMarker} {critiqueRequest}\n\n{CritiqueMarker} {critique}\n\n{RevisionRequestMarker} {revisionRequest}\n\n{RevisionMarker} {revision}";
+        $"\n\n{CritiqueRequestMarker} {critiqueRequest}\n\n{CritiqueMarker} {critique}"
+        + $"\n\n{RevisionRequestMarker} {revisionRequest}\n\n{RevisionMarker} {revision}";
 
     /// <summary>
     /// The multiple-choice feedback prompt, up to and including <see cref="AnswerLead"/> (no trailing space):

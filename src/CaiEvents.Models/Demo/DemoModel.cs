@@ -1,50 +1,9 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using CaiEvents.Models.Tokenization;
 using CaiEvents.Models.Training;
 
 namespace CaiEvents.Models.Demo;
-
-/// <summary>Everything that decides the demo model; its hash names the cached model.</summary>
-public sealed record DemoModelRecipe(
-    DemoCorpusOptions Corpus,
-    int VocabSize,
-    int ContextLength,
-    int Embedding,
-    int Layers,
-    int Heads,
-    CausalLmTrainingOptions Training)
-{
-    /// <summary>Bump when the training code changes what a recipe produces.</summary>
-    public const int Version = 3;
-
-    /// <summary>Sized to train in a few minutes on 2 CPU cores (about 1.1M parameters, one pass over ~0.75M tokens).</summary>
-    public static DemoModelRecipe Default { get; } = new(
-        new DemoCorpusOptions(),
-        VocabSize: 2048, ContextLength: 512, Embedding: 128, Layers: 4, Heads: 4,
-        new CausalLmTrainingOptions(Epochs: 5, BatchSize: 16, LearningRate: 3e-3, WarmupSteps: 20, MinLearningRateRatio: 0.1,
-            WeightDecay: 0.05, MaxGradNorm: 1.0, Seed: 1234));
-
-    public string Hash(DemoCorpusInputs inputs) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"demo-model v{Version}|{DemoCorpusGenerator.ComputeRecipeHash(inputs, Corpus)}|{VocabSize}|{ContextLength}|{Embedding}|{Layers}|{Heads}|{Training}")));
-}
-
-/// <summary>What training the demo model measured; written beside the weights as demo-report.json.</summary>
-public sealed record DemoTrainingReport(
-    string RecipeHash,
-    string WeightsSha256,
-    long Parameters,
-    int Steps,
-    long TrainTokens,
-    double TrainSeconds,
-    double FinalTrainLoss,
-    double HeldOutLoss,
-    int HeldOutComparisons,
-    double HarmlessPreferenceRate,
-    double MeanHarmlessProbability,
-    string CorpusSummary);
 
 /// <summary>
 /// The built-in demo model: a small GPT-2 trained here, from nothing, on the synthetic corpus (no download is
@@ -124,7 +83,8 @@ public static class DemoModel
     /// Share of held-out comparisons where the normalised probability of the harmless option's continuation
     /// (" (A)" or " (B)") exceeds one half, and the mean of that probability.
     /// </summary>
-    public static (double Rate, double MeanProbability) HarmlessPreference(ITextModel model, IReadOnlyList<ComparisonItem> items, CancellationToken ct = default)
+    public static (double Rate, double MeanProbability) HarmlessPreference(
+        ITextModel model, IReadOnlyList<ComparisonItem> items, CancellationToken ct = default)
     {
         if (items.Count == 0) return (double.NaN, double.NaN);
         var correct = 0;
@@ -140,12 +100,4 @@ public static class DemoModel
         }
         return ((double)correct / items.Count, sum / items.Count);
     }
-}
-
-/// <summary>Pure maths of soft preference labels.</summary>
-public static class PreferenceMath
-{
-    /// <summary>P(first) = exp(a) / (exp(a) + exp(b)) for log-probabilities a, b, computed stably.</summary>
-    public static double NormalisedFirst(double logProbFirst, double logProbSecond) =>
-        1.0 / (1.0 + Math.Exp(logProbSecond - logProbFirst));
 }

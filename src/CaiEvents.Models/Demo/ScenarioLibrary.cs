@@ -5,22 +5,6 @@ using System.Text.RegularExpressions;
 
 namespace CaiEvents.Models.Demo;
 
-/// <summary>One topic of the synthetic corpus, parsed from the embedded scenario files.</summary>
-internal sealed record Theme(
-    string Id,
-    bool RedTeam,
-    IReadOnlyList<string> Principles,
-    IReadOnlyDictionary<string, string[]> Slots,
-    string Task,
-    string Harm,
-    string Alt,
-    IReadOnlyList<string> Requests,
-    IReadOnlyList<string> Harmful,
-    IReadOnlyList<string> Harmless,
-    bool UseGenericAnswers,
-    IReadOnlyList<string> CritiqueOfHarmful,
-    IReadOnlyList<string> CritiqueOfHarmless);
-
 /// <summary>
 /// The hand-written material the demo corpus is built from: themes (red-team and helpful), shared templates
 /// and per-principle critique openers. It lives in three embedded text files next to this class; see the

@@ -5,22 +5,6 @@ using static TorchSharp.torch;
 
 namespace CaiEvents.Models.Preference;
 
-/// <summary>One comparison as token ids of <see cref="RewardModel.Encode"/>(prompt, response A/B) and the target P(A preferred).</summary>
-public sealed record PreferencePair(int[] A, int[] B, double ProbabilityA);
-
-public sealed record PreferenceTrainingOptions(
-    int Epochs,
-    int BatchSize,
-    double LearningRate,
-    int WarmupSteps,
-    double MinLearningRateRatio,
-    double WeightDecay,
-    double MaxGradNorm,
-    long Seed) : IScheduledTrainingOptions;
-
-/// <param name="Accuracy">Share of the batch's pairs (with a side, p ≠ ½) ranked the way their target says.</param>
-public sealed record PreferenceStepMetrics(int Step, double Loss, double Accuracy, double LearningRate, double GradNorm, int Pairs, long Tokens);
-
 /// <summary>
 /// Trains a <see cref="RewardModel"/> on comparisons with the soft Bradley-Terry loss: AdamW (decay on matrices only),
 /// warm-up + cosine learning rate, gradient clipping. The batch order is <see cref="CausalLmTrainer.BatchIndices"/>
@@ -31,10 +15,10 @@ public sealed class PreferenceTrainer : IDisposable
 {
     private readonly RewardModel _model;
     private readonly IReadOnlyList<PreferencePair> _data;
-    private readonly PreferenceTrainingOptions _options;
+    private readonly TrainingOptions _options;
     private readonly TrainingSchedule _schedule;
 
-    public PreferenceTrainer(RewardModel model, IReadOnlyList<PreferencePair> data, PreferenceTrainingOptions options)
+    public PreferenceTrainer(RewardModel model, IReadOnlyList<PreferencePair> data, TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);

@@ -169,7 +169,9 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         }
         else
         {
-            throw new ArgumentException($"Model '{modelId}' cannot be a preference model here; expected builtin:tiny, builtin:demo or hf:<directory> (a local GPT-2).", nameof(modelId));
+            throw new ArgumentException(
+                $"Model '{modelId}' cannot be a preference model here; expected builtin:tiny, builtin:demo or hf:<directory> (a local GPT-2).",
+                nameof(modelId));
         }
         return Load(directory, options, headSeed);
     }
@@ -207,7 +209,8 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
             if (!head.TryGetValue(ScoreBiasName, out var bias))
                 throw new CheckpointFormatException(weightsPath, ScoreBiasName, "missing from the checkpoint");
             if (!weight.shape.SequenceEqual([1L, config.NEmbd]))
-                throw new CheckpointFormatException(weightsPath, ScoreWeightName, $"shape [{string.Join(", ", weight.shape)}] does not match [1, {config.NEmbd}]");
+                throw new CheckpointFormatException(
+                    weightsPath, ScoreWeightName, $"shape [{string.Join(", ", weight.shape)}] does not match [1, {config.NEmbd}]");
             if (!bias.shape.SequenceEqual([1L]))
                 throw new CheckpointFormatException(weightsPath, ScoreBiasName, $"shape [{string.Join(", ", bias.shape)}] does not match [1]");
             using (no_grad())

@@ -30,14 +30,16 @@ internal static class EchoScoring
         if (values is null || offsets is null || values.Count == 0)
             throw fail($"the response has no logprobs.token_logprobs/text_offset; {NoEcho}");
         if (offsets.Count != values.Count || (tokens is not null && tokens.Count != values.Count))
-            throw fail($"logprobs.tokens, token_logprobs and text_offset differ in length ({tokens?.Count.ToString() ?? "-"}, {values.Count}, {offsets.Count})");
+            throw fail("logprobs.tokens, token_logprobs and text_offset differ in length "
+                + $"({tokens?.Count.ToString() ?? "-"}, {values.Count}, {offsets.Count})");
 
         var count = values.Count;
         var generated = Math.Clamp(response.Usage?.CompletionTokens ?? requestedNewTokens, 0, count);
         var echoed = count - generated;
         var promptTokens = response.Usage?.PromptTokens;
         if (echoed < 1 || (promptTokens is > 0 && echoed < promptTokens))
-            throw fail($"the response holds log-probabilities for {echoed} echoed tokens of {promptTokens?.ToString() ?? "an unknown number of"} prompt tokens; {NoEcho}");
+            throw fail($"the response holds log-probabilities for {echoed} echoed tokens of "
+                + $"{promptTokens?.ToString() ?? "an unknown number of"} prompt tokens; {NoEcho}");
 
         for (var i = 1; i <= Math.Min(echoed, count - 1); i++)
         {

@@ -82,7 +82,8 @@ public sealed class OpenAiCompatibleModel : ITextModel
         return results;
     }
 
-    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(
+        string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(continuations);
@@ -175,7 +176,8 @@ public sealed class OpenAiCompatibleModel : ITextModel
         }
         catch (HttpRequestException e)
         {
-            throw Fail(ServerErrorText.OneLine(e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} ({inner})" : e.Message, 300), attempts, inner: e);
+            var message = e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} ({inner})" : e.Message;
+            throw Fail(ServerErrorText.OneLine(message, 300), attempts, inner: e);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
@@ -191,7 +193,8 @@ public sealed class OpenAiCompatibleModel : ITextModel
                 var hint = scoring && (int)response.StatusCode is 400 or 422 or 501
                     ? " (scoring sends echo=true, logprobs=1, max_tokens=1; the server may not support echo)"
                     : "";
-                throw Fail($"HTTP {(int)response.StatusCode} ({response.ReasonPhrase ?? response.StatusCode.ToString()}): {ServerErrorText.Extract(text)}{hint}",
+                var reason = response.ReasonPhrase ?? response.StatusCode.ToString();
+                throw Fail($"HTTP {(int)response.StatusCode} ({reason}): {ServerErrorText.Extract(text)}{hint}",
                     attempts, response.StatusCode);
             }
             try

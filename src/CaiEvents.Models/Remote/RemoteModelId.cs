@@ -67,7 +67,9 @@ public sealed record RemoteModelId
             throw new ArgumentException($"Remote model id '{modelId}' has a '{uri.Scheme}' base URL; only http and https are supported.", nameof(modelId));
         if (uri.UserInfo.Length > 0)
             // Do not echo the id: it holds credentials.
-            throw new ArgumentException("Remote model id has credentials in its base URL; remove them and set Models:Remote:ApiKey (or OPENAI_API_KEY) instead.", nameof(modelId));
+            throw new ArgumentException(
+                "Remote model id has credentials in its base URL; remove them and set Models:Remote:ApiKey (or OPENAI_API_KEY) instead.",
+                nameof(modelId));
         if (uri.Query.Length > 0)
             throw new ArgumentException($"Remote model id '{modelId}' has a query string in its base URL; {Expected}.", nameof(modelId));
 

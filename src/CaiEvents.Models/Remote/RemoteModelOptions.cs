@@ -35,7 +35,9 @@ public sealed record RemoteModelOptions
     /// <summary>How many HTTP requests one <c>GenerateAsync</c>/<c>ScoreAsync</c> call keeps in flight at once.</summary>
     public int MaxConcurrentRequests { get; init; } = 4;
 
-    /// <summary>The key to send: <see cref="ApiKey"/>, else the <c>OPENAI_API_KEY</c> variable (read through <paramref name="environment"/>), else null.</summary>
+    /// <summary>
+    /// The key to send: <see cref="ApiKey"/>, else the <c>OPENAI_API_KEY</c> variable (read through <paramref name="environment"/>), else null.
+    /// </summary>
     public string? ResolveApiKey(Func<string, string?>? environment = null)
     {
         if (!string.IsNullOrWhiteSpace(ApiKey)) return ApiKey.Trim();

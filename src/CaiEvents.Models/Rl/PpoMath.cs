@@ -38,7 +38,10 @@ public static class PpoMath
     /// </summary>
     public static double[] TokenRewards(IReadOnlyList<double> logProbs, IReadOnlyList<double> referenceLogProbs, double score, double klCoefficient)
     {
-        if (logProbs.Count != referenceLogProbs.Count) throw new ArgumentException($"{logProbs.Count} log-probs but {referenceLogProbs.Count} reference log-probs");
+        if (logProbs.Count != referenceLogProbs.Count)
+        {
+            throw new ArgumentException($"{logProbs.Count} log-probs but {referenceLogProbs.Count} reference log-probs");
+        }
         var rewards = new double[logProbs.Count];
         for (var t = 0; t < rewards.Length; t++) rewards[t] = -klCoefficient * KlEstimate(logProbs[t], referenceLogProbs[t]);
         if (rewards.Length > 0) rewards[^1] += score;
@@ -95,48 +98,5 @@ public static class PpoMath
     {
         var logP = nn.functional.log_softmax(logits, -1);
         return -(logP.exp() * logP).sum(-1);
-    }
-}
-
-/// <summary>The coefficient β of the KL penalty, and how it reacts to the KL observed at each step.</summary>
-public interface IKlController
-{
-    double Coefficient { get; }
-
-    /// <summary>Updates β after a step whose <paramref name="batchSize"/> rollouts had mean (sequence) KL <paramref name="observedKl"/>.</summary>
-    void Update(double observedKl, int batchSize);
-}
-
-public sealed class FixedKlController(double coefficient) : IKlController
-{
-    public double Coefficient { get; } = coefficient;
-
-    public void Update(double observedKl, int batchSize) { }
-}
-
-/// <summary>
-/// Ziegler et al.'s proportional controller: e = clip(KL / target − 1, −0.2, 0.2), β ← β·(1 + e·n / horizon),
-/// where n is the number of rollouts of the step. KL above the target raises β, below it lowers it.
-/// </summary>
-public sealed class AdaptiveKlController : IKlController
-{
-    public const double MaxError = 0.2;
-
-    public AdaptiveKlController(double initial, double target, double horizon)
-    {
-        if (initial <= 0 || target <= 0 || horizon <= 0) throw new ArgumentOutOfRangeException(nameof(target), "initial coefficient, target KL and horizon must be > 0");
-        Coefficient = initial;
-        Target = target;
-        Horizon = horizon;
-    }
-
-    public double Coefficient { get; private set; }
-    public double Target { get; }
-    public double Horizon { get; }
-
-    public void Update(double observedKl, int batchSize)
-    {
-        var error = Math.Clamp(observedKl / Target - 1, -MaxError, MaxError);
-        Coefficient *= 1 + error * batchSize / Horizon;
     }
 }

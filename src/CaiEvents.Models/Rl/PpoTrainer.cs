@@ -1,42 +1,7 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CaiEvents.Models.Rl;
-
-/// <summary>Hyper-parameters of one PPO update (per step: one batch of rollouts, <see cref="Epochs"/> passes over it in minibatches).</summary>
-public sealed record PpoOptions(
-    int MiniBatchSize = 8,
-    int Epochs = 2,
-    double LearningRate = 1e-4,
-    double ValueLearningRate = 1e-4,
-    double ClipRange = 0.2,
-    double ValueClipRange = 0.2,
-    double ValueCoefficient = 0.5,
-    double EntropyCoefficient = 0.0,
-    double Gamma = 1.0,
-    double Lambda = 0.95,
-    double MaxGradNorm = 1.0,
-    long Seed = 42);
-
-/// <summary>One response sampled from the policy: its (already rendered and tokenized) prompt, its tokens and the reward model's score.</summary>
-public sealed record Rollout(int[] PromptIds, int[] ResponseIds, double Score);
-
-/// <summary>What one PPO step measured. Reward is the preference-model score; KL is per sequence (summed over tokens) against the reference.</summary>
-public sealed record PpoStepMetrics(
-    int Step,
-    double MeanScore,
-    double MeanKl,
-    double MeanTotalReward,
-    double ClipFraction,
-    double PolicyLoss,
-    double ValueLoss,
-    double Entropy,
-    double KlCoefficient,
-    double MeanResponseTokens);
-
-/// <summary>A value function: a module (its parameters are trained) and its per-token values [B, T] for ids and an attention mask.</summary>
-public sealed record ValueFunction(nn.Module Module, Func<Tensor, Tensor, Tensor> TokenValues);
 
 /// <summary>
 /// PPO updates of a <see cref="Gpt2Model"/> policy against a frozen reference copy, with a separate value network
@@ -150,7 +115,8 @@ public sealed class PpoTrainer : IDisposable
                 var (policyLoss, clipFraction) = PpoMath.ClippedSurrogate(logProbs, oldLogProbs.index_select(0, index),
                     advantageTensor.index_select(0, index), responseMask, _options.ClipRange);
                 var values = _value.TokenValues(ids, mask).narrow(1, batch.PromptWidth - 1, length).to(ScalarType.Float32);
-                var valueLoss = PpoMath.ClippedValueLoss(values, oldValues.index_select(0, index), returnTensor.index_select(0, index), responseMask, _options.ValueClipRange);
+                var valueLoss = PpoMath.ClippedValueLoss(
+                    values, oldValues.index_select(0, index), returnTensor.index_select(0, index), responseMask, _options.ValueClipRange);
                 var entropy = PpoMath.MaskedMean(PpoMath.Entropy(logits), responseMask);
                 var loss = policyLoss + _options.ValueCoefficient * valueLoss - _options.EntropyCoefficient * entropy;
                 _optimizer.zero_grad();
@@ -180,7 +146,10 @@ public sealed class PpoTrainer : IDisposable
     {
         int rows = rollouts.Count, promptWidth = rollouts.Max(r => r.PromptIds.Length), length = Math.Max(1, rollouts.Max(r => r.ResponseIds.Length));
         var width = promptWidth + length;
-        if (width > _policy.Config.NPositions) throw new ArgumentException($"prompt + response of {width} tokens exceed the context length {_policy.Config.NPositions}");
+        if (width > _policy.Config.NPositions)
+        {
+            throw new ArgumentException($"prompt + response of {width} tokens exceed the context length {_policy.Config.NPositions}");
+        }
         var ids = new long[rows * width];
         var mask = new long[rows * width];
         var targets = new long[rows * length];

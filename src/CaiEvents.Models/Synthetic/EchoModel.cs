@@ -51,7 +51,8 @@ public sealed class EchoModel : ITextModel
         })];
     }
 
-    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(
+        string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(continuations);

@@ -2,15 +2,6 @@ using System.Diagnostics;
 
 namespace CaiEvents.Models.Tokenization;
 
-/// <summary>Settings for <see cref="BpeTrainer.Train"/>.</summary>
-/// <param name="VocabSize">Final vocabulary size, counting the 256 byte tokens and the special tokens.</param>
-/// <param name="MinPairCount">Stop early when the most frequent pair occurs fewer times than this.</param>
-/// <param name="SpecialTokens">Appended after the merged tokens, in this order; null means just <c>&lt;|endoftext|&gt;</c>.</param>
-public sealed record BpeTrainerOptions(int VocabSize = 2048, int MinPairCount = 2, IReadOnlyList<string>? SpecialTokens = null);
-
-/// <summary>What a training run did, for logs and tests.</summary>
-public sealed record BpeTrainingReport(int VocabSize, int MergeCount, int DistinctWords, long TotalWords, TimeSpan CountTime, TimeSpan MergeTime);
-
 /// <summary>
 /// Trains a GPT-2 style byte-level BPE vocabulary. Text is cut around special tokens, split with the GPT-2
 /// pattern and counted per distinct word; starting from the 256 single-byte tokens (ids 0–255 = the byte

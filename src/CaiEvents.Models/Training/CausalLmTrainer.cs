@@ -6,37 +6,6 @@ using F = TorchSharp.torch.nn.functional;
 namespace CaiEvents.Models.Training;
 
 /// <summary>
-/// One training sequence: token ids and, per position, whether that token is a target of the loss
-/// (SL-CAI fine-tuning trains on completion tokens only; language-model pre-training on all of them).
-/// </summary>
-public sealed record TrainingSequence(int[] Tokens, bool[] IsTarget)
-{
-    public static TrainingSequence PromptCompletion(int[] prompt, int[] completion)
-    {
-        var tokens = prompt.Concat(completion).ToArray();
-        return new TrainingSequence(tokens, tokens.Select((_, i) => i >= prompt.Length).ToArray());
-    }
-
-    public static TrainingSequence Document(int[] tokens) => new(tokens, tokens.Select((_, i) => i > 0).ToArray());
-
-    /// <summary>Keeps the last <paramref name="maxLength"/> tokens (the completion end), as a context window would.</summary>
-    public TrainingSequence Truncate(int maxLength) =>
-        Tokens.Length <= maxLength ? this : new(Tokens[^maxLength..], IsTarget[^maxLength..]);
-}
-
-public sealed record CausalLmTrainingOptions(
-    int Epochs,
-    int BatchSize,
-    double LearningRate,
-    int WarmupSteps,
-    double MinLearningRateRatio,
-    double WeightDecay,
-    double MaxGradNorm,
-    long Seed) : IScheduledTrainingOptions;
-
-public sealed record TrainingStepMetrics(int Step, double Loss, double LearningRate, double GradNorm, long TargetTokens, long InputTokens);
-
-/// <summary>
 /// Next-token training of a <see cref="Gpt2Model"/>: AdamW, warm-up + cosine learning rate, gradient clipping,
 /// masked cross-entropy (only target tokens count). The batch order is a pure function of the seed and the
 /// epoch, and the learning rate a pure function of the step, so a job resumed from step N (weights +
@@ -46,15 +15,19 @@ public sealed class CausalLmTrainer : IDisposable
 {
     private readonly Gpt2Model _model;
     private readonly IReadOnlyList<TrainingSequence> _data;
-    private readonly CausalLmTrainingOptions _options;
+    private readonly TrainingOptions _options;
     private readonly TrainingSchedule _schedule;
     private readonly int _padId;
 
-    public CausalLmTrainer(Gpt2Model model, IReadOnlyList<TrainingSequence> data, CausalLmTrainingOptions options, int padId)
+    public CausalLmTrainer(Gpt2Model model, IReadOnlyList<TrainingSequence> data, TrainingOptions options, int padId)
     {
         if (data.Count == 0) throw new ArgumentException("no training sequences", nameof(data));
         var tooLong = data.FirstOrDefault(d => d.Tokens.Length > model.Config.NPositions);
-        if (tooLong is not null) throw new ArgumentException($"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.Config.NPositions}", nameof(data));
+        if (tooLong is not null)
+        {
+            throw new ArgumentException(
+                $"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.Config.NPositions}", nameof(data));
+        }
         _model = model;
         _data = data;
         _options = options;

@@ -3,18 +3,6 @@ using static TorchSharp.torch;
 
 namespace CaiEvents.Models.Training;
 
-/// <summary>The schedule settings both trainers take (their option records implement it).</summary>
-public interface IScheduledTrainingOptions
-{
-    int Epochs { get; }
-    int BatchSize { get; }
-    double LearningRate { get; }
-    int WarmupSteps { get; }
-    double MinLearningRateRatio { get; }
-    double WeightDecay { get; }
-    long Seed { get; }
-}
-
 /// <summary>
 /// What the SL and preference-model trainers share: AdamW with decay on matrices, the step counter, the warm-up +
 /// cosine learning rate and the seeded batch order of each step (<see cref="CausalLmTrainer.BatchIndices"/>), and
@@ -22,11 +10,11 @@ public interface IScheduledTrainingOptions
 /// </summary>
 public sealed class TrainingSchedule : IDisposable
 {
-    private readonly IScheduledTrainingOptions _options;
+    private readonly TrainingOptions _options;
     private readonly int[] _lengths;
 
     /// <param name="lengths">Token length of each training item (for length-bucketed batches).</param>
-    public TrainingSchedule(IEnumerable<Parameter> parameters, IReadOnlyList<int> lengths, IScheduledTrainingOptions options)
+    public TrainingSchedule(IEnumerable<Parameter> parameters, IReadOnlyList<int> lengths, TrainingOptions options)
     {
         if (lengths.Count == 0) throw new ArgumentException("no training items", nameof(lengths));
         if (options.BatchSize < 1 || options.Epochs < 1) throw new ArgumentException("batch size and epochs must be at least 1", nameof(options));

@@ -16,6 +16,21 @@ public class DemoModelTests
         Assert.Equal(1.0, PreferenceMath.NormalisedFirst(0, -1000), 12);
     }
 
+    /// <summary>
+    /// The cached builtin:demo is retrained whenever this hash changes, so refactoring the recipe or its training options
+    /// must keep it: this is the hash of the default recipe with the default constitution's inputs.
+    /// </summary>
+    [Fact]
+    public void The_default_recipe_hash_is_pinned()
+    {
+        var constitution = ConstitutionLoader.LoadDefault();
+        var inputs = new DemoCorpusInputs(
+            constitution.CritiqueRevision.Select(p => new CritiqueRevisionRequests(p.Id, p.CritiqueRequest, p.RevisionRequest)).ToList(),
+            constitution.Comparison.Select(c => c.Question).ToList());
+
+        Assert.Equal("0935cc7716bbebeab2b364b794ec8b0dc8ab38da80edf697c584f86935fab8a2", DemoModelRecipe.Default.Hash(inputs));
+    }
+
     [Fact]
     public void A_small_recipe_trains_saves_reports_and_loads_back_as_an_hf_directory()
     {

@@ -150,4 +150,30 @@ public class Gpt2ModelTests
 
         Assert.Contains("context length 8", ex.Message);
     }
+
+    [Fact]
+    public void Through_the_causal_lm_seam_it_takes_only_its_own_kv_cache()
+    {
+        using var model = ModelTestData.NewModel();
+        ICausalLanguageModel seam = model;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = tensor(new long[] { 1, 2, 3 }, [1, 3]);
+        using var own = seam.CreateKvCache(1, 8);
+
+        Assert.IsType<Gpt2KvCache>(own);
+        Assert.Equal(model.Config.VocabSize, seam.VocabSize);
+        Assert.Equal(model.Config.NPositions, seam.ContextLength);
+        Assert.Equal(3, seam.HiddenStates(ids, null, own).shape[1]);
+        Assert.Equal(3, own.Length);
+        Assert.Throws<ArgumentException>(() => seam.HiddenStates(ids, null, new ForeignCache()));
+    }
+
+    private sealed class ForeignCache : IKeyValueCache
+    {
+        public long Batch => 1;
+        public long Capacity => 8;
+        public long Length => 0;
+        public void Dispose() { }
+    }
 }

@@ -3,6 +3,7 @@ using CaiEvents.Domain;
 using CaiEvents.Domain.Preferences;
 using CaiEvents.Models;
 using CaiEvents.Models.Preference;
+using CaiEvents.Models.Training;
 using CaiEvents.UnitTests.Models;
 using static TorchSharp.torch;
 
@@ -167,7 +168,7 @@ public class PreferenceTrainerTests
     {
         using var model = RewardModel.FromModelId(ModelCatalog.BuiltinTiny, ModelOptions.Cpu, headSeed: seed);
         var data = Pairs(model);
-        using var trainer = new PreferenceTrainer(model, data, new PreferenceTrainingOptions(8, 2, 3e-3, 2, 0.1, 0.01, 1.0, seed));
+        using var trainer = new PreferenceTrainer(model, data, new TrainingOptions(8, 2, 3e-3, 2, 0.1, 0.01, 1.0, seed));
         double Loss() => data.Zip(trainer.PredictProbabilityA(data)).Average(x => BradleyTerry.Loss(Math.Log(x.Second / (1 - x.Second)), x.First.ProbabilityA));
         var before = Loss();
         while (!trainer.Done) trainer.TrainStep();
@@ -192,7 +193,7 @@ public class PreferenceTrainerTests
         using var dir = new TempDir();
         var resumed = await TorchThread.RunAsync(() =>
         {
-            var options = new PreferenceTrainingOptions(8, 2, 3e-3, 2, 0.1, 0.01, 1.0, 9);
+            var options = new TrainingOptions(8, 2, 3e-3, 2, 0.1, 0.01, 1.0, 9);
             int step;
             using (var model = RewardModel.FromModelId(ModelCatalog.BuiltinTiny, ModelOptions.Cpu, headSeed: 9))
             using (var trainer = new PreferenceTrainer(model, Pairs(model), options))

@@ -6,7 +6,7 @@ namespace CaiEvents.UnitTests.Training;
 
 public class CausalLmTrainerTests
 {
-    private static readonly CausalLmTrainingOptions Options = new(Epochs: 2, BatchSize: 4, LearningRate: 1e-2, WarmupSteps: 2,
+    private static readonly TrainingOptions Options = new(Epochs: 2, BatchSize: 4, LearningRate: 1e-2, WarmupSteps: 2,
         MinLearningRateRatio: 0.1, WeightDecay: 0.01, MaxGradNorm: 1.0, Seed: 5);
 
     private static List<TrainingSequence> Data(int count = 12) => Enumerable.Range(0, count)

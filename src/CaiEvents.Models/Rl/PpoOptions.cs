@@ -1,0 +1,16 @@
+namespace CaiEvents.Models.Rl;
+
+/// <summary>Hyper-parameters of one PPO update (per step: one batch of rollouts, <see cref="Epochs"/> passes over it in minibatches).</summary>
+public sealed record PpoOptions(
+    int MiniBatchSize = 8,
+    int Epochs = 2,
+    double LearningRate = 1e-4,
+    double ValueLearningRate = 1e-4,
+    double ClipRange = 0.2,
+    double ValueClipRange = 0.2,
+    double ValueCoefficient = 0.5,
+    double EntropyCoefficient = 0.0,
+    double Gamma = 1.0,
+    double Lambda = 0.95,
+    double MaxGradNorm = 1.0,
+    long Seed = 42);
