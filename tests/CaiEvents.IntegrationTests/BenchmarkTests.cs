@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CaiEvents.Cli.Commands;
+using CaiEvents.Benchmarks;
 
 namespace CaiEvents.IntegrationTests;
 
@@ -16,8 +16,8 @@ public class BenchmarkTests
         times.AddRange(Enumerable.Range(0, 9).Select(i => t0.AddSeconds(2 + 0.1 * i)));
         times.Add(t0);
         // Sorted: 0, 2.0, 2.1, ..., 2.8, 10. The 10th percentile is index 1 (2.0 s), the 90th index 9 (2.8 s): 8 events in 0.8 s.
-        Assert.Equal(10.0, PipelineBenchmarks.SteadyRate(times), 4);
-        Assert.Throws<ArgumentException>(() => PipelineBenchmarks.SteadyRate([t0, t0.AddSeconds(1)]));
+        Assert.Equal(10.0, BenchmarkStatistics.SteadyRate(times), 4);
+        Assert.Throws<ArgumentException>(() => BenchmarkStatistics.SteadyRate([t0, t0.AddSeconds(1)]));
     }
 
     [Fact]
