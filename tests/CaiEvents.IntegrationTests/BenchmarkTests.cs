@@ -44,4 +44,15 @@ public class BenchmarkTests
         Assert.Equal(schemasBefore.Order(), (await services.SchemaNamesAsync()).Order());
         Assert.Equal(vhostsBefore.Order(), (await services.VirtualHostNamesAsync()).Order());
     }
+
+    [Theory]
+    [InlineData("--host-concurrency", "--host-concurrency: must be between 1 and 256, got 0")]
+    [InlineData("--warmup-per-process", "--warmup-per-process: must be between 1 and 1000, got 0")]
+    public async Task Scaling_benchmark_refuses_a_bad_option_before_it_makes_a_schema_or_virtual_host(string option, string error)
+    {
+        await using var services = await TestServices.StartAsync();
+        var result = await CliProcess.RunAsync(services.ProcessEnvironment(), TimeSpan.FromMinutes(1), "bench", "scaling", option, "0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {error}", result.Stderr.Trim());
+    }
 }
