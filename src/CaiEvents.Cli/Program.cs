@@ -17,7 +17,7 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     QueryCommands.Audit(),
     ReplayCommand.Create(),
     ModelCommands.Model(),
-    ModelCommands.Bench(),
+    BenchCommands.Bench(),
     TrainingCommands.Sft(),
     PreferenceModelCommands.Create(),
     PpoCommands.Ppo(),

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CaiEvents.Cli.Commands;
+using CaiEvents.Benchmarks;
 
 namespace CaiEvents.IntegrationTests;
 
@@ -16,8 +16,8 @@ public class BenchmarkTests
         times.AddRange(Enumerable.Range(0, 9).Select(i => t0.AddSeconds(2 + 0.1 * i)));
         times.Add(t0);
         // Sorted: 0, 2.0, 2.1, ..., 2.8, 10. The 10th percentile is index 1 (2.0 s), the 90th index 9 (2.8 s): 8 events in 0.8 s.
-        Assert.Equal(10.0, PipelineBenchmarks.SteadyRate(times), 4);
-        Assert.Throws<ArgumentException>(() => PipelineBenchmarks.SteadyRate([t0, t0.AddSeconds(1)]));
+        Assert.Equal(10.0, BenchmarkStatistics.SteadyRate(times), 4);
+        Assert.Throws<ArgumentException>(() => BenchmarkStatistics.SteadyRate([t0, t0.AddSeconds(1)]));
     }
 
     [Fact]
@@ -43,5 +43,16 @@ public class BenchmarkTests
         Assert.DoesNotContain(schema.Groups[2].Value, await services.VirtualHostNamesAsync());
         Assert.Equal(schemasBefore.Order(), (await services.SchemaNamesAsync()).Order());
         Assert.Equal(vhostsBefore.Order(), (await services.VirtualHostNamesAsync()).Order());
+    }
+
+    [Theory]
+    [InlineData("--host-concurrency", "--host-concurrency: must be between 1 and 256, got 0")]
+    [InlineData("--warmup-per-process", "--warmup-per-process: must be between 1 and 1000, got 0")]
+    public async Task Scaling_benchmark_refuses_a_bad_option_before_it_makes_a_schema_or_virtual_host(string option, string error)
+    {
+        await using var services = await TestServices.StartAsync();
+        var result = await CliProcess.RunAsync(services.ProcessEnvironment(), TimeSpan.FromMinutes(1), "bench", "scaling", option, "0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {error}", result.Stderr.Trim());
     }
 }

@@ -1,20 +1,9 @@
 using System.Diagnostics;
+using CaiEvents.Models;
+using CaiEvents.Models.Training;
 using static TorchSharp.torch;
 
-namespace CaiEvents.Models.Training;
-
-public sealed record TrainingBenchmarkResult(
-    string Bench,
-    string Model,
-    long Parameters,
-    int Steps,
-    int BatchSize,
-    int SequenceLength,
-    double TokensPerSecond,
-    double ModelGflopPerSecond,
-    double MatmulGflopPerSecond,
-    double ModelFlopsUtilisation,
-    int Threads);
+namespace CaiEvents.Benchmarks.ModelCompute;
 
 /// <summary>
 /// Training throughput for <c>cai bench train</c>: tokens/s of full training steps on random tokens, and model FLOPs

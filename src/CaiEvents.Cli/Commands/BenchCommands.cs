@@ -1,0 +1,308 @@
+using System.CommandLine;
+using System.Text.Json;
+using CaiEvents.Benchmarks.ModelCompute;
+using CaiEvents.Benchmarks.Pipeline;
+using CaiEvents.Models;
+using CaiEvents.Models.Demo;
+using CaiEvents.Models.Synthetic;
+using CaiEvents.Workers.Submission;
+
+namespace CaiEvents.Cli.Commands;
+
+/// <summary>
+/// <c>cai bench generate|train|labels|pairs|scaling|pipeline|replay</c>: parse the options, run one benchmark of
+/// CaiEvents.Benchmarks, print its result as one JSON line on stdout (progress on stderr).
+/// </summary>
+public static class BenchCommands
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Bench()
+    {
+        // One --model option, shared by the four model benchmarks.
+        var model = new Option<string>("--model") { Description = "builtin:tiny, builtin:demo or hf:DIR", DefaultValueFactory = _ => DemoModel.ModelId };
+        return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).")
+        {
+            Generate(model), Train(model), Labels(model), Pairs(model), Scaling(), Pipeline(), Replay(),
+        };
+    }
+
+    private static Command Generate(Option<string> model)
+    {
+        var newTokens = new Option<int>("--new-tokens") { DefaultValueFactory = _ => 256 };
+        var command = new Command("generate", "Generation tokens/s with and without the KV cache (one JSON line).") { model, newTokens };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var result = await KvCacheBenchmark.RunAsync(loaded, parse.GetValue(newTokens), ct);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "generate",
+                model = result.Model,
+                parameters = result.Parameters,
+                new_tokens = result.NewTokens,
+                tokens_per_s_cached = Math.Round(result.TokensPerSecondCached, 1),
+                tokens_per_s_uncached = Math.Round(result.TokensPerSecondUncached, 1),
+                speedup = Math.Round(result.Speedup, 2),
+                threads = result.Threads,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Train(Option<string> model)
+    {
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16 };
+        var length = new Option<int>("--length") { DefaultValueFactory = _ => 256 };
+        var command = new Command("train",
+            "Training tokens/s and model FLOPs utilisation against this process's measured matmul GFLOP/s (one JSON line).") { model, steps, batch, length };
+        command.SetAction((parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var result = TrainingBenchmark.Run(loaded, parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(length));
+            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            return Task.FromResult(Cli.ExitOk);
+        });
+        return command;
+    }
+
+    private static Command Labels(Option<string> model)
+    {
+        var pairs = new Option<int>("--pairs")
+        {
+            Description = "Pairs to label (the demo corpus's held-out comparisons, repeated)", DefaultValueFactory = _ => 64,
+        };
+        var batch = new Option<int>("--batch") { Description = "Pairs per batched labelling call", DefaultValueFactory = _ => 16 };
+        var command = new Command("labels",
+            "Labeller throughput: labels/s labelling the same pairs one per call and in batches (one JSON line).") { model, pairs, batch };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var settings = new LabelBatchingSettings(ModelCommands.DemoInputs(), AtLeastOne(parse.GetValue(pairs), "--pairs"),
+                AtLeastOne(parse.GetValue(batch), "--batch"));
+            var result = await LabelBatchingBenchmark.RunAsync(loaded, settings, ct);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "labels",
+                model = result.Model,
+                pairs = settings.Pairs,
+                principles_per_label = LabelBatchingSettings.PrinciplesPerLabel,
+                orders = LabelBatchingSettings.Orders,
+                batch = settings.BatchSize,
+                labels_per_s_unbatched = Math.Round(result.LabelsPerSUnbatched, 1),
+                labels_per_s_batch_1 = Math.Round(result.LabelsPerSBatch1, 1),
+                labels_per_s_batch_n = Math.Round(result.LabelsPerSBatchN, 1),
+                speedup_batch_n_vs_1 = Math.Round(result.SpeedupBatchNVs1, 2),
+                max_label_difference = result.MaxLabelDifference,
+                threads = result.Threads,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Pairs(Option<string> model)
+    {
+        var pairs = new Option<int>("--pairs")
+        {
+            Description = "Response pairs to generate (the demo corpus's held-out prompts, repeated)", DefaultValueFactory = _ => 64,
+        };
+        var batch = new Option<int>("--batch") { Description = "Pairs per batched generation call", DefaultValueFactory = _ => 16 };
+        var newTokens = new Option<int>("--new-tokens") { Description = "Most new tokens per response", DefaultValueFactory = _ => 32 };
+        var command = new Command("pairs",
+            "Generator throughput: response pairs/s generating the same pairs one per call and in batches (one JSON line).") { model, pairs, batch, newTokens };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var loaded = LoadTrainable(parse.GetValue(model)!);
+            var settings = new PairBatchingSettings(ModelCommands.DemoInputs(), AtLeastOne(parse.GetValue(pairs), "--pairs"),
+                AtLeastOne(parse.GetValue(batch), "--batch"), AtLeastOne(parse.GetValue(newTokens), "--new-tokens"));
+            var result = await PairBatchingBenchmark.RunAsync(loaded, settings, ct);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "pairs",
+                model = result.Model,
+                pairs = settings.Pairs,
+                new_tokens = settings.NewTokens,
+                batch = settings.BatchSize,
+                pairs_per_s_unbatched = Math.Round(result.PairsPerSUnbatched, 1),
+                pairs_per_s_batch_1 = Math.Round(result.PairsPerSBatch1, 1),
+                pairs_per_s_batch_n = Math.Round(result.PairsPerSBatchN, 1),
+                speedup_batch_n_vs_1 = Math.Round(result.SpeedupBatchNVs1, 2),
+                differing_pairs = result.DifferingPairs,
+                threads = result.Threads,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Scaling()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Prompts per timed run", DefaultValueFactory = _ => 96 };
+        var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
+        var latency = new Option<int>("--latency-ms")
+        {
+            Description = "The Critic model's latency per call (builtin:echo?latency-ms=N)", DefaultValueFactory = _ => 50,
+        };
+        var workers = new Option<string>("--workers")
+        {
+            Description = "Critic worker process counts to measure, comma-separated", DefaultValueFactory = _ => "1,2,4,8",
+        };
+        var hostConcurrency = new Option<int>("--host-concurrency")
+        {
+            Description = "Concurrency (and prefetch) of the Generator and the Reviser in this process "
+                + "(zero-cost model, so ample: they must not be the ceiling)",
+            DefaultValueFactory = _ => 32,
+        };
+        var warmup = new Option<int>("--warmup-per-process")
+        {
+            Description = "Untimed warm-up prompts per Critic process before each timed run", DefaultValueFactory = _ => 192,
+        };
+        var command = new Command("scaling",
+            "Horizontal scaling: an SL run whose Critic sleeps --latency-ms per call (a remote LLM), with N `cai worker critic --concurrency 1` processes; "
+            + "samples/s and speed-up over one process (one JSON line).")
+            { prompts, revisions, latency, workers, hostConcurrency, warmup };
+        command.SetAction(async (parse, ct) =>
+        {
+            var counts = parse.GetValue(workers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(w => int.TryParse(w, out var n) && n is >= 1 and <= 64 ? n
+                    : throw new UsageException($"--workers: '{w}' is not a process count between 1 and 64"))
+                .ToList();
+            var (n, r, ms) = (Positive(parse.GetValue(prompts), "--prompts", 10_000),
+                Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions), parse.GetValue(latency));
+            if (ms is < 0 or > 10_000) throw new UsageException($"--latency-ms: must be between 0 and 10000, got {ms}");
+            var settings = new ScalingSettings(n, r, ms, counts, Positive(parse.GetValue(hostConcurrency), "--host-concurrency", 256),
+                Positive(parse.GetValue(warmup), "--warmup-per-process", 1_000));
+            var result = await ScalingBenchmark.RunAsync(Cli.Configuration(), settings, PrintEnvironment, point =>
+            {
+                Console.Error.WriteLine($"{point.Workers} critic process(es): {n} samples in {point.Seconds:0.00} s = {point.SamplesPerS:0.0} samples/s, "
+                    + $"{point.CritiquesPerS:0.0} critiques/s (latency bound {point.CritiqueBoundPerS:0}); "
+                    + $"middle 80% of its critiques: {point.SteadyCritiquesPerS:0.0} critiques/s");
+                Console.Error.WriteLine($"  ms from the previous event of the sample (command sent, queued, run, committed), median / p90: {point.StepGaps}");
+            }, ct);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "scaling",
+                prompts = n,
+                revisions = r,
+                critic_model = settings.CriticModel,
+                generator_reviser_model = EchoModel.ModelId,
+                critic_concurrency_per_process = ScalingSettings.CriticConcurrencyPerProcess,
+                generator_reviser_concurrency = settings.HostConcurrency,
+                points = result.Points.Select(p => new
+                {
+                    workers = p.Workers,
+                    seconds = Math.Round(p.Seconds, 3),
+                    samples_per_s = Math.Round(p.SamplesPerS, 2),
+                    critiques_per_s = Math.Round(p.CritiquesPerS, 1),
+                    speedup_vs_first = result.SpeedupVsFirst(p),
+                    steady_critiques_per_s = Math.Round(p.SteadyCritiquesPerS, 1),
+                    steady_speedup_vs_first = result.SteadySpeedupVsFirst(p),
+                }),
+                warmup_prompts_per_process = settings.WarmupPromptsPerProcess,
+                processors = result.Processors,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Pipeline()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Prompts in the timed run", DefaultValueFactory = _ => 200 };
+        var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Messages each role processes at once", DefaultValueFactory = _ => 8 };
+        var command = new Command("pipeline",
+            "Infrastructure throughput: the full SL chain (Generator, Critic, Reviser in this process) over RabbitMQ + PostgreSQL "
+            + "with the zero-cost builtin:echo model; samples/s and events/s (one JSON line).")
+            { prompts, revisions, concurrency };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = new PipelineThroughputSettings(Positive(parse.GetValue(prompts), "--prompts", 100_000),
+                Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions), Positive(parse.GetValue(concurrency), "--concurrency", 256));
+            var result = await PipelineThroughputBenchmark.RunAsync(Cli.Configuration(), settings, PrintEnvironment, ct);
+            var (n, events, seconds) = (settings.Prompts, result.Events, result.Seconds);
+            Console.Error.WriteLine($"{n} samples, {events} events in {seconds:0.00} s: {result.SamplesPerS:0.0} samples/s, {result.EventsPerS:0} events/s");
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "pipeline",
+                prompts = n,
+                revisions = settings.Revisions,
+                model = EchoModel.ModelId,
+                concurrency_per_role = settings.ConcurrencyPerRole,
+                seconds = Math.Round(seconds, 3),
+                events,
+                samples_per_s = Math.Round(result.SamplesPerS, 2),
+                events_per_s = Math.Round(result.EventsPerS, 1),
+                processors = result.Processors,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Replay()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Prompts in the dataset that is rebuilt", DefaultValueFactory = _ => 200 };
+        var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
+        var pairs = new Option<bool>("--pairs") { Description = "Also run the RL labelling stage, so the dataset holds response pairs and labels" };
+        var repetitions = new Option<int>("--repetitions")
+        {
+            Description = "Timed repetitions of each side (after one untimed warm-up each)", DefaultValueFactory = _ => 3,
+        };
+        var command = new Command("replay",
+            "Replay rate: builds a dataset with builtin:echo, then times the whole-store rebuild `cai replay` runs against a raw "
+            + "`COPY (SELECT data FROM <schema>.mt_events) TO STDOUT` of the same database; events/s of each and their ratio (one JSON line).")
+            { prompts, revisions, pairs, repetitions };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = new ReplayRateSettings(Positive(parse.GetValue(prompts), "--prompts", 100_000),
+                Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions), parse.GetValue(pairs),
+                Positive(parse.GetValue(repetitions), "--repetitions", 100));
+            var result = await ReplayRateBenchmark.RunAsync(Cli.Configuration(), settings, PrintEnvironment, ct);
+            var (events, replay, copy) = (result.Events, result.MedianReplaySeconds, result.MedianCopySeconds);
+            Console.Error.WriteLine($"{events} events ({result.DataBytes} bytes of data): rebuild {replay:0.000} s = {events / replay:0} events/s, "
+                + $"COPY {copy:0.000} s = {events / copy:0} events/s; COPY is {replay / copy:0.0}x the rebuild rate (medians of {settings.Repetitions})");
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "replay",
+                prompts = settings.Prompts,
+                revisions = settings.Revisions,
+                pairs = settings.WithPairs,
+                model = EchoModel.ModelId,
+                events,
+                data_bytes = result.DataBytes,
+                rebuilt = new { runs = result.Rebuilt.Runs, samples = result.Rebuilt.Samples, comparisons = result.Rebuilt.Comparisons },
+                repetitions = settings.Repetitions,
+                replay_seconds = result.ReplaySeconds.Select(s => Math.Round(s, 4)),
+                copy_seconds = result.CopySeconds.Select(s => Math.Round(s, 4)),
+                replay_events_per_s = Math.Round(events / replay, 1),
+                copy_events_per_s = Math.Round(events / copy, 1),
+                replay_vs_copy = Math.Round(copy / replay, 4),
+                copy_vs_replay = Math.Round(replay / copy, 1),
+                processors = result.Processors,
+            }, Json));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static void PrintEnvironment(BenchmarkEnvironment environment) =>
+        Console.Error.WriteLine($"bench: event-store schema {environment.Schema}, RabbitMQ virtual host {environment.VirtualHost} (both removed at the end)");
+
+    private static int Positive(int value, string option, int max) =>
+        value >= 1 && value <= max ? value : throw new UsageException($"{option}: must be between 1 and {max}, got {value}");
+
+    private static int AtLeastOne(int value, string option) =>
+        value >= 1 ? value : throw new UsageException($"{option}: must be at least 1, got {value}");
+
+    /// <summary>A local GPT-2 model on the CPU; builtin:demo is trained first if its cache is missing or stale.</summary>
+    private static Gpt2TextModel LoadTrainable(string modelId)
+    {
+        if (modelId == DemoModel.ModelId) ModelCommands.EnsureDemoModel(force: false, CancellationToken.None);
+        return ModelCatalog.Load(modelId, new ModelOptions(Device: "cpu")) as Gpt2TextModel
+               ?? throw new UsageException($"--model: {modelId} is not a local GPT-2 model");
+    }
+}
