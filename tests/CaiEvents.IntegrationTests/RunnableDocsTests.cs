@@ -1,4 +1,5 @@
 using CaiEvents.IntegrationTests.Docs;
+using Microsoft.Extensions.Configuration;
 
 namespace CaiEvents.IntegrationTests;
 

@@ -34,7 +34,8 @@ public sealed class DocSandbox : IDisposable
         wrapper.Append("exec dotnet ").Append(Quote(cliDll)).Append(" \"$@\"\n");
         var path = Path.Combine(Directory, Launcher);
         File.WriteAllText(path, wrapper.ToString());
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     /// <summary>Runs <paramref name="script"/> with <c>bash</c> under <c>set -euo pipefail</c> in the sandbox: exit code and output (stdout and stderr as they came).</summary>
