@@ -17,7 +17,8 @@ public static class DashboardApp
 {
     public static WebApplication Build(DashboardOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+        var builder = WebApplication.CreateSlimBuilder(
+            new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -75,10 +76,12 @@ public static class DashboardApp
         {
             await next(context);
         }
-        catch (PostgresException e) when (!context.Response.HasStarted && e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        catch (PostgresException e)
+            when (!context.Response.HasStarted && e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsJsonAsync(new { error = $"the event store has no tables in this schema yet (nothing has been submitted): {e.MessageText}" });
+            await context.Response.WriteAsJsonAsync(
+                new { error = $"the event store has no tables in this schema yet (nothing has been submitted): {e.MessageText}" });
         }
         catch (Exception e) when (!context.Response.HasStarted && e is NpgsqlException or TimeoutException)
         {

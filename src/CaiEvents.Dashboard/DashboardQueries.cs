@@ -62,9 +62,16 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
         }
         var config = run.Configuration;
         var failures = samples.Where(s => s.Status == SampleStatus.Failed)
-            .Select(s => new { kind = "sample", id = s.Id, index = s.Index, promptId = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}" })
+            .Select(s => new
+            {
+                kind = "sample", id = s.Id, index = s.Index, promptId = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}",
+            })
             .Concat(comparisons.Where(c => c.Status == ComparisonStatus.Failed)
-                .Select(c => new { kind = "comparison", id = c.Id, index = c.Index, promptId = c.PromptId, step = c.FailedStep, error = $"{c.FailureType}: {c.FailureMessage}" }))
+                .Select(c => new
+                {
+                    kind = "comparison", id = c.Id, index = c.Index, promptId = c.PromptId, step = c.FailedStep,
+                    error = $"{c.FailureType}: {c.FailureMessage}",
+                }))
             .ToList();
         return new
         {
@@ -73,17 +80,33 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
                 id = run.Id, startedAt = run.StartedAt, completed = run.Completed, completedAt = run.CompletedAt,
                 samples = run.SampleCount, comparisons = run.PairCount, items = run.ItemCount,
                 revisions = config.Revisions, seed = config.Seed, promptSource = config.PromptSource, slStage = config.RunSlStage,
-                models = new { generator = config.GeneratorModel, critic = config.CriticModel, reviser = config.ReviserModel, policy = config.Feedback?.PolicyModel, feedback = config.Feedback?.FeedbackModel },
+                models = new
+                {
+                    generator = config.GeneratorModel, critic = config.CriticModel, reviser = config.ReviserModel,
+                    policy = config.Feedback?.PolicyModel, feedback = config.Feedback?.FeedbackModel,
+                },
                 labelMode = config.Feedback?.Mode, principlesPerLabel = config.Feedback?.PrinciplesPerLabel,
                 constitution = $"{run.Constitution.Id} v{run.Constitution.Version} ({run.Constitution.ContentHash[..12]})",
             },
-            progress = new { progress.Submitted, progress.Responded, progress.Finalized, progress.Failed, progress.PairsPending, progress.Labelled, progress.PairsFailed, progress.Settled },
+            progress = new
+            {
+                progress.Submitted, progress.Responded, progress.Finalized, progress.Failed,
+                progress.PairsPending, progress.Labelled, progress.PairsFailed, progress.Settled,
+            },
             roles,
             throughput = new { lastMinute, wholeRun },
             queues = await queues.ReadAsync(ct),
             failures,
-            samples = samples.Take(ListedItems).Select(s => new { id = s.Id, index = s.Index, promptId = s.PromptId, status = s.Status, rounds = s.Rounds.Count(r => r.Revision is not null), prompt = Shorten(s.Prompt) }),
-            comparisons = comparisons.Take(ListedItems).Select(c => new { id = c.Id, index = c.Index, promptId = c.PromptId, status = c.Status, labelId = c.LabelId, probabilityA = c.ProbabilityA, prompt = Shorten(c.Prompt) }),
+            samples = samples.Take(ListedItems).Select(s => new
+            {
+                id = s.Id, index = s.Index, promptId = s.PromptId, status = s.Status, rounds = s.Rounds.Count(r => r.Revision is not null),
+                prompt = Shorten(s.Prompt),
+            }),
+            comparisons = comparisons.Take(ListedItems).Select(c => new
+            {
+                id = c.Id, index = c.Index, promptId = c.PromptId, status = c.Status, labelId = c.LabelId, probabilityA = c.ProbabilityA,
+                prompt = Shorten(c.Prompt),
+            }),
             listedItems = ListedItems,
         };
     }
@@ -147,14 +170,19 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
     private static object Entry(IEvent e)
     {
         var d = EventDescriptions.Describe(e.Data);
-        return new { sequence = e.Sequence, version = e.Version, type = e.EventType.Name, timestamp = e.Timestamp, title = d.Title, fields = d.Fields, provenance = d.Provenance };
+        return new
+        {
+            sequence = e.Sequence, version = e.Version, type = e.EventType.Name, timestamp = e.Timestamp,
+            title = d.Title, fields = d.Fields, provenance = d.Provenance,
+        };
     }
 
     private static object Response(string option, PairedResponse r) => new { option, responseId = r.ResponseId, text = r.Text, seed = r.Seed };
 
     private static object Model(Provenance p) => new
     {
-        modelId = p.ModelId, checkpoint = p.CheckpointHash, worker = $"{p.WorkerRole} {p.WorkerInstance}", recordedAt = p.RecordedAt, sampling = p.Sampling, seed = p.Seed,
+        modelId = p.ModelId, checkpoint = p.CheckpointHash, worker = $"{p.WorkerRole} {p.WorkerInstance}",
+        recordedAt = p.RecordedAt, sampling = p.Sampling, seed = p.Seed,
         stepId = p.StepId, causationId = p.CausationId,
     };
 

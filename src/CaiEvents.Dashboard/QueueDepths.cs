@@ -32,7 +32,8 @@ public sealed class QueueDepths : IDisposable
         if (_options is null || _http is null) return QueueReport.NotAvailable("no RabbitMQ configured (in-memory transport?)");
         try
         {
-            using var response = await _http.GetAsync($"queues/{Uri.EscapeDataString(_options.VirtualHost)}?columns=name,messages_ready,messages_unacknowledged,consumers", ct);
+            using var response = await _http.GetAsync(
+                $"queues/{Uri.EscapeDataString(_options.VirtualHost)}?columns=name,messages_ready,messages_unacknowledged,consumers", ct);
             if (!response.IsSuccessStatusCode)
                 return QueueReport.NotAvailable($"management API at {_options.BaseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase}");
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
@@ -43,7 +44,8 @@ public sealed class QueueDepths : IDisposable
                 .ToList();
             return new QueueReport(true, null, queues);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException && !ct.IsCancellationRequested)
+        catch (Exception e)
+            when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException && !ct.IsCancellationRequested)
         {
             return QueueReport.NotAvailable($"management API at {_options.BaseAddress} unreachable: {e.Message.Split('\n')[0]}");
         }

@@ -26,7 +26,8 @@ public static class PreferenceImport
                 existing++;
                 continue;
             }
-            session.Events.StartStream(pairId, new PreferenceImported(pairId, runId, r.Prompt, r.Chosen, r.Rejected, new ImportOrigin(source, r.LineNumber, r.Id), clock.GetUtcNow()));
+            session.Events.StartStream(pairId,
+                new PreferenceImported(pairId, runId, r.Prompt, r.Chosen, r.Rejected, new ImportOrigin(source, r.LineNumber, r.Id), clock.GetUtcNow()));
             added++;
         }
         await session.SaveChangesAsync(ct);

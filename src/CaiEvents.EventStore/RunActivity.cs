@@ -14,7 +14,9 @@ public sealed record RoleProgress(string Role, int Done, int Expected, int Faile
 public sealed record RoleRate(string Role, int Events, int Items, double EventsPerSecond, double ItemsPerSecond);
 
 /// <summary>Event throughput of a run over a window ending at <see cref="Until"/>, overall and per worker role.</summary>
-public sealed record Throughput(DateTimeOffset Since, DateTimeOffset Until, int Events, double EventsPerSecond, int ItemsSettled, double ItemsSettledPerSecond, IReadOnlyList<RoleRate> ByRole);
+public sealed record Throughput(
+    DateTimeOffset Since, DateTimeOffset Until, int Events, double EventsPerSecond, int ItemsSettled, double ItemsSettledPerSecond,
+    IReadOnlyList<RoleRate> ByRole);
 
 /// <summary>Progress per role and throughput of a run, from its inline read models and event timestamps.</summary>
 public static class RunActivity
@@ -30,13 +32,16 @@ public static class RunActivity
         var roles = new List<RoleProgress>();
         if (run.SampleCount > 0)
         {
-            static bool FailedAt(SampleState s, string prefix) => s.Status == SampleStatus.Failed && s.FailedStep?.StartsWith(prefix, StringComparison.Ordinal) == true;
+            static bool FailedAt(SampleState s, string prefix) =>
+                s.Status == SampleStatus.Failed && s.FailedStep?.StartsWith(prefix, StringComparison.Ordinal) == true;
             // A sample that failed no longer needs the steps after its failure: a role expects what it did plus the step that failed.
             int Expected(Func<SampleState, int> done, string prefix) =>
-                samples.Sum(s => s.Status == SampleStatus.Failed ? done(s) + (FailedAt(s, prefix) ? 1 : 0) : rounds) + (run.SampleCount - samples.Count) * rounds;
+                samples.Sum(s => s.Status == SampleStatus.Failed ? done(s) + (FailedAt(s, prefix) ? 1 : 0) : rounds)
+                + (run.SampleCount - samples.Count) * rounds;
             static int Critiques(SampleState s) => s.Rounds.Count;
             static int Revisions(SampleState s) => s.Rounds.Count(r => r.Revision is not null);
-            roles.Add(new(WorkerRoles.Generator, samples.Count(s => s.InitialResponse is not null), run.SampleCount, samples.Count(s => FailedAt(s, StepNames.Response))));
+            roles.Add(new(WorkerRoles.Generator, samples.Count(s => s.InitialResponse is not null), run.SampleCount,
+                samples.Count(s => FailedAt(s, StepNames.Response))));
             if (rounds > 0)
             {
                 roles.Add(new(WorkerRoles.Critic, samples.Sum(Critiques), Expected(Critiques, "critique"), samples.Count(s => FailedAt(s, "critique"))));
@@ -50,14 +55,19 @@ public static class RunActivity
             var generator = roles.FirstOrDefault(r => r.Role == WorkerRoles.Generator);
             var pairRole = new RoleProgress(WorkerRoles.Generator, pairs, run.PairCount, FailedAt(ComparisonSteps.Pair));
             if (generator is null) roles.Add(pairRole);
-            else roles[roles.IndexOf(generator)] = generator with { Done = generator.Done + pairRole.Done, Expected = generator.Expected + pairRole.Expected, Failed = generator.Failed + pairRole.Failed };
-            roles.Add(new(WorkerRoles.Labeller, comparisons.Count(c => c.LabelId is not null), run.PairCount - FailedAt(ComparisonSteps.Pair), FailedAt(ComparisonSteps.Label)));
+            else roles[roles.IndexOf(generator)] = generator with
+            {
+                Done = generator.Done + pairRole.Done, Expected = generator.Expected + pairRole.Expected, Failed = generator.Failed + pairRole.Failed,
+            };
+            roles.Add(new(WorkerRoles.Labeller, comparisons.Count(c => c.LabelId is not null), run.PairCount - FailedAt(ComparisonSteps.Pair),
+                FailedAt(ComparisonSteps.Label)));
         }
         return roles;
     }
 
     /// <summary>Events appended to the given streams since <paramref name="since"/>, per worker role (from each event's provenance).</summary>
-    public static async Task<Throughput> ThroughputAsync(IQuerySession session, IReadOnlyCollection<Guid> streamIds, DateTimeOffset since, DateTimeOffset until, CancellationToken ct)
+    public static async Task<Throughput> ThroughputAsync(
+        IQuerySession session, IReadOnlyCollection<Guid> streamIds, DateTimeOffset since, DateTimeOffset until, CancellationToken ct)
     {
         var ids = streamIds.ToArray();
         var events = ids.Length == 0 ? [] : await session.Events.QueryAllRawEvents()
@@ -68,7 +78,8 @@ public static class RunActivity
             .Select(e => (e.StreamId, Provenance: EventDescriptions.ProvenanceOf(e.Data)))
             .Where(e => e.Provenance is not null)
             .GroupBy(e => e.Provenance!.WorkerRole)
-            .Select(g => new RoleRate(g.Key, g.Count(), g.Select(e => e.StreamId).Distinct().Count(), g.Count() / seconds, g.Select(e => e.StreamId).Distinct().Count() / seconds))
+            .Select(g => new RoleRate(
+                g.Key, g.Count(), g.Select(e => e.StreamId).Distinct().Count(), g.Count() / seconds, g.Select(e => e.StreamId).Distinct().Count() / seconds))
             .OrderBy(r => r.Role, StringComparer.Ordinal)
             .ToList();
         var settled = events.Count(e => e.Data is SlExampleFinalized or SampleStepFailed or PreferenceLabelled or ComparisonStepFailed);

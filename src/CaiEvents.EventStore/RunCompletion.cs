@@ -29,7 +29,8 @@ public static class RunCompletion
             var progress = await RunQueries.CountByStatusAsync(session, runId, ct);
             if (progress.Settled < run.ItemCount) return false;
 
-            stream.AppendOne(new RunCompleted(runId, progress.Finalized + progress.Labelled, progress.Failed + progress.PairsFailed, completedBy, clock.GetUtcNow()));
+            stream.AppendOne(new RunCompleted(
+                runId, progress.Finalized + progress.Labelled, progress.Failed + progress.PairsFailed, completedBy, clock.GetUtcNow()));
             try
             {
                 await session.SaveChangesAsync(ct);

@@ -42,7 +42,8 @@ public static class RunQueries
     {
         var batch = session.CreateBatchQuery();
         var samples = batch.Query<SampleState>().Where(x => x.RunId == runId && x.Status != SampleStatus.Finalized && x.Status != SampleStatus.Failed).Any();
-        var pairs = batch.Query<ComparisonState>().Where(x => x.RunId == runId && x.Status != ComparisonStatus.Labelled && x.Status != ComparisonStatus.Failed).Any();
+        var pairs = batch.Query<ComparisonState>()
+            .Where(x => x.RunId == runId && x.Status != ComparisonStatus.Labelled && x.Status != ComparisonStatus.Failed).Any();
         await batch.Execute(ct);
         return await samples || await pairs;
     }

@@ -64,15 +64,18 @@ function renderRuns(data) {
 }
 
 function facts(pairs) {
-  return el('dl', { class: 'facts' }, pairs.filter(p => p[1] !== null && p[1] !== undefined && p[1] !== '').map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  return el('dl', { class: 'facts' }, pairs.filter(p => p[1] !== null && p[1] !== undefined && p[1] !== '')
+    .map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
 
 function throughputTable(t, testid) {
   if (!t) return el('p', { class: 'muted' }, 'n/a');
   const seconds = (new Date(t.until) - new Date(t.since)) / 1000;
   return [
-    el('p', { 'data-testid': testid }, `${t.events} events in ${seconds.toFixed(0)} s: ${rate(t.eventsPerSecond)} events/s, ${rate(t.itemsSettledPerSecond)} items settled/s`),
-    t.byRole.length === 0 ? null : table(['role', ['events', { class: 'num' }], ['events/s', { class: 'num' }], ['items', { class: 'num' }], ['items/s', { class: 'num' }]],
+    el('p', { 'data-testid': testid },
+      `${t.events} events in ${seconds.toFixed(0)} s: ${rate(t.eventsPerSecond)} events/s, ${rate(t.itemsSettledPerSecond)} items settled/s`),
+    t.byRole.length === 0 ? null : table(
+      ['role', ['events', { class: 'num' }], ['events/s', { class: 'num' }], ['items', { class: 'num' }], ['items/s', { class: 'num' }]],
       t.byRole.map(r => el('tr', {}, el('td', {}, r.role), el('td', { class: 'num' }, r.events), el('td', { class: 'num' }, rate(r.eventsPerSecond)),
         el('td', { class: 'num' }, r.items), el('td', { class: 'num' }, rate(r.itemsPerSecond))))),
   ];
@@ -110,7 +113,8 @@ function renderRun(data) {
         el('td', {}, link(`#/streams/${f.id}`, `${f.kind} ${f.index}`, 'failure-link')), el('td', {}, f.promptId),
         el('td', { class: 'mono' }, f.step), el('td', { class: 'error' }, f.error))), { 'data-testid': 'failures' }),
     r.comparisons === 0 ? null : [el('h2', {}, `Comparisons (${r.comparisons})`),
-      table(['#', 'prompt', 'state', 'label', ['P(A preferred)', { class: 'num' }], 'stream'], data.comparisons.map(c => el('tr', { 'data-testid': 'comparison-row' },
+      table(['#', 'prompt', 'state', 'label', ['P(A preferred)', { class: 'num' }], 'stream'],
+        data.comparisons.map(c => el('tr', { 'data-testid': 'comparison-row' },
         el('td', { class: 'num' }, c.index), el('td', {}, c.prompt), el('td', { class: `state-${c.status}` }, c.status),
         el('td', {}, c.labelId ? link(`#/labels/${c.labelId}`, c.labelId, 'label-link') : '—'),
         el('td', { class: 'num' }, c.probabilityA === null ? '' : prob(c.probabilityA)),
@@ -136,7 +140,8 @@ function provenanceFacts(p) {
 }
 
 function timelineList(events) {
-  return el('ol', { class: 'timeline', 'data-testid': 'timeline' }, events.map(e => el('li', { class: e.type.endsWith('Failed') ? 'failed' : null, 'data-testid': 'timeline-event' },
+  return el('ol', { class: 'timeline', 'data-testid': 'timeline' },
+    events.map(e => el('li', { class: e.type.endsWith('Failed') ? 'failed' : null, 'data-testid': 'timeline-event' },
     el('div', {}, el('span', { class: 'event-title', 'data-testid': 'event-title' }, `#${e.version} ${e.title}`), ' ',
       el('span', { class: 'muted' }, `seq ${e.sequence}, ${when(e.timestamp)}`)),
     facts(e.fields.map(f => [f.name, f.value.length > 160 || f.value.includes('\n') ? el('pre', {}, f.value) : f.value])),
@@ -167,13 +172,16 @@ function renderLabel(data) {
       el('td', {}, r.option), el('td', {}, r.text), el('td', { class: 'mono' }, r.seed), el('td', { class: 'mono' }, r.responseId)))) : null,
     data.policy ? el('p', { 'data-testid': 'policy-model' }, 'policy: ', modelLine(data.policy)) : null,
     el('h2', {}, `2. Feedback questions (${l.judgements.length}: each principle in both option orders)`),
-    table(['principle', 'order', ['log P(" (A)")', { class: 'num' }], ['log P(" (B)")', { class: 'num' }], ['P(first option)', { class: 'num' }], ['P(response A)', { class: 'num' }]],
+    table(['principle', 'order', ['log P(" (A)")', { class: 'num' }], ['log P(" (B)")', { class: 'num' }],
+      ['P(first option)', { class: 'num' }], ['P(response A)', { class: 'num' }]],
       l.judgements.map((j, i) => [
         el('tr', { 'data-testid': 'judgement-row' },
-          el('td', {}, el('div', { class: 'mono', 'data-testid': 'principle-id' }, j.principleId), el('div', { 'data-testid': 'principle-text' }, j.principleText ?? '(not in the run\'s constitution)')),
+          el('td', {}, el('div', { class: 'mono', 'data-testid': 'principle-id' }, j.principleId),
+            el('div', { 'data-testid': 'principle-text' }, j.principleText ?? '(not in the run\'s constitution)')),
           el('td', { 'data-testid': 'judgement-order' }, j.order),
           el('td', { class: 'num mono' }, fixed(j.logProbOptionA, 4)), el('td', { class: 'num mono' }, fixed(j.logProbOptionB, 4)),
-          el('td', { class: 'num' }, prob(j.probabilityFirstOption, 'judgement-first')), el('td', { class: 'num' }, prob(j.probabilityA, 'judgement-probability'))),
+          el('td', { class: 'num' }, prob(j.probabilityFirstOption, 'judgement-first')),
+          el('td', { class: 'num' }, prob(j.probabilityA, 'judgement-probability'))),
         el('tr', {}, el('td', { colspan: 6 }, el('details', {}, el('summary', {}, `feedback prompt ${i + 1} as sent`), el('pre', {}, j.renderedPrompt),
           j.reasoning ? [el('div', { class: 'muted' }, 'reasoning'), el('pre', {}, j.reasoning)] : null))),
       ]), { 'data-testid': 'judgements' }),
@@ -216,7 +224,8 @@ async function show() {
       if (text !== last) {
         last = text;
         const data = JSON.parse(text);
-        view.replaceChildren(...[response.ok ? route.render(data) : el('p', { class: 'notice error', 'data-testid': 'error' }, data.error)].flat(Infinity).filter(Boolean));
+        const content = response.ok ? route.render(data) : el('p', { class: 'notice error', 'data-testid': 'error' }, data.error);
+        view.replaceChildren(...[content].flat(Infinity).filter(Boolean));
         view.dataset.loaded = url;
       }
       live.textContent = `live · updated ${new Date().toLocaleTimeString()}`;

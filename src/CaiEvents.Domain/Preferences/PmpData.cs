@@ -57,7 +57,8 @@ public static class PmpData
             foreach (var (i, j) in shuffled.Take(maxPairsPerQuestion))
             {
                 var (better, worse) = scores[i] > scores[j] ? (i, j) : (j, i);
-                result.Add(new PmpPair(question.Id, question.Question, question.Answers[better].Text, question.Answers[worse].Text, scores[better], scores[worse]));
+                result.Add(new PmpPair(
+                    question.Id, question.Question, question.Answers[better].Text, question.Answers[worse].Text, scores[better], scores[worse]));
             }
         }
         return result;
@@ -79,7 +80,8 @@ public static class PmpData
     private static PmpQuestion ParseLine(string line, string source, int lineNumber)
     {
         InputException Error(string problem) => new(source, lineNumber, problem);
-        using var document = JsonLines.ParseObject(line, "{\"question\": \"...\", \"answers\": [{\"text\": \"...\", \"votes\": 1, \"accepted\": false}]}", Error);
+        using var document = JsonLines.ParseObject(
+            line, "{\"question\": \"...\", \"answers\": [{\"text\": \"...\", \"votes\": 1, \"accepted\": false}]}", Error);
         var root = document.RootElement;
         foreach (var property in root.EnumerateObject())
         {
@@ -106,7 +108,8 @@ public static class PmpData
             if (!answer.TryGetProperty("text", out var textElement) || JsonLines.GetString(textElement, $"{at}.text", Error) is not { } text
                 || string.IsNullOrWhiteSpace(text))
                 throw Error($"'{at}.text' is required and must be a non-empty string");
-            if (!answer.TryGetProperty("votes", out var votesElement) || votesElement.ValueKind != JsonValueKind.Number || !votesElement.TryGetInt32(out var votes))
+            if (!answer.TryGetProperty("votes", out var votesElement) || votesElement.ValueKind != JsonValueKind.Number
+                || !votesElement.TryGetInt32(out var votes))
                 throw Error($"'{at}.votes' is required and must be a whole number");
             var accepted = false;
             if (answer.TryGetProperty("accepted", out var acceptedElement))

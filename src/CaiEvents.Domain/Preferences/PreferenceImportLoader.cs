@@ -110,7 +110,8 @@ public static class PreferenceImportLoader
         {
             int differ = chosenPrefix.CommonPrefixLength(rejectedPrefix);
             throw error(string.Create(CultureInfo.InvariantCulture,
-                $"'chosen' and 'rejected' transcripts differ before their final \"Assistant:\" turn (first difference at character {differ}); without a 'prompt' key both must share the conversation up to that turn"));
+                    $"'chosen' and 'rejected' transcripts differ before their final \"Assistant:\" turn (first difference at character {differ}); ")
+                + "without a 'prompt' key both must share the conversation up to that turn");
         }
 
         string conversation = chosen[..chosenCut];

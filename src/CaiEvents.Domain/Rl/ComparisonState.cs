@@ -45,7 +45,8 @@ public sealed record ComparisonState : IItemState<ComparisonState>
         Status = ComparisonStatus.Submitted, SubmittedStepId = e.Provenance.StepId,
     };
 
-    public ComparisonState With(ResponsePairGenerated e) => this with { A = e.A, B = e.B, PairStepId = e.Provenance.StepId, Status = ComparisonStatus.Generated };
+    public ComparisonState With(ResponsePairGenerated e) =>
+        this with { A = e.A, B = e.B, PairStepId = e.Provenance.StepId, Status = ComparisonStatus.Generated };
 
     public ComparisonState With(PreferenceLabelled e) => this with { LabelId = e.LabelId, ProbabilityA = e.ProbabilityA, Status = ComparisonStatus.Labelled };
 

@@ -27,7 +27,8 @@ public static class FeedbackPrompt
     public static string Render(string prompt, string question, string first, string second) => Question(prompt, question, first, second) + AnswerLead;
 
     /// <summary>Chain-of-thought variant: the model first writes its reasoning after this prompt.</summary>
-    public static string RenderReasoning(string prompt, string question, string first, string second) => Question(prompt, question, first, second) + ReasoningLead;
+    public static string RenderReasoning(string prompt, string question, string first, string second) =>
+        Question(prompt, question, first, second) + ReasoningLead;
 
     /// <summary>The prompt that is scored after the reasoning: reasoning, then <c>The answer is:</c>.</summary>
     public static string RenderAfterReasoning(string reasoningPrompt, string reasoning) => $"{reasoningPrompt} {reasoning.Trim()}\n{AnswerLead}";

@@ -90,6 +90,9 @@ public static partial class PromptFormat
     [GeneratedRegex(@"^(revision|revised response|assistant|response)\s*:\s*", RegexOptions.IgnoreCase)]
     private static partial Regex LeadingLabel();
 
-    [GeneratedRegex(@"^((sure|okay|ok|certainly|of course|absolutely)[,!.]?\s*)?(here\s+is|here's|below\s+is|this\s+is)\s+(a|an|the|my)\s+((more\s+)?(revised|rewritten|improved|updated|new|better|safer|harmless)\s+)+(version|response|answer|reply)\b[^:\n]*:\s*", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(
+        @"^((sure|okay|ok|certainly|of course|absolutely)[,!.]?\s*)?(here\s+is|here's|below\s+is|this\s+is)\s+(a|an|the|my)\s+"
+        + @"((more\s+)?(revised|rewritten|improved|updated|new|better|safer|harmless)\s+)+(version|response|answer|reply)\b[^:\n]*:\s*",
+        RegexOptions.IgnoreCase)]
     private static partial Regex Preamble();
 }

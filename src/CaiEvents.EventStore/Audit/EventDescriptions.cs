@@ -18,13 +18,18 @@ public static class EventDescriptions
 {
     public static EventDescription Describe(object data) => data switch
     {
-        PromptSubmitted e => new("PromptSubmitted", e.Provenance, [new("prompt id", e.PromptId), new("source", $"{e.PromptSource}:{e.SourceLine}"), new("prompt", e.Prompt)]),
+        PromptSubmitted e => new("PromptSubmitted", e.Provenance,
+            [new("prompt id", e.PromptId), new("source", $"{e.PromptSource}:{e.SourceLine}"), new("prompt", e.Prompt)]),
         ResponseGenerated e => new("ResponseGenerated", e.Provenance, [new("response", e.Response)]),
-        CritiqueProduced e => new($"CritiqueProduced (round {e.Round})", e.Provenance, [new("principle", e.PrincipleId), new("request", e.CritiqueRequest), new("critique", e.Critique)]),
-        RevisionProduced e => new($"RevisionProduced (round {e.Round})", e.Provenance, [new("principle", e.PrincipleId), new("request", e.RevisionRequest), new("revision", e.Revision)]),
-        SlExampleFinalized e => new("SlExampleFinalized", e.Provenance, [new("completion", e.Completion), new("rounds", e.Rounds.ToString(CultureInfo.InvariantCulture))]),
+        CritiqueProduced e => new($"CritiqueProduced (round {e.Round})", e.Provenance,
+            [new("principle", e.PrincipleId), new("request", e.CritiqueRequest), new("critique", e.Critique)]),
+        RevisionProduced e => new($"RevisionProduced (round {e.Round})", e.Provenance,
+            [new("principle", e.PrincipleId), new("request", e.RevisionRequest), new("revision", e.Revision)]),
+        SlExampleFinalized e => new("SlExampleFinalized", e.Provenance,
+            [new("completion", e.Completion), new("rounds", e.Rounds.ToString(CultureInfo.InvariantCulture))]),
         SampleStepFailed e => new($"SampleStepFailed ({e.Step})", e.Provenance, [new("error", $"{e.ErrorType}: {e.ErrorMessage}")]),
-        ComparisonSubmitted e => new("ComparisonSubmitted", e.Provenance, [new("prompt id", e.PromptId), new("source", $"{e.PromptSource}:{e.SourceLine}"), new("prompt", e.Prompt)]),
+        ComparisonSubmitted e => new("ComparisonSubmitted", e.Provenance,
+            [new("prompt id", e.PromptId), new("source", $"{e.PromptSource}:{e.SourceLine}"), new("prompt", e.Prompt)]),
         ResponsePairGenerated e => new("ResponsePairGenerated", e.Provenance,
         [
             new("response A", $"{e.A.Text}  (id {e.A.ResponseId}, seed {e.A.Seed})"),
@@ -32,17 +37,33 @@ public static class EventDescriptions
         ]),
         PreferenceLabelled e => new($"PreferenceLabelled ({e.Mode})", e.Provenance, [.. e.Judgements.SelectMany((j, i) => new EventField[]
         {
-            new($"judgement {i + 1}", Invariant($"principle {j.PrincipleId}, order {j.Order}: log P(\" (A)\") = {j.LogProbOptionA:0.####}, log P(\" (B)\") = {j.LogProbOptionB:0.####} -> P(first) = {j.ProbabilityFirstOption:0.####} -> P(response A) = {j.ProbabilityA:0.####}")),
+            new($"judgement {i + 1}", Invariant($"principle {j.PrincipleId}, order {j.Order}: ")
+                + Invariant($"log P(\" (A)\") = {j.LogProbOptionA:0.####}, log P(\" (B)\") = {j.LogProbOptionB:0.####} ")
+                + Invariant($"-> P(first) = {j.ProbabilityFirstOption:0.####} -> P(response A) = {j.ProbabilityA:0.####}")),
             new($"  prompt {i + 1}", j.RenderedPrompt),
         }),
             new("average", Invariant($"{e.AveragedProbabilityA:0.######} over {e.Judgements.Count} judgement(s)")),
-            new("clamping", e.Mode == LabelMode.ChainOfThought ? Invariant($"[{e.ClampLow}, {e.ClampHigh}]{(e.Clamped ? " applied" : " not needed")}") : "none"),
-            new("P(A preferred)", Invariant($"{e.ProbabilityA:0.######} (label {e.LabelId}; A = {e.ResponseAId}, B = {e.ResponseBId}; template {e.FeedbackTemplateVersion})")),
+            new("clamping", e.Mode == LabelMode.ChainOfThought
+                ? Invariant($"[{e.ClampLow}, {e.ClampHigh}]{(e.Clamped ? " applied" : " not needed")}")
+                : "none"),
+            new("P(A preferred)",
+                Invariant($"{e.ProbabilityA:0.######} (label {e.LabelId}; A = {e.ResponseAId}, B = {e.ResponseBId}; template {e.FeedbackTemplateVersion})")),
         ]),
         ComparisonStepFailed e => new($"ComparisonStepFailed ({e.Step})", e.Provenance, [new("error", $"{e.ErrorType}: {e.ErrorMessage}")]),
-        RunStarted e => new("RunStarted", null, [new("samples", e.SampleCount.ToString(CultureInfo.InvariantCulture)), new("comparisons", (e.PairIds?.Count ?? 0).ToString(CultureInfo.InvariantCulture)), new("submitted by", e.SubmittedBy)]),
-        RunCompleted e => new("RunCompleted", null, [new("finalised", e.Finalized.ToString(CultureInfo.InvariantCulture)), new("failed", e.Failed.ToString(CultureInfo.InvariantCulture)), new("completed by", e.CompletedBy)]),
-        PreferenceImported e => new("PreferenceImported", null, [new("source", $"{e.Origin.File}:{e.Origin.Line}"), new("prompt", e.Prompt), new("chosen", e.Chosen), new("rejected", e.Rejected)]),
+        RunStarted e => new("RunStarted", null,
+        [
+            new("samples", e.SampleCount.ToString(CultureInfo.InvariantCulture)),
+            new("comparisons", (e.PairIds?.Count ?? 0).ToString(CultureInfo.InvariantCulture)),
+            new("submitted by", e.SubmittedBy),
+        ]),
+        RunCompleted e => new("RunCompleted", null,
+        [
+            new("finalised", e.Finalized.ToString(CultureInfo.InvariantCulture)),
+            new("failed", e.Failed.ToString(CultureInfo.InvariantCulture)),
+            new("completed by", e.CompletedBy),
+        ]),
+        PreferenceImported e => new("PreferenceImported", null,
+            [new("source", $"{e.Origin.File}:{e.Origin.Line}"), new("prompt", e.Prompt), new("chosen", e.Chosen), new("rejected", e.Rejected)]),
         _ => new(data.GetType().Name, null, []),
     };
 

@@ -21,7 +21,9 @@ public static class PreferenceDatasetExport
     /// <param name="asOf">Event sequence to load the dataset as of (folded from the events); null = now, from the read models.</param>
     public static async Task<IReadOnlyList<PreferenceExample>> LoadAsync(IQuerySession session, Guid runId, CancellationToken ct, long? asOf = null)
     {
-        var comparisons = asOf is { } limit ? await PointInTime.ComparisonsAsync(session, runId, limit, ct) : await RunQueries.ComparisonsAsync(session, runId, ct);
+        var comparisons = asOf is { } limit
+            ? await PointInTime.ComparisonsAsync(session, runId, limit, ct)
+            : await RunQueries.ComparisonsAsync(session, runId, ct);
         var ai = comparisons
             .Where(c => c.Status == ComparisonStatus.Labelled)
             .Select(c => c.ProbabilityA >= 0.5

@@ -8,7 +8,8 @@ using Marten.Events;
 namespace CaiEvents.EventStore.Datasets;
 
 /// <summary>One AI-labelled comparison: the prompt, both responses, the soft label P(A) and the principles it was judged on.</summary>
-public sealed record PreferenceTrainingItem(Guid PairId, string Prompt, string ResponseA, string ResponseB, double ProbabilityA, IReadOnlyList<string> Principles);
+public sealed record PreferenceTrainingItem(
+    Guid PairId, string Prompt, string ResponseA, string ResponseB, double ProbabilityA, IReadOnlyList<string> Principles);
 
 /// <summary>
 /// The AI-labelled comparisons of a run as they stood at an event-store sequence, read from the events themselves
@@ -18,7 +19,11 @@ public sealed record PreferenceTrainingItem(Guid PairId, string Prompt, string R
 public sealed record PreferenceTrainingSet(Guid RunId, long AsOf, IReadOnlyList<PreferenceTrainingItem> Items)
 {
     public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(
-        Items.Select(i => new object[] { i.PairId.ToString(), i.Prompt, i.ResponseA, i.ResponseB, i.ProbabilityA.ToString("R", System.Globalization.CultureInfo.InvariantCulture), i.Principles })))));
+        Items.Select(i => new object[]
+        {
+            i.PairId.ToString(), i.Prompt, i.ResponseA, i.ResponseB,
+            i.ProbabilityA.ToString("R", System.Globalization.CultureInfo.InvariantCulture), i.Principles,
+        })))));
 
     /// <param name="asOf">Highest event sequence to include; null = everything now in the store (AsOf is then the store's last sequence).</param>
     public static async Task<PreferenceTrainingSet> LoadAsync(IQuerySession session, Guid runId, long? asOf, CancellationToken ct)

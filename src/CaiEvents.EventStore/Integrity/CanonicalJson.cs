@@ -68,7 +68,9 @@ public static class CanonicalJson
         var negative = raw.StartsWith('-');
         var body = negative ? raw[1..] : raw;
         var exponentAt = body.IndexOfAny(['e', 'E']);
-        var exponent = exponentAt < 0 ? BigInteger.Zero : BigInteger.Parse(body[(exponentAt + 1)..].TrimStart('+'), System.Globalization.CultureInfo.InvariantCulture);
+        var exponent = exponentAt < 0
+            ? BigInteger.Zero
+            : BigInteger.Parse(body[(exponentAt + 1)..].TrimStart('+'), System.Globalization.CultureInfo.InvariantCulture);
         var mantissa = exponentAt < 0 ? body : body[..exponentAt];
         var point = mantissa.IndexOf('.');
         var digits = point < 0 ? mantissa : mantissa[..point] + mantissa[(point + 1)..];

@@ -43,7 +43,9 @@ public static class ChainVerifier
         {
             exists.CommandText = $"select to_regclass('{schema}.mt_events') is not null and to_regclass('{schema}.mt_streams') is not null";
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
-                return runId is { } missing ? throw new ArgumentException($"run {missing} does not exist (the event store is empty)") : new ChainReport(null, 0, 0, [], []);
+                return runId is { } missing
+                    ? throw new ArgumentException($"run {missing} does not exist (the event store is empty)")
+                    : new ChainReport(null, 0, 0, [], []);
         }
 
         Guid[]? ids = null;
@@ -62,7 +64,8 @@ public static class ChainVerifier
             if (ids is not null) command.Parameters.AddWithValue("ids", ids);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                rows.Add(new Row(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                rows.Add(new Row(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
 
         var recorded = new Dictionary<Guid, long>();
@@ -86,7 +89,9 @@ public static class ChainVerifier
             if (events.Count == 0)
             {
                 problems.Add(new ChainProblem(ChainProblemKind.Missing, streamId, recordedVersion, null, null,
-                    recorded.ContainsKey(streamId) ? $"the stream records version {recordedVersion} but none of its events is in mt_events" : "the stream belongs to the run but has no events"));
+                    recorded.ContainsKey(streamId)
+                        ? $"the stream records version {recordedVersion} but none of its events is in mt_events"
+                        : "the stream belongs to the run but has no events"));
                 heads.Add(new StreamHead(streamId, 0, ""));
                 continue;
             }
@@ -106,7 +111,8 @@ public static class ChainVerifier
             {
                 // A gap: the events between were deleted (or this one was renumbered).
                 for (var missing = expectedVersion; missing < e.Version; missing++)
-                    problems.Add(new ChainProblem(ChainProblemKind.Missing, streamId, missing, null, null, "no event with this version (deleted or renumbered)"));
+                    problems.Add(new ChainProblem(
+                        ChainProblemKind.Missing, streamId, missing, null, null, "no event with this version (deleted or renumbered)"));
                 if (e.Version < expectedVersion)
                     problems.Add(new ChainProblem(ChainProblemKind.Reordered, streamId, e.Version, e.Sequence, e.Type, "two events carry this version"));
             }
@@ -115,7 +121,8 @@ public static class ChainVerifier
                     $"its sequence is not after the sequence {previous.Sequence} of version {previous.Version}"));
 
             if (e.Hash is null)
-                problems.Add(new ChainProblem(ChainProblemKind.Unhashed, streamId, e.Version, e.Sequence, e.Type, "no hash in its headers (written before hashing, or the header was removed)"));
+                problems.Add(new ChainProblem(ChainProblemKind.Unhashed, streamId, e.Version, e.Sequence, e.Type,
+                    "no hash in its headers (written before hashing, or the header was removed)"));
             else
             {
                 // A missing predecessor hash (a gap) is chained as the empty string, which never matches.
@@ -164,7 +171,8 @@ public static class ChainVerifier
         }
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"select distinct stream_id from {schema}.mt_events where type in ('preference_imported', 'preference_imported_v2', 'policy_training_started') and data->>'RunId' = @run";
+            command.CommandText = $"select distinct stream_id from {schema}.mt_events "
+                + "where type in ('preference_imported', 'preference_imported_v2', 'policy_training_started') and data->>'RunId' = @run";
             command.Parameters.AddWithValue("run", runId.ToString("D"));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));

@@ -64,7 +64,8 @@ public sealed class EventChainListener : DocumentSessionListenerBase
             foreach (var e in events)
             {
                 if (e.Sequence <= 0 || e.Version <= 0)
-                    throw new InvalidOperationException($"event {e.EventTypeName} of stream {stream.Id} has no version/sequence yet: the hash chain needs rich append mode");
+                    throw new InvalidOperationException(
+                        $"event {e.EventTypeName} of stream {stream.Id} has no version/sequence yet: the hash chain needs rich append mode");
                 var hash = EventChain.Hash(previous, stream.Id, e.Version, e.Sequence, e.EventTypeName, serializer.ToJson(e.Data));
                 e.SetHeader(EventChain.HeaderName, hash);
                 previous = hash;
