@@ -8,6 +8,7 @@ using CaiEvents.Domain.Prompts;
 using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
+using CaiEvents.Workers;
 using CaiEvents.Models.Synthetic;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
@@ -306,7 +307,7 @@ public static class PipelineBenchmarks
 
         public async Task<IHost> StartHostAsync(IReadOnlyList<string> roles, int concurrency, CancellationToken ct)
         {
-            var builder = CaiHost.CreateBuilder(new HostPlan(roles, TransportKind.RabbitMq, concurrency), Configuration);
+            var builder = WorkerHost.CreateBuilder(new HostPlan(roles, TransportKind.RabbitMq, concurrency), Configuration);
             var host = builder.Build();
             await host.StartAsync(ct);
             return host;

@@ -27,23 +27,3 @@ public sealed class GenerateResponseConsumer(StepExecutor steps, RunContextCache
         }, run.NextSlCommand);
     }
 }
-
-public sealed class GenerateResponseConsumerDefinition(IOptions<GeneratorOptions> options)
-    : StepConsumerDefinition<GenerateResponseConsumer, GeneratorOptions>(options, CommandQueues.GenerateResponse);
-
-/// <summary>Records a response step that failed after its retries.</summary>
-public sealed class GenerateResponseFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : StepFaultConsumer<GenerateResponse>(steps, runs, worker, clock, WorkerRoles.Generator);
-
-public static class GeneratorRole
-{
-    public static void AddGenerator(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConsumer<GenerateResponseConsumer, GenerateResponseConsumerDefinition>();
-        bus.AddConsumer<GenerateResponseFaultConsumer, FaultConsumerDefinition<GenerateResponseFaultConsumer>>();
-        bus.AddConsumer<GenerateResponsePairConsumer, GenerateResponsePairConsumerDefinition>();
-        bus.AddConsumer<GenerateResponsePairFaultConsumer, FaultConsumerDefinition<GenerateResponsePairFaultConsumer>>();
-        bus.TryAddSingleton<RolloutPolicyCache>();
-        bus.AddConsumer<GenerateRolloutsConsumer, GenerateRolloutsConsumerDefinition>();
-    }
-}

@@ -13,14 +13,6 @@ using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.PMTrainer;
 
-/// <summary>Step-level progress of jobs running in this process (for a progress bar); events carry the durable record.</summary>
-public sealed class PreferenceTrainingProgress
-{
-    public event Action<Guid, int, int, PreferenceStepMetrics>? Step;
-
-    internal void Report(Guid jobId, int epoch, int stepsInEpoch, PreferenceStepMetrics metrics) => Step?.Invoke(jobId, epoch, stepsInEpoch, metrics);
-}
-
 /// <summary>
 /// Trains a preference model for a job stream started by <see cref="TrainPreferenceModelConsumer"/>: optional PMP epochs on
 /// the Q&amp;A file, then epochs on the run's AI labels as of AsOf. After every epoch it writes a checkpoint directory
@@ -29,7 +21,7 @@ public sealed class PreferenceTrainingProgress
 /// A restarted job loads the last checkpoint event's weights and optimizer state and continues with the next epoch;
 /// batch order and learning rate are functions of the step, so it ends with the same weights as an uninterrupted run.
 /// </summary>
-public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, IOptions<PMTrainerOptions> options,
+public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, ModelOptions modelOptions,
     PreferenceTrainingProgress progress, ILogger<PreferenceModelJob> log) : IBackgroundJobRunner
 {
     public const string JobKind = "preference-model";
@@ -94,11 +86,12 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
 
         var last = history.Select(e => e.Data).OfType<PreferenceModelCheckpointed>().LastOrDefault();
         var version = (long)history.Count;
-        var modelOptions = new ModelOptions(Device: options.Value.Device, Seed: started.Seed);
+        // The process's device and dtype; the job's seed initialises the new reward head.
+        var jobModelOptions = modelOptions with { Seed = started.Seed };
         var model = await TorchThread.RunAsync(() =>
         {
-            if (last is null) return RewardModel.FromModelId(hp.BaseModel, modelOptions, started.Seed);
-            var loaded = RewardModel.Load(last.Path, modelOptions);
+            if (last is null) return RewardModel.FromModelId(hp.BaseModel, jobModelOptions, started.Seed);
+            var loaded = RewardModel.Load(last.Path, jobModelOptions);
             if (loaded.ComputeSha256() != last.Sha256)
             {
                 loaded.Dispose();

@@ -50,20 +50,3 @@ public sealed class TrainPreferenceModelConsumer(IDocumentStore store, WorkerIde
             worker.Instance, now);
     }
 }
-
-public sealed class TrainPreferenceModelConsumerDefinition(IOptions<PMTrainerOptions> options)
-    : StepConsumerDefinition<TrainPreferenceModelConsumer, PMTrainerOptions>(options, CommandQueues.TrainPreferenceModel);
-
-public static class PMTrainerRole
-{
-    public static void AddPMTrainer(this IBusRegistrationConfigurator bus) =>
-        bus.AddConsumer<TrainPreferenceModelConsumer, TrainPreferenceModelConsumerDefinition>();
-
-    /// <summary>The job side of the role: the preference-model runner and the background service that runs it.</summary>
-    public static IServiceCollection AddPMTrainerJobs(this IServiceCollection services)
-    {
-        services.AddSingleton<PreferenceTrainingProgress>();
-        services.AddSingleton<IBackgroundJobRunner, PreferenceModelJob>();
-        return services.AddBackgroundJobs();
-    }
-}

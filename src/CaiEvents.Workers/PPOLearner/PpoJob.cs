@@ -14,36 +14,6 @@ using Marten;
 
 namespace CaiEvents.Workers.PPOLearner;
 
-/// <summary>What <c>cai ppo train</c> (or a <see cref="Contracts.Commands.TrainPolicy"/> command) asks for.</summary>
-/// <param name="PolicyModel">Model id of the starting policy (the SL-CAI checkpoint as <c>hf:DIR</c>, or a builtin); also the frozen reference.</param>
-/// <param name="PreferenceModelDirectory">A reward-model directory written by <see cref="RewardModel.Save"/>.</param>
-public sealed record PpoRequest(Guid RunId, string PolicyModel, string PreferenceModelDirectory, string OutputDirectory, PpoHyperParameters HyperParameters);
-
-/// <summary>One prompt of a step, as the rollout generator gets it.</summary>
-public sealed record RolloutPrompt(int Index, string Prompt, string RenderedPrompt, long Seed);
-
-/// <summary>One generated response: the prompt and response token ids the policy saw and produced, and the response text.</summary>
-public sealed record RolloutSample(int Index, int[] PromptIds, int[] ResponseIds, string Text);
-
-/// <summary>Where rollouts come from: the learner's own policy in-process, or Generator workers over RabbitMQ.</summary>
-public interface IRolloutGenerator
-{
-    /// <summary>Samples one response per prompt from the policy whose weights hash to <paramref name="policyHash"/>.</summary>
-    Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
-        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct);
-}
-
-/// <summary>Rollouts from the learner's own policy model, in this process (one batched generation per step).</summary>
-public sealed class InProcessRollouts : IRolloutGenerator
-{
-    public async Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
-        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct)
-    {
-        var generated = await policy.GenerateTokensAsync(prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(), true, ct);
-        return prompts.Select((p, i) => new RolloutSample(p.Index, generated[i].PromptIds.ToArray(), generated[i].TokenIds.ToArray(), generated[i].Text)).ToList();
-    }
-}
-
 /// <summary>
 /// PPO (RL-CAI's last stage) as an event-sourced job, built like <see cref="SftJob"/>: the job id is a function of the run
 /// and the output directory; the stream holds <see cref="PpoStarted"/>, one <see cref="PolicyUpdateCompleted"/> per step and a
