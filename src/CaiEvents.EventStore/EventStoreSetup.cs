@@ -40,7 +40,8 @@ public static class EventStoreSetup
         opts.Events.AddEventTypes([
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
-            typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed), typeof(PpoStarted), typeof(PolicyUpdateCompleted), typeof(PpoFailed), typeof(RolloutsGenerated),
+            typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed), typeof(PpoStarted), typeof(PolicyUpdateCompleted), typeof(PpoFailed),
+                typeof(RolloutsGenerated),
             typeof(PolicyTrainingFailed),
             typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed),
             typeof(PreferenceModelTrainingStarted), typeof(EpochCompleted), typeof(PreferenceModelCheckpointed), typeof(PreferenceModelTrainingFailed),

@@ -14,7 +14,8 @@ public abstract class BatchStepConsumerDefinition<TConsumer, TOptions> : StepCon
     {
         _options = options.Value;
         if (_options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, $"Workers:{role}:BatchSize must be at least 1");
-        if (_options.BatchTimeLimitMs < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchTimeLimitMs, $"Workers:{role}:BatchTimeLimitMs must be at least 1");
+        if (_options.BatchTimeLimitMs < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchTimeLimitMs,
+            $"Workers:{role}:BatchTimeLimitMs must be at least 1");
     }
 
     /// <summary>A batch can only fill if the broker hands over BatchSize × Concurrency messages.</summary>

@@ -21,7 +21,8 @@ public sealed class GenerateResponseConsumer(StepExecutor steps, RunContextCache
         {
             var model = models.Get(run.Configuration.GeneratorModel);
             var prompt = PromptFormat.RenderResponsePrompt(state.Prompt);
-            var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), StepNames.Response, prompt, run.Configuration.GeneratorSampling, ct);
+            var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), StepNames.Response, prompt,
+                run.Configuration.GeneratorSampling, ct);
             return [new ResponseGenerated(state.Id, prompt, PromptFormat.CutAtTurnMarker(generated.Text),
                 run.Provenance(state, StepNames.Response, command.CausationId, WorkerRoles.Generator, worker, generated, null, clock))];
         }, run.NextSlCommand);

@@ -53,7 +53,8 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
     private Task<IReadOnlyDictionary<Guid, GeneratedPair>> PrepareAsync(Batch<GenerateResponsePair> batch, CancellationToken ct) =>
         BatchSteps.PrepareAsync(batch, steps, runs, RlDecider.DecidePair,
             (state, run) => run.Configuration.Feedback is { } feedback
-                ? new PairWork(new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index), PromptFormat.RenderResponsePrompt(state.Prompt)),
+                ? new PairWork(new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index),
+                    PromptFormat.RenderResponsePrompt(state.Prompt)),
                     feedback)
                 : null,
             pair => (pair.Feedback.PolicyModel, pair.Feedback.PolicySampling), pair => pair.Input.PairId, key => key.PolicyModel,

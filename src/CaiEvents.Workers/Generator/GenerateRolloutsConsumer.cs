@@ -26,9 +26,11 @@ public sealed class GenerateRolloutsConsumer(IDocumentStore store, RolloutPolicy
         var sampling = new SamplingParameters(command.Temperature, command.TopP, command.TopK, command.MaxNewTokens, command.StopSequences);
         var generated = await policies.UseAsync(command.PolicyDirectory, async model =>
         {
-            var sequences = await model.GenerateTokensAsync(command.Prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(), true, ct);
+            var sequences = await model.GenerateTokensAsync(command.Prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(),
+                true, ct);
             return new RolloutsGenerated(command.RequestId, command.JobId, command.Step, model.Identity.CheckpointHash,
-                command.Prompts.Select((p, i) => new GeneratedRollout(p.Row, sequences[i].PromptIds.ToArray(), sequences[i].TokenIds.ToArray(), sequences[i].Text)).ToList(),
+                command.Prompts.Select((p, i) => new GeneratedRollout(p.Row, sequences[i].PromptIds.ToArray(), sequences[i].TokenIds.ToArray(),
+                    sequences[i].Text)).ToList(),
                 worker.Instance, clock.GetUtcNow());
         }, ct);
         try

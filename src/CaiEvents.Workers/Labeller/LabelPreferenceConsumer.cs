@@ -83,7 +83,8 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
             var label = prepared.TryGetValue(state.Id, out var ready) ? ready : await PreferenceLabeler.LabelAsync(model, state.Prompt, state.A!.Text,
                 state.B!.Text, principles, feedback.Mode, feedback.ClampLow, feedback.ClampHigh, async (reasoningPrompt, step, token) =>
                 {
-                    var generated = await StepGeneration.RunAsync(model, run, Seeds.ComparisonKey(state.Index), step, reasoningPrompt, feedback.ReasoningSampling, token, ReasoningStops);
+                    var generated = await StepGeneration.RunAsync(model, run, Seeds.ComparisonKey(state.Index), step, reasoningPrompt,
+                        feedback.ReasoningSampling, token, ReasoningStops);
                     return PromptFormat.CutAtTurnMarker(generated.Text);
                 }, ct);
             var provenance = run.Provenance(state, ComparisonSteps.Label, command.CausationId, WorkerRoles.Labeller, worker, model.Identity,
@@ -96,5 +97,6 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
     }
 
     private static IReadOnlyList<ComparisonPrinciple> Principles(RunContext run, FeedbackConfiguration feedback, ComparisonState state) =>
-        PrincipleSampler.ChooseDistinct(run.Constitution.Comparison, feedback.PrinciplesPerLabel, run.Configuration.Seed, Seeds.ComparisonKey(state.Index), "comparison");
+        PrincipleSampler.ChooseDistinct(run.Constitution.Comparison, feedback.PrinciplesPerLabel, run.Configuration.Seed, Seeds.ComparisonKey(state.Index),
+            "comparison");
 }

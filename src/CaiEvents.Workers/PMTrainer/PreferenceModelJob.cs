@@ -38,7 +38,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
             history = await query.Events.FetchStreamAsync(jobId, token: ct);
         if (history.Count == 0) return;
         var createdAt = history[0].Timestamp;
-        if (history[0].Data is not PreferenceModelTrainingStarted started || history.Any(e => e.Data is PreferenceModelTrainingFailed or PreferenceModelCheckpointed { Final: true }))
+        if (history[0].Data is not PreferenceModelTrainingStarted started
+            || history.Any(e => e.Data is PreferenceModelTrainingFailed or PreferenceModelCheckpointed { Final: true }))
         {
             await using var heal = store.LightweightSession(); // finished before its record said so (or not a training stream)
             BackgroundJobs.MarkFinished(heal, jobId, JobKind, createdAt);
@@ -65,7 +66,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
         return (await query.Events.FetchStreamStateAsync(jobId, ct))?.Version ?? 0;
     }
 
-    private async Task TrainAsync(PreferenceModelTrainingStarted started, IReadOnlyList<JasperFx.Events.IEvent> history, DateTimeOffset createdAt, CancellationToken ct)
+    private async Task TrainAsync(PreferenceModelTrainingStarted started, IReadOnlyList<JasperFx.Events.IEvent> history, DateTimeOffset createdAt,
+        CancellationToken ct)
     {
         var jobId = started.JobId;
         var hp = started.HyperParameters;
@@ -126,7 +128,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                         if (last is not null && epoch - 1 > phaseStart && last.Phase == phase)
                         {
                             var t = trainer;
-                            await TorchThread.RunAsync(() => { t.Resume(Path.Combine(last.Path, OptimizerStateFileName), (epoch - 1 - phaseStart) * t.StepsPerEpoch); return true; }, ct);
+                            await TorchThread.RunAsync(() => { t.Resume(Path.Combine(last.Path, OptimizerStateFileName),
+                                (epoch - 1 - phaseStart) * t.StepsPerEpoch); return true; }, ct);
                         }
                     }
                     var current = trainer!;
@@ -145,7 +148,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                     var ece = PreferenceMetrics.ExpectedCalibrationError(predicted, targets);
                     var perPrinciple = heldOut.SelectMany((item, index) => item.Principles.Select(p => (Principle: p, index)))
                         .GroupBy(x => x.Principle, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-                        .ToDictionary(g => g.Key, g => Finite(PreferenceMetrics.Accuracy(g.Select(x => predicted[x.index]).ToList(), g.Select(x => targets[x.index]).ToList())));
+                        .ToDictionary(g => g.Key, g => Finite(PreferenceMetrics.Accuracy(g.Select(x => predicted[x.index]).ToList(),
+                            g.Select(x => targets[x.index]).ToList())));
 
                     var path = Path.Combine(started.OutputDirectory, $"epoch-{epoch:000}");
                     var sha = await TorchThread.RunAsync(() => SaveAtomically(model, current, path), ct);
@@ -158,12 +162,14 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                             new EpochCompleted(jobId, epoch, started.TotalEpochs, phase, metrics.Average(m => m.Loss),
                                 Finite(metrics.Where(m => !double.IsNaN(m.Accuracy)).Select(m => m.Accuracy).DefaultIfEmpty(double.NaN).Average()),
                                 Finite(accuracy), Finite(ece), metrics.Count, metrics.Sum(m => m.Pairs) / seconds, worker.Instance, now),
-                            new PreferenceModelCheckpointed(jobId, epoch, started.TotalEpochs, phase, path, sha, Finite(accuracy), Finite(ece), perPrinciple, final, now));
+                            new PreferenceModelCheckpointed(jobId, epoch, started.TotalEpochs, phase, path, sha, Finite(accuracy), Finite(ece), perPrinciple,
+                                final, now));
                         if (final) BackgroundJobs.MarkFinished(session, jobId, JobKind, createdAt);
                         await session.SaveChangesAsync(ct);
                     }
                     version += 2;
-                    log.LogInformation("preference-model job {JobId}: epoch {Epoch}/{Total} ({Phase}) loss {Loss:0.0000} held-out accuracy {Accuracy:0.000} ECE {Ece:0.000}",
+                    log.LogInformation(
+                        "preference-model job {JobId}: epoch {Epoch}/{Total} ({Phase}) loss {Loss:0.0000} held-out accuracy {Accuracy:0.000} ECE {Ece:0.000}",
                         jobId, epoch, started.TotalEpochs, phase, metrics.Average(m => m.Loss), accuracy, ece);
                 }
             }
@@ -181,7 +187,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
     /// <summary>NaN (no decided pair) is stored as −1: JSON has no NaN.</summary>
     private static double Finite(double value) => double.IsFinite(value) ? value : -1;
 
-    private static PreferencePair ToPair(RewardModel model, string prompt, string a, string b, double p) => new(model.Encode(prompt, a), model.Encode(prompt, b), p);
+    private static PreferencePair ToPair(RewardModel model, string prompt, string a, string b, double p) =>
+        new(model.Encode(prompt, a), model.Encode(prompt, b), p);
 
     /// <summary>Weights, tokenizer and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
     private static string SaveAtomically(RewardModel model, PreferenceTrainer trainer, string path)

@@ -37,7 +37,8 @@ public sealed class TrainPreferenceModelConsumer(IDocumentStore store, WorkerIde
             dataset = await PreferenceTrainingSet.LoadAsync(query, command.RunId, command.AsOf, ct);
         if (dataset.Items.Count == 0) throw new ArgumentException($"run {command.RunId} has no AI-labelled comparisons as of sequence {command.AsOf}");
         var (train, heldOut) = dataset.Split(command.Seed, hp.HeldOutFraction);
-        if (train.Count == 0) throw new ArgumentException($"run {command.RunId}: no training pairs left after holding out {hp.HeldOutFraction:P0} of the prompts");
+        if (train.Count == 0)
+            throw new ArgumentException($"run {command.RunId}: no training pairs left after holding out {hp.HeldOutFraction:P0} of the prompts");
         string? pmpSha = null;
         if (hp.PmpFile is { } pmpFile)
         {

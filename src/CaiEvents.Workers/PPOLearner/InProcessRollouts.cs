@@ -21,6 +21,7 @@ public sealed class InProcessRollouts : IRolloutGenerator
         IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct)
     {
         var generated = await policy.GenerateTokensAsync(prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(), true, ct);
-        return prompts.Select((p, i) => new RolloutSample(p.Index, generated[i].PromptIds.ToArray(), generated[i].TokenIds.ToArray(), generated[i].Text)).ToList();
+        return prompts.Select((p, i) => new RolloutSample(p.Index, generated[i].PromptIds.ToArray(), generated[i].TokenIds.ToArray(),
+            generated[i].Text)).ToList();
     }
 }

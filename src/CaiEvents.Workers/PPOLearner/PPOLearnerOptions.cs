@@ -14,7 +14,8 @@ public sealed record PPOLearnerOptions : WorkerRoleOptions
     /// <summary>With distributed rollouts: seconds to wait for a step's rollouts before sending the request again.</summary>
     public int RolloutTimeoutSeconds { get; set; } = 300;
 
-    /// <summary>With distributed rollouts: prompts per <see cref="CaiEvents.Contracts.Commands.GenerateRollouts"/> request (a step is split into shards that workers sample in parallel).</summary>
+    /// <summary>With distributed rollouts: prompts per <see cref="CaiEvents.Contracts.Commands.GenerateRollouts"/> request (a step is split into shards that
+    /// workers sample in parallel).</summary>
     public int RolloutShardSize { get; set; } = 8;
 
     public string ResolvedOutputRoot => OutputRoot is { Length: > 0 } root ? Path.GetFullPath(root)

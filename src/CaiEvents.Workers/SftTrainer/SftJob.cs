@@ -112,7 +112,8 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         }
         try
         {
-            await TrainAsync(started, history.Select(e => e.Data).ToList(), _modelOptions, null, (m, total) => progress?.Report(jobId, m, total), createdAt, ct);
+            await TrainAsync(started, history.Select(e => e.Data).ToList(), _modelOptions, null, (m, total) => progress?.Report(jobId, m, total),
+                createdAt, ct);
         }
         catch (InputException e)
         {
@@ -143,7 +144,8 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
             await using var query = store.QuerySession();
             dataset = await SlDataset.LoadAsync(query, started.RunId, started.DatasetSnapshotPosition, ct);
             if (dataset.Hash != started.DatasetHash)
-                throw new InvalidOperationException($"job {jobId}: the dataset as of sequence {started.DatasetSnapshotPosition} no longer hashes to {started.DatasetHash}");
+                throw new InvalidOperationException(
+                    $"job {jobId}: the dataset as of sequence {started.DatasetSnapshotPosition} no longer hashes to {started.DatasetHash}");
         }
 
         using var policy = last is null ? LoadPolicy(started.BaseModel, modelOptions) : LoadCheckpoint(last, modelOptions);

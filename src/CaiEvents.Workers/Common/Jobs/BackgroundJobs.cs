@@ -19,7 +19,8 @@ public static class BackgroundJobs
     /// Starts stream <paramref name="jobId"/> with <paramref name="firstEvent"/> and records the job; false (and nothing
     /// written) when the stream already exists, so a redelivered command is a no-op.
     /// </summary>
-    public static async Task<bool> TryStartAsync(IDocumentStore store, Guid jobId, string kind, object firstEvent, DateTimeOffset now, bool finished, CancellationToken ct)
+    public static async Task<bool> TryStartAsync(IDocumentStore store, Guid jobId, string kind, object firstEvent, DateTimeOffset now, bool finished,
+        CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
