@@ -9,17 +9,19 @@ public static class WorkerRoles
     public const string Labeller = "labeller";
     public const string PmTrainer = "pmtrainer";
     public const string PpoLearner = "ppolearner";
+    /// <summary>SL-CAI fine-tuning: consumes <see cref="Commands.FineTunePolicy"/>.</summary>
+    public const string SftTrainer = "sfttrainer";
     /// <summary>The process that submits a run (CLI): it writes RunStarted and PromptSubmitted.</summary>
     public const string Submitter = "submitter";
 
-    public static readonly IReadOnlyList<string> All = [Generator, Critic, Reviser, Labeller, PmTrainer, PpoLearner];
+    public static readonly IReadOnlyList<string> All = [Generator, Critic, Reviser, Labeller, PmTrainer, PpoLearner, SftTrainer];
 
     /// <summary>Roles of the SL stage.</summary>
     public static readonly IReadOnlyList<string> SlStage = [Generator, Critic, Reviser];
 
     /// <summary>
     /// Roles <c>cai run</c> hosts in one process: the SL stage and the RL labelling stage. The training roles (PMTrainer,
-    /// PPOLearner; see <see cref="All"/>) are hosted by <c>cai pm train</c> / <c>cai ppo train</c> or <c>cai worker</c>,
+    /// PPOLearner, SftTrainer; see <see cref="All"/>) are hosted by <c>cai pm train</c> / <c>cai ppo train</c> or <c>cai worker</c>,
     /// so that a data run never picks up a training job left unfinished in the store.
     /// </summary>
     public static readonly IReadOnlyList<string> Runnable = [Generator, Critic, Reviser, Labeller];

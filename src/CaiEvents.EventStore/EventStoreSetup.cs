@@ -42,6 +42,7 @@ public static class EventStoreSetup
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
             typeof(PpoStarted), typeof(PolicyUpdateCompleted), typeof(PpoFailed), typeof(RolloutsGenerated),
+            typeof(PolicyTrainingFailed),
             typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed),
             typeof(PreferenceModelTrainingStarted), typeof(EpochCompleted), typeof(PreferenceModelCheckpointed), typeof(PreferenceModelTrainingFailed),
             typeof(SampleRetryRequested), typeof(ComparisonRetryRequested), typeof(RunRetryRequested),

@@ -1,13 +1,4 @@
-using CaiEvents.Contracts;
 using CaiEvents.EventStore;
-using CaiEvents.Workers.Common;
-using CaiEvents.Workers.Critic;
-using CaiEvents.Workers.Generator;
-using CaiEvents.Workers.Labeller;
-using CaiEvents.Workers.PMTrainer;
-using CaiEvents.Workers.PPOLearner;
-using CaiEvents.Workers.Reviser;
-using CaiEvents.Workers.Submission;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,12 +8,10 @@ using Serilog.Events;
 
 namespace CaiEvents.Hosting;
 
-/// <summary>What one host process runs.</summary>
-public sealed record HostPlan(IReadOnlyList<string> Roles, TransportKind Transport, int? Concurrency = null, LogEventLevel ConsoleLogLevel = LogEventLevel.Warning);
-
 /// <summary>
-/// Service defaults shared by every host: configuration, Serilog, the event store, the models and the bus
-/// with the consumers of the requested roles. The CLI, the tests and the containers all compose hosts here.
+/// Service defaults shared by every host: configuration, Serilog, the event store and the bus transport. It knows no
+/// worker role: <c>CaiEvents.Workers.WorkerHost</c> composes a host from these defaults and the modules of its roles,
+/// whose consumers <see cref="AddCaiBus"/> finds on the service collection.
 /// </summary>
 public static class CaiHost
 {
@@ -45,7 +34,8 @@ public static class CaiHost
     public static RabbitMqOptions RabbitMqOptions(IConfiguration configuration) =>
         configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
 
-    public static HostApplicationBuilder CreateBuilder(HostPlan plan, IConfiguration? overrides = null)
+    /// <summary>A host builder with the CAI configuration sources, then <paramref name="overrides"/> (tests, benchmarks) on top.</summary>
+    public static HostApplicationBuilder CreateApplicationBuilder(IConfiguration? overrides = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -54,48 +44,28 @@ public static class CaiHost
         });
         builder.Configuration.AddCaiConfiguration();
         if (overrides is not null) builder.Configuration.AddConfiguration(overrides);
-        AddCaiServices(builder.Services, builder.Configuration, plan);
         return builder;
     }
 
-    public static void AddCaiServices(IServiceCollection services, IConfiguration configuration, HostPlan plan)
+    /// <summary>What every host has: Serilog, the clock and the event store.</summary>
+    public static IServiceCollection AddCaiDefaults(this IServiceCollection services, IConfiguration configuration, LogEventLevel consoleLogLevel)
     {
-        services.AddSerilog((_, log) => ConfigureLogging(log, configuration, plan.ConsoleLogLevel));
+        services.AddSerilog((_, log) => ConfigureLogging(log, configuration, consoleLogLevel));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(WorkerIdentity.ForThisProcess());
         services.AddCaiEventStore(EventStoreOptions(configuration));
-        services.AddSingleton<RunContextCache>();
-        services.AddSingleton<StepExecutor>();
-        services.AddSingleton<IModelProvider, ModelProvider>();
-        services.AddOptions<ModelRuntimeOptions>().BindConfiguration("Models");
-        BindRoleOptions<GeneratorOptions>(services, "Generator", plan.Concurrency);
-        BindRoleOptions<CriticOptions>(services, "Critic", plan.Concurrency);
-        BindRoleOptions<ReviserOptions>(services, "Reviser", plan.Concurrency);
-        BindRoleOptions<LabellerOptions>(services, "Labeller", plan.Concurrency);
-        BindRoleOptions<PMTrainerOptions>(services, "PMTrainer", plan.Concurrency);
-        BindRoleOptions<PPOLearnerOptions>(services, "PPOLearner", plan.Concurrency);
-        services.AddScoped<RunSubmitter>();
+        return services;
+    }
 
-        if (plan.Roles.Contains(WorkerRoles.PmTrainer)) services.AddPMTrainerJobs();
-        if (plan.Roles.Contains(WorkerRoles.PpoLearner)) services.AddPPOLearnerJobs();
+    /// <summary>
+    /// The bus on <paramref name="transport"/>, with an endpoint for every consumer registered on <paramref name="services"/>
+    /// before or after this call (the roles' modules register theirs on the service collection).
+    /// </summary>
+    public static IServiceCollection AddCaiBus(this IServiceCollection services, IConfiguration configuration, TransportKind transport)
+    {
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
-            foreach (var role in plan.Roles)
-            {
-                switch (role)
-                {
-                    case WorkerRoles.Generator: bus.AddGenerator(); break;
-                    case WorkerRoles.Critic: bus.AddCritic(); break;
-                    case WorkerRoles.Reviser: bus.AddReviser(); break;
-                    case WorkerRoles.Labeller: bus.AddLabeller(); break;
-                    case WorkerRoles.PmTrainer: bus.AddPMTrainer(); break;
-                    case WorkerRoles.PpoLearner: bus.AddPPOLearner(); break;
-                    default: throw new ArgumentException(RoleNotAvailable(role));
-                }
-            }
-
-            if (plan.Transport == TransportKind.InMemory)
+            if (transport == TransportKind.InMemory)
             {
                 bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
             }
@@ -113,16 +83,8 @@ public static class CaiHost
                 });
             }
         });
+        return services;
     }
-
-    /// <summary>The line for a role <c>cai worker</c> cannot run: every known role has consumers.</summary>
-    public static string RoleNotAvailable(string role) => $"unknown role '{role}'; roles: {string.Join(", ", WorkerRoles.All)}";
-
-    private static void BindRoleOptions<T>(IServiceCollection services, string role, int? concurrency) where T : WorkerRoleOptions =>
-        services.AddOptions<T>().BindConfiguration($"Workers:{role}").PostConfigure(o =>
-        {
-            if (concurrency is { } c) o.Concurrency = c;
-        });
 
     public static void ConfigureLogging(LoggerConfiguration log, IConfiguration configuration, LogEventLevel consoleLevel)
     {
@@ -143,5 +105,3 @@ public static class CaiHost
         if (!string.IsNullOrWhiteSpace(seq)) log.WriteTo.Seq(seq, apiKey: configuration["Seq:ApiKey"]);
     }
 }
-
-public sealed class ConfigurationMissingException(string message) : Exception(message);

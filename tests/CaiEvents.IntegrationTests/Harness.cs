@@ -4,6 +4,7 @@ using CaiEvents.Domain.Prompts;
 using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
+using CaiEvents.Workers;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
 using JasperFx.Events;
@@ -21,7 +22,7 @@ public static class Harness
     public static async Task<IHost> StartHostAsync(TestServices services, IReadOnlyList<string> roles, TransportKind transport,
         Action<IServiceCollection>? configure = null, params (string Key, string Value)[] settings)
     {
-        var builder = CaiHost.CreateBuilder(new HostPlan(roles, transport), services.HostConfiguration(settings));
+        var builder = WorkerHost.CreateBuilder(new HostPlan(roles, transport), services.HostConfiguration(settings));
         configure?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
@@ -29,7 +30,8 @@ public static class Harness
     }
 
     public static IReadOnlyList<PromptRecord> Prompts(int count) =>
-        Enumerable.Range(1, count).Select(i => new PromptRecord(i, $"t-{i:000}", "test", $"Test prompt number {i}: how should I deal with a noisy neighbour?")).ToList();
+        Enumerable.Range(1, count)
+            .Select(i => new PromptRecord(i, $"t-{i:000}", "test", $"Test prompt number {i}: how should I deal with a noisy neighbour?")).ToList();
 
     public static RunRequest Request(IReadOnlyList<PromptRecord> prompts, int revisions, int maxNewTokens = 8, long seed = 7) =>
         new(prompts, "test-prompts.jsonl", ConstitutionLoader.LoadDefault(), "embedded:constitutions/default.yaml", revisions, seed,
@@ -39,7 +41,8 @@ public static class Harness
     public static FeedbackConfiguration TinyFeedback()
     {
         var sampling = new SamplingParameters(Temperature: 1.0, MaxNewTokens: 8);
-        return new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+        return new FeedbackConfiguration("builtin:tiny", sampling, "builtin:tiny", PrinciplesPerLabel: 2, LabelMode.Soft,
+            LabelClampBand.Low, LabelClampBand.High, sampling, FeedbackPrompt.TemplateVersion);
     }
 
     public static async Task<Guid> SubmitAsync(IHost host, RunRequest request)

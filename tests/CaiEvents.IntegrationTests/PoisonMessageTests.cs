@@ -29,7 +29,7 @@ public class PoisonMessageTests
         await using var services = await TestServices.StartAsync();
         var fault = new FaultSwitch();
         using var worker = await Harness.StartHostAsync(services, WorkerRoles.Runnable, TransportKind.RabbitMq,
-            s => s.AddSingleton<IModelProvider>(sp => new PoisonedModels(fault, new ModelProvider(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelRuntimeOptions>>()))));
+            s => s.AddSingleton<IModelProvider>(sp => new PoisonedModels(fault, new ModelProvider(sp.GetRequiredService<ModelOptions>()))));
         var prompts = Harness.Prompts(5).Select(p => p.LineNumber is 2 or 4 ? p with { Prompt = p.Prompt + " " + PoisonedModels.Marker } : p).ToList();
         var sampling = new SamplingParameters(MaxNewTokens: 8);
         var request = Harness.Request(prompts, revisions: 1) with

@@ -190,7 +190,7 @@ public class RlLabellingTests
     {
         await using var services = await TestServices.StartAsync();
         using var host = await Harness.StartHostAsync(services, [WorkerRoles.Generator, WorkerRoles.Labeller], TransportKind.InMemory,
-            s => s.AddSingleton<IModelProvider>(sp => new FailsOnPrompt(new ModelProvider(sp.GetRequiredService<IOptions<ModelRuntimeOptions>>()))), Batched);
+            s => s.AddSingleton<IModelProvider>(sp => new FailsOnPrompt(new ModelProvider(sp.GetRequiredService<ModelOptions>()))), Batched);
         var request = Harness.Request(Harness.Prompts(4), revisions: 1) with { Feedback = Harness.TinyFeedback() with { FeedbackModel = FailsOnPrompt.ModelId }, RunSlStage = false };
         var runId = await Harness.SubmitAsync(host, request);
         var run = await Harness.WaitAsync(host, runId);

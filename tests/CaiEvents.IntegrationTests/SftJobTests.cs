@@ -4,6 +4,7 @@ using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.PPOLearner;
+using CaiEvents.Workers.SftTrainer;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -153,7 +153,7 @@ public class SlPipelineTests
     {
         await using var services = await TestServices.StartAsync();
         using var host = await Harness.StartHostAsync(services, WorkerRoles.SlStage, TransportKind.InMemory,
-            s => s.AddSingleton<IModelProvider>(sp => new CriticAlwaysFails(new ModelProvider(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelRuntimeOptions>>()))));
+            s => s.AddSingleton<IModelProvider>(sp => new CriticAlwaysFails(new ModelProvider(sp.GetRequiredService<ModelOptions>()))));
         var request = Harness.Request(Harness.Prompts(2), revisions: 1) with { CriticModel = CriticAlwaysFails.ModelId };
         var runId = await Harness.SubmitAsync(host, request);
         var run = await Harness.WaitAsync(host, runId);

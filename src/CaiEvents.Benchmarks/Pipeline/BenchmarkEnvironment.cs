@@ -1,6 +1,7 @@
 using System.Text;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
+using CaiEvents.Workers;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -79,7 +80,7 @@ public sealed class BenchmarkEnvironment : IAsyncDisposable
     /// <summary>Starts the given roles in this process, on RabbitMQ, in this environment.</summary>
     public async Task<IHost> StartHostAsync(IReadOnlyList<string> roles, int concurrency, CancellationToken ct)
     {
-        var builder = CaiHost.CreateBuilder(new HostPlan(roles, TransportKind.RabbitMq, concurrency), Configuration);
+        var builder = WorkerHost.CreateBuilder(new HostPlan(roles, TransportKind.RabbitMq, concurrency), Configuration);
         var host = builder.Build();
         await host.StartAsync(ct);
         return host;

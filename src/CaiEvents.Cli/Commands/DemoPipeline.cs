@@ -9,6 +9,7 @@ using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.PPOLearner;
+using CaiEvents.Workers.SftTrainer;
 using Marten;
 using Microsoft.Extensions.Configuration;
 

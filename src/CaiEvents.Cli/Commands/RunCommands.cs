@@ -6,6 +6,7 @@ using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Hosting;
+using CaiEvents.Workers;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
 using CaiEvents.Workers.Common;
@@ -93,7 +94,7 @@ public static class RunCommands
                 };
                 // Pairs are sampled at temperature 1 so the two responses differ; reasoning is sampled like other steps.
                 feedback = new FeedbackConfiguration(parse.GetValue(Policy) ?? model, sampling with { Temperature = Math.Max(temperature, 1.0) },
-                    parse.GetValue(FeedbackModel) ?? model, k, mode, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion);
+                    parse.GetValue(FeedbackModel) ?? model, k, mode, LabelClampBand.Low, LabelClampBand.High, sampling, FeedbackPrompt.TemplateVersion);
             }
             else if (parse.GetValue(NoSl))
             {
@@ -296,7 +297,7 @@ public static class RunCommands
         if (concurrency is < 1 or > 256) throw new UsageException($"--concurrency: must be between 1 and 256, got {concurrency}");
         await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
         if (transport == TransportKind.RabbitMq) await ServiceReadiness.EnsureRabbitMqAsync(CaiHost.RabbitMqOptions(configuration), ct);
-        var host = CaiHost.CreateBuilder(new HostPlan(roles, transport, concurrency, consoleLogLevel)).Build();
+        var host = WorkerHost.CreateBuilder(new HostPlan(roles, transport, concurrency, consoleLogLevel)).Build();
         try
         {
             beforeStart?.Invoke(host);

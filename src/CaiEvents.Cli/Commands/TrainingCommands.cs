@@ -6,6 +6,7 @@ using CaiEvents.Models;
 using CaiEvents.Models.Demo;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.PPOLearner;
+using CaiEvents.Workers.SftTrainer;
 using Microsoft.Extensions.Configuration;
 
 namespace CaiEvents.Cli.Commands;

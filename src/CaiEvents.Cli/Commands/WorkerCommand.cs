@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CaiEvents.Contracts;
 using CaiEvents.Hosting;
+using CaiEvents.Workers;
 using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Cli.Commands;
@@ -17,7 +18,7 @@ public static class WorkerCommand
         {
             var requested = parse.GetValue(roles)!.Select(r => r.ToLowerInvariant()).Distinct().ToList();
             foreach (var role in requested.Where(r => !WorkerRoles.All.Contains(r)))
-                throw new UsageException(CaiHost.RoleNotAvailable(role));
+                throw new UsageException(WorkerHost.RoleNotAvailable(role));
             var configuration = Cli.Configuration();
             // A worker is a service: its console shows what it does (jobs started, duplicates ignored), not only warnings.
             using var host = await RunCommands.StartHostAsync(requested, TransportKind.RabbitMq, configuration, parse.GetValue(concurrency), ct,

@@ -16,10 +16,12 @@ public static class CommandQueues
     public const string TrainPreferenceModel = "cai-train-preference-model";
     public const string TrainPolicy = "cai-train-policy";
     public const string GenerateRollouts = "cai-generate-rollouts";
+    public const string FineTunePolicy = "cai-fine-tune-policy";
 
     /// <summary>Every command queue: a consumer on any of them is a worker that may append events.</summary>
     public static readonly IReadOnlyList<string> All =
-        [GenerateResponse, Critique, Revision, GenerateResponsePair, LabelPreference, TrainPreferenceModel, TrainPolicy, GenerateRollouts];
+        [GenerateResponse, Critique, Revision, GenerateResponsePair, LabelPreference, TrainPreferenceModel, TrainPolicy, GenerateRollouts,
+            FineTunePolicy];
 
     public static string For(object command) => command switch
     {
@@ -31,6 +33,7 @@ public static class CommandQueues
         Commands.TrainPreferenceModel => TrainPreferenceModel,
         Commands.TrainPolicy => TrainPolicy,
         Commands.GenerateRollouts => GenerateRollouts,
+        Commands.FineTunePolicy => FineTunePolicy,
         _ => throw new ArgumentException($"no queue for command type {command.GetType().Name}", nameof(command)),
     };
 

@@ -27,27 +27,3 @@ public sealed record RunContext(Guid RunId, RunConfiguration Configuration, Cons
         StepGeneration generated, string? principleId, TimeProvider clock, string? templateVersion = null) where TItem : IItemState<TItem> =>
         Provenance(item, stepName, causationId, role, worker, generated.Model, principleId, generated.Sampling, generated.Seed, clock, templateVersion);
 }
-
-/// <summary>Run configuration is immutable once started, so each process reads it once per run.</summary>
-public sealed class RunContextCache(IDocumentStore store)
-{
-    private readonly ConcurrentDictionary<Guid, RunContext> _runs = new();
-
-    public async Task<RunContext> GetAsync(Guid runId, CancellationToken ct)
-    {
-        if (_runs.TryGetValue(runId, out var cached)) return cached;
-        await using var session = store.QuerySession();
-        var run = await RunQueries.LoadRunAsync(session, runId, ct)
-                  ?? throw new UnknownRunException(runId);
-        var constitution = ConstitutionLoader.Parse(run.Constitution.Text, run.Constitution.SourceName);
-        var context = new RunContext(runId, run.Configuration, run.Constitution, constitution);
-        return _runs.GetOrAdd(runId, context);
-    }
-}
-
-public sealed class UnknownRunException(Guid runId) : Exception($"run {runId} does not exist in the event store");
-
-public sealed class UnknownItemException(Guid itemId) : Exception($"item stream {itemId} (sample or comparison) does not exist in the event store");
-
-/// <summary>The step's inputs are not on the stream yet; thrown so MassTransit retries the message.</summary>
-public sealed class StepNotReadyException(string reason) : Exception(reason);

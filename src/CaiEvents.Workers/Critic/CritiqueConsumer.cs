@@ -35,19 +35,3 @@ public sealed class CritiqueConsumer(StepExecutor steps, RunContextCache runs, I
             }, run.NextSlCommand);
     }
 }
-
-public sealed class CritiqueConsumerDefinition(IOptions<CriticOptions> options)
-    : StepConsumerDefinition<CritiqueConsumer, CriticOptions>(options, CommandQueues.Critique);
-
-/// <summary>Records a critique step that failed after its retries.</summary>
-public sealed class CritiqueFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : StepFaultConsumer<CritiqueRequested>(steps, runs, worker, clock, WorkerRoles.Critic);
-
-public static class CriticRole
-{
-    public static void AddCritic(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConsumer<CritiqueConsumer, CritiqueConsumerDefinition>();
-        bus.AddConsumer<CritiqueFaultConsumer, FaultConsumerDefinition<CritiqueFaultConsumer>>();
-    }
-}

@@ -21,29 +21,10 @@ public sealed class GenerateResponseConsumer(StepExecutor steps, RunContextCache
         {
             var model = models.Get(run.Configuration.GeneratorModel);
             var prompt = PromptFormat.RenderResponsePrompt(state.Prompt);
-            var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), StepNames.Response, prompt, run.Configuration.GeneratorSampling, ct);
+            var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), StepNames.Response, prompt,
+                run.Configuration.GeneratorSampling, ct);
             return [new ResponseGenerated(state.Id, prompt, PromptFormat.CutAtTurnMarker(generated.Text),
                 run.Provenance(state, StepNames.Response, command.CausationId, WorkerRoles.Generator, worker, generated, null, clock))];
         }, run.NextSlCommand);
-    }
-}
-
-public sealed class GenerateResponseConsumerDefinition(IOptions<GeneratorOptions> options)
-    : StepConsumerDefinition<GenerateResponseConsumer, GeneratorOptions>(options, CommandQueues.GenerateResponse);
-
-/// <summary>Records a response step that failed after its retries.</summary>
-public sealed class GenerateResponseFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : StepFaultConsumer<GenerateResponse>(steps, runs, worker, clock, WorkerRoles.Generator);
-
-public static class GeneratorRole
-{
-    public static void AddGenerator(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConsumer<GenerateResponseConsumer, GenerateResponseConsumerDefinition>();
-        bus.AddConsumer<GenerateResponseFaultConsumer, FaultConsumerDefinition<GenerateResponseFaultConsumer>>();
-        bus.AddConsumer<GenerateResponsePairConsumer, GenerateResponsePairConsumerDefinition>();
-        bus.AddConsumer<GenerateResponsePairFaultConsumer, FaultConsumerDefinition<GenerateResponsePairFaultConsumer>>();
-        bus.TryAddSingleton<RolloutPolicyCache>();
-        bus.AddConsumer<GenerateRolloutsConsumer, GenerateRolloutsConsumerDefinition>();
     }
 }

@@ -44,48 +44,26 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
         await BatchSteps.EachAsync(context, message => GenerateAsync(message, prepared), "pair commands");
     }
 
+    private static readonly BatchWording Wording = new("pair commands", "generation", "generating");
+
     /// <summary>
     /// Both responses of every pair in the batch that still needs them, generated together (grouped by policy model
     /// and sampling). Best effort: a pair missing here is generated on its own by <see cref="GenerateAsync"/>.
     /// </summary>
-    private async Task<IReadOnlyDictionary<Guid, GeneratedPair>> PrepareAsync(Batch<GenerateResponsePair> batch, CancellationToken ct)
-    {
-        var prepared = new Dictionary<Guid, GeneratedPair>();
-        var work = new List<(PairInput Input, FeedbackConfiguration Feedback)>();
-        try
-        {
-            var commands = batch.Select(m => m.Message).DistinctBy(c => c.PairId).ToList();
-            var states = await steps.LoadStatesAsync<ComparisonState>(commands.Select(c => c.PairId).ToList(), ct);
-            foreach (var command in commands)
-            {
-                if (!states.TryGetValue(command.PairId, out var state) || RlDecider.DecidePair(state).Kind != StepDecisionKind.Execute) continue;
-                var run = await runs.GetAsync(command.RunId, ct);
-                if (run.Configuration.Feedback is not { } feedback) continue;
-                work.Add((new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index), PromptFormat.RenderResponsePrompt(state.Prompt)), feedback));
-            }
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            log.LogWarning(e, "Could not prepare a batch of {Count} pair commands; generating them one by one", batch.Length);
-            return prepared;
-        }
+    private Task<IReadOnlyDictionary<Guid, GeneratedPair>> PrepareAsync(Batch<GenerateResponsePair> batch, CancellationToken ct) =>
+        BatchSteps.PrepareAsync(batch, steps, runs, RlDecider.DecidePair,
+            (state, run) => run.Configuration.Feedback is { } feedback
+                ? new PairWork(new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index),
+                    PromptFormat.RenderResponsePrompt(state.Prompt)),
+                    feedback)
+                : null,
+            pair => (pair.Feedback.PolicyModel, pair.Feedback.PolicySampling), pair => pair.Input.PairId, key => key.PolicyModel,
+            (key, pairs, token) => ResponsePairGeneration.GenerateManyAsync(models.Get(key.PolicyModel), pairs.Select(p => p.Input).ToList(),
+                key.PolicySampling, token),
+            log, Wording, ct);
 
-        foreach (var group in work.GroupBy(w => (w.Feedback.PolicyModel, w.Feedback.PolicySampling)))
-        {
-            var pairs = group.Select(w => w.Input).ToList();
-            try
-            {
-                var model = models.Get(group.Key.PolicyModel);
-                var generated = await ResponsePairGeneration.GenerateManyAsync(model, pairs, group.Key.PolicySampling, ct);
-                for (var i = 0; i < pairs.Count; i++) prepared[pairs[i].PairId] = generated[i];
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                log.LogWarning(e, "Batched generation of {Count} pair(s) with {Model} failed; generating them one by one", pairs.Count, group.Key.PolicyModel);
-            }
-        }
-        return prepared;
-    }
+    /// <summary>A pair to generate in a batch, with the run's RL stage settings (its policy model and sampling group the batch).</summary>
+    private sealed record PairWork(PairInput Input, FeedbackConfiguration Feedback);
 
     /// <summary>One pair, exactly as an unbatched consumer would generate it.</summary>
     private async Task GenerateAsync(ConsumeContext<GenerateResponsePair> context, IReadOnlyDictionary<Guid, GeneratedPair> prepared)
@@ -105,50 +83,3 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
         }, RlDecider.NextCommand);
     }
 }
-
-/// <summary>What a pair's two responses depend on: the run seed, the pair's seed key (<see cref="Seeds.ComparisonKey"/>) and its rendered prompt.</summary>
-public sealed record PairInput(long RunSeed, Guid PairId, Guid SeedKey, string Prompt);
-
-/// <summary>A pair's two generated responses, as recorded.</summary>
-public sealed record GeneratedPair(StepGeneration A, StepGeneration B);
-
-/// <summary>The pair step's model work, shared by the single and the batched path.</summary>
-public static class ResponsePairGeneration
-{
-    /// <summary>The pair's two requests, A then B: same prompt and sampling, seeds derived per response (<see cref="ComparisonSteps.ResponseSeed"/>).</summary>
-    public static IReadOnlyList<GenerationRequest> Requests(PairInput pair, SamplingParameters sampling) =>
-    [
-        StepGeneration.Request(pair.RunSeed, pair.SeedKey, ComparisonSteps.ResponseSeed('A'), pair.Prompt, sampling),
-        StepGeneration.Request(pair.RunSeed, pair.SeedKey, ComparisonSteps.ResponseSeed('B'), pair.Prompt, sampling),
-    ];
-
-    /// <summary>One pair on its own: response A, then response B, one model call each.</summary>
-    public static async Task<GeneratedPair> GenerateAsync(ITextModel model, PairInput pair, SamplingParameters sampling, CancellationToken ct)
-    {
-        var requests = Requests(pair, sampling);
-        var a = (await model.GenerateAsync([requests[0]], ct))[0];
-        var b = (await model.GenerateAsync([requests[1]], ct))[0];
-        return new GeneratedPair(StepGeneration.From(requests[0], a, model.Identity), StepGeneration.From(requests[1], b, model.Identity));
-    }
-
-    /// <summary>Many pairs in one model call (2 requests per pair); each pair's texts are those it gets alone.</summary>
-    public static async Task<IReadOnlyList<GeneratedPair>> GenerateManyAsync(ITextModel model, IReadOnlyList<PairInput> pairs, SamplingParameters sampling,
-        CancellationToken ct)
-    {
-        var requests = pairs.SelectMany(p => Requests(p, sampling)).ToList();
-        var results = await model.GenerateAsync(requests, ct);
-        if (results.Count != requests.Count)
-            throw new InvalidOperationException($"{model.Identity.ModelId} returned {results.Count} generations for {requests.Count} requests");
-        return pairs.Select((_, i) => new GeneratedPair(
-            StepGeneration.From(requests[2 * i], results[2 * i], model.Identity),
-            StepGeneration.From(requests[2 * i + 1], results[2 * i + 1], model.Identity))).ToList();
-    }
-}
-
-/// <summary>The Generator's pair queue, retry and outbox (per message, as for every step), plus its batch limits.</summary>
-public sealed class GenerateResponsePairConsumerDefinition(IOptions<GeneratorOptions> options)
-    : BatchStepConsumerDefinition<GenerateResponsePairConsumer, GeneratorOptions>(options, CommandQueues.GenerateResponsePair, "Generator");
-
-/// <summary>Records a pair step that failed after its retries.</summary>
-public sealed class GenerateResponsePairFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : ComparisonFaultConsumer<GenerateResponsePair>(steps, runs, worker, clock, WorkerRoles.Generator);

@@ -9,39 +9,6 @@ using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Generator;
 
-/// <summary>The policy checkpoint this process last sampled PPO rollouts from (one at a time: each PPO step has a new policy).</summary>
-public sealed class RolloutPolicyCache : IDisposable
-{
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Directory, Gpt2TextModel Model)? _current;
-
-    /// <summary>Runs <paramref name="use"/> with the model loaded from <paramref name="directory"/> (loaded once per directory).</summary>
-    public async Task<T> UseAsync<T>(string directory, Func<Gpt2TextModel, Task<T>> use, CancellationToken ct)
-    {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (_current?.Directory != directory)
-            {
-                _current?.Model.Dispose();
-                _current = null;
-                _current = (directory, Gpt2TextModel.Load(ModelCatalog.HfScheme + directory, directory, ModelOptions.Cpu));
-            }
-            return await use(_current.Value.Model);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public void Dispose()
-    {
-        _current?.Model.Dispose();
-        _gate.Dispose();
-    }
-}
-
 /// <summary>
 /// Samples one PPO step's rollouts for a learner in another process (<see cref="GenerateRollouts"/>): loads the policy
 /// checkpoint the command names, samples with the command's seeds, and starts stream RequestId with
@@ -59,9 +26,11 @@ public sealed class GenerateRolloutsConsumer(IDocumentStore store, RolloutPolicy
         var sampling = new SamplingParameters(command.Temperature, command.TopP, command.TopK, command.MaxNewTokens, command.StopSequences);
         var generated = await policies.UseAsync(command.PolicyDirectory, async model =>
         {
-            var sequences = await model.GenerateTokensAsync(command.Prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(), true, ct);
+            var sequences = await model.GenerateTokensAsync(command.Prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(),
+                true, ct);
             return new RolloutsGenerated(command.RequestId, command.JobId, command.Step, model.Identity.CheckpointHash,
-                command.Prompts.Select((p, i) => new GeneratedRollout(p.Row, sequences[i].PromptIds.ToArray(), sequences[i].TokenIds.ToArray(), sequences[i].Text)).ToList(),
+                command.Prompts.Select((p, i) => new GeneratedRollout(p.Row, sequences[i].PromptIds.ToArray(), sequences[i].TokenIds.ToArray(),
+                    sequences[i].Text)).ToList(),
                 worker.Instance, clock.GetUtcNow());
         }, ct);
         try
@@ -83,6 +52,3 @@ public sealed class GenerateRolloutsConsumer(IDocumentStore store, RolloutPolicy
         return await query.Events.FetchStreamStateAsync(requestId, ct) is not null;
     }
 }
-
-public sealed class GenerateRolloutsConsumerDefinition(IOptions<GeneratorOptions> options)
-    : StepConsumerDefinition<GenerateRolloutsConsumer, GeneratorOptions>(options, CommandQueues.GenerateRollouts);

@@ -48,50 +48,27 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
         await BatchSteps.EachAsync(context, message => LabelAsync(message, prepared), "labelling commands");
     }
 
+    private static readonly BatchWording Wording = new("labelling commands", "labelling", "labelling");
+
     /// <summary>
     /// Soft/hard labels of every pair in the batch that still needs one, scored together (grouped by feedback model
     /// and label settings). Best effort: a pair missing here is labelled on its own by <see cref="LabelAsync"/>.
+    /// Chain-of-thought labels are not batched: each writes its own reasoning first.
     /// </summary>
-    private async Task<IReadOnlyDictionary<Guid, PreferenceLabel>> PrepareAsync(Batch<LabelPreference> batch, CancellationToken ct)
-    {
-        var prepared = new Dictionary<Guid, PreferenceLabel>();
-        var work = new List<(ComparisonState State, FeedbackConfiguration Feedback, IReadOnlyList<ComparisonPrinciple> Principles)>();
-        try
-        {
-            var commands = batch.Select(m => m.Message).DistinctBy(c => c.PairId).ToList();
-            var states = await steps.LoadStatesAsync<ComparisonState>(commands.Select(c => c.PairId).ToList(), ct);
-            foreach (var command in commands)
-            {
-                if (!states.TryGetValue(command.PairId, out var state) || RlDecider.DecideLabel(state).Kind != StepDecisionKind.Execute) continue;
-                var run = await runs.GetAsync(command.RunId, ct);
-                if (run.Configuration.Feedback is not { Mode: not LabelMode.ChainOfThought } feedback) continue;
-                work.Add((state, feedback, Principles(run, feedback, state)));
-            }
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            log.LogWarning(e, "Could not prepare a batch of {Count} labelling commands; labelling them one by one", batch.Length);
-            return prepared;
-        }
+    private Task<IReadOnlyDictionary<Guid, PreferenceLabel>> PrepareAsync(Batch<LabelPreference> batch, CancellationToken ct) =>
+        BatchSteps.PrepareAsync(batch, steps, runs, RlDecider.DecideLabel,
+            (state, run) => run.Configuration.Feedback is { Mode: not LabelMode.ChainOfThought } feedback
+                ? new LabelWork(state, feedback, Principles(run, feedback, state))
+                : null,
+            pair => (pair.Feedback.FeedbackModel, pair.Feedback.Mode, pair.Feedback.ClampLow, pair.Feedback.ClampHigh), pair => pair.State.Id,
+            key => key.FeedbackModel,
+            async (key, pairs, token) => await PreferenceLabeler.LabelManyAsync(models.Get(key.FeedbackModel),
+                pairs.Select(p => new PreferencePair(p.State.Prompt, p.State.A!.Text, p.State.B!.Text, p.Principles)).ToList(),
+                key.Mode, key.ClampLow, key.ClampHigh, token),
+            log, Wording, ct);
 
-        foreach (var group in work.GroupBy(w => (w.Feedback.FeedbackModel, w.Feedback.Mode, w.Feedback.ClampLow, w.Feedback.ClampHigh)))
-        {
-            var pairs = group.ToList();
-            try
-            {
-                var model = models.Get(group.Key.FeedbackModel);
-                var labels = await PreferenceLabeler.LabelManyAsync(model,
-                    pairs.Select(p => new PreferencePair(p.State.Prompt, p.State.A!.Text, p.State.B!.Text, p.Principles)).ToList(),
-                    group.Key.Mode, group.Key.ClampLow, group.Key.ClampHigh, ct);
-                for (var i = 0; i < pairs.Count; i++) prepared[pairs[i].State.Id] = labels[i];
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                log.LogWarning(e, "Batched labelling of {Count} pair(s) with {Model} failed; labelling them one by one", pairs.Count, group.Key.FeedbackModel);
-            }
-        }
-        return prepared;
-    }
+    /// <summary>A pair to label in a batch: its state, the run's RL stage settings and the pair's sampled principles.</summary>
+    private sealed record LabelWork(ComparisonState State, FeedbackConfiguration Feedback, IReadOnlyList<ComparisonPrinciple> Principles);
 
     /// <summary>One pair, exactly as an unbatched consumer would label it.</summary>
     private async Task LabelAsync(ConsumeContext<LabelPreference> context, IReadOnlyDictionary<Guid, PreferenceLabel> prepared)
@@ -106,7 +83,8 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
             var label = prepared.TryGetValue(state.Id, out var ready) ? ready : await PreferenceLabeler.LabelAsync(model, state.Prompt, state.A!.Text,
                 state.B!.Text, principles, feedback.Mode, feedback.ClampLow, feedback.ClampHigh, async (reasoningPrompt, step, token) =>
                 {
-                    var generated = await StepGeneration.RunAsync(model, run, Seeds.ComparisonKey(state.Index), step, reasoningPrompt, feedback.ReasoningSampling, token, ReasoningStops);
+                    var generated = await StepGeneration.RunAsync(model, run, Seeds.ComparisonKey(state.Index), step, reasoningPrompt,
+                        feedback.ReasoningSampling, token, ReasoningStops);
                     return PromptFormat.CutAtTurnMarker(generated.Text);
                 }, ct);
             var provenance = run.Provenance(state, ComparisonSteps.Label, command.CausationId, WorkerRoles.Labeller, worker, model.Identity,
@@ -119,22 +97,6 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
     }
 
     private static IReadOnlyList<ComparisonPrinciple> Principles(RunContext run, FeedbackConfiguration feedback, ComparisonState state) =>
-        PrincipleSampler.ChooseDistinct(run.Constitution.Comparison, feedback.PrinciplesPerLabel, run.Configuration.Seed, Seeds.ComparisonKey(state.Index), "comparison");
-}
-
-/// <summary>The Labeller's queue, retry and outbox (per message, as for every step), plus its batch limits.</summary>
-public sealed class LabelPreferenceConsumerDefinition(IOptions<LabellerOptions> options)
-    : BatchStepConsumerDefinition<LabelPreferenceConsumer, LabellerOptions>(options, CommandQueues.LabelPreference, "Labeller");
-
-/// <summary>Records a labelling step that failed after its retries.</summary>
-public sealed class LabelPreferenceFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : ComparisonFaultConsumer<LabelPreference>(steps, runs, worker, clock, WorkerRoles.Labeller);
-
-public static class LabellerRole
-{
-    public static void AddLabeller(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConsumer<LabelPreferenceConsumer, LabelPreferenceConsumerDefinition>();
-        bus.AddConsumer<LabelPreferenceFaultConsumer, FaultConsumerDefinition<LabelPreferenceFaultConsumer>>();
-    }
+        PrincipleSampler.ChooseDistinct(run.Constitution.Comparison, feedback.PrinciplesPerLabel, run.Configuration.Seed, Seeds.ComparisonKey(state.Index),
+            "comparison");
 }

@@ -11,9 +11,6 @@ public sealed record PMTrainerOptions : WorkerRoleOptions
     /// <summary>Where checkpoints go: OutputRoot/JOB_ID/epoch-NNN (default ~/.cache/caievents/pm).</summary>
     public string? OutputRoot { get; set; }
 
-    /// <summary>Device for training (cpu keeps runs bit-reproducible).</summary>
-    public string Device { get; set; } = "cpu";
-
     public string ResolvedOutputRoot => OutputRoot is { Length: > 0 } root ? Path.GetFullPath(root)
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "caievents", "pm");
 }

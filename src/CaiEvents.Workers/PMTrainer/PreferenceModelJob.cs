@@ -13,14 +13,6 @@ using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.PMTrainer;
 
-/// <summary>Step-level progress of jobs running in this process (for a progress bar); events carry the durable record.</summary>
-public sealed class PreferenceTrainingProgress
-{
-    public event Action<Guid, int, int, PreferenceStepMetrics>? Step;
-
-    internal void Report(Guid jobId, int epoch, int stepsInEpoch, PreferenceStepMetrics metrics) => Step?.Invoke(jobId, epoch, stepsInEpoch, metrics);
-}
-
 /// <summary>
 /// Trains a preference model for a job stream started by <see cref="TrainPreferenceModelConsumer"/>: optional PMP epochs on
 /// the Q&amp;A file, then epochs on the run's AI labels as of AsOf. After every epoch it writes a checkpoint directory
@@ -29,7 +21,7 @@ public sealed class PreferenceTrainingProgress
 /// A restarted job loads the last checkpoint event's weights and optimizer state and continues with the next epoch;
 /// batch order and learning rate are functions of the step, so it ends with the same weights as an uninterrupted run.
 /// </summary>
-public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, IOptions<PMTrainerOptions> options,
+public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity worker, TimeProvider clock, ModelOptions modelOptions,
     PreferenceTrainingProgress progress, ILogger<PreferenceModelJob> log) : IBackgroundJobRunner
 {
     public const string JobKind = "preference-model";
@@ -46,7 +38,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
             history = await query.Events.FetchStreamAsync(jobId, token: ct);
         if (history.Count == 0) return;
         var createdAt = history[0].Timestamp;
-        if (history[0].Data is not PreferenceModelTrainingStarted started || history.Any(e => e.Data is PreferenceModelTrainingFailed or PreferenceModelCheckpointed { Final: true }))
+        if (history[0].Data is not PreferenceModelTrainingStarted started
+            || history.Any(e => e.Data is PreferenceModelTrainingFailed or PreferenceModelCheckpointed { Final: true }))
         {
             await using var heal = store.LightweightSession(); // finished before its record said so (or not a training stream)
             BackgroundJobs.MarkFinished(heal, jobId, JobKind, createdAt);
@@ -73,7 +66,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
         return (await query.Events.FetchStreamStateAsync(jobId, ct))?.Version ?? 0;
     }
 
-    private async Task TrainAsync(PreferenceModelTrainingStarted started, IReadOnlyList<JasperFx.Events.IEvent> history, DateTimeOffset createdAt, CancellationToken ct)
+    private async Task TrainAsync(PreferenceModelTrainingStarted started, IReadOnlyList<JasperFx.Events.IEvent> history, DateTimeOffset createdAt,
+        CancellationToken ct)
     {
         var jobId = started.JobId;
         var hp = started.HyperParameters;
@@ -94,11 +88,12 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
 
         var last = history.Select(e => e.Data).OfType<PreferenceModelCheckpointed>().LastOrDefault();
         var version = (long)history.Count;
-        var modelOptions = new ModelOptions(Device: options.Value.Device, Seed: started.Seed);
+        // The process's device and dtype; the job's seed initialises the new reward head.
+        var jobModelOptions = modelOptions with { Seed = started.Seed };
         var model = await TorchThread.RunAsync(() =>
         {
-            if (last is null) return RewardModel.FromModelId(hp.BaseModel, modelOptions, started.Seed);
-            var loaded = RewardModel.Load(last.Path, modelOptions);
+            if (last is null) return RewardModel.FromModelId(hp.BaseModel, jobModelOptions, started.Seed);
+            var loaded = RewardModel.Load(last.Path, jobModelOptions);
             if (loaded.ComputeSha256() != last.Sha256)
             {
                 loaded.Dispose();
@@ -133,7 +128,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                         if (last is not null && epoch - 1 > phaseStart && last.Phase == phase)
                         {
                             var t = trainer;
-                            await TorchThread.RunAsync(() => { t.Resume(Path.Combine(last.Path, OptimizerStateFileName), (epoch - 1 - phaseStart) * t.StepsPerEpoch); return true; }, ct);
+                            await TorchThread.RunAsync(() => { t.Resume(Path.Combine(last.Path, OptimizerStateFileName),
+                                (epoch - 1 - phaseStart) * t.StepsPerEpoch); return true; }, ct);
                         }
                     }
                     var current = trainer!;
@@ -152,7 +148,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                     var ece = PreferenceMetrics.ExpectedCalibrationError(predicted, targets);
                     var perPrinciple = heldOut.SelectMany((item, index) => item.Principles.Select(p => (Principle: p, index)))
                         .GroupBy(x => x.Principle, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-                        .ToDictionary(g => g.Key, g => Finite(PreferenceMetrics.Accuracy(g.Select(x => predicted[x.index]).ToList(), g.Select(x => targets[x.index]).ToList())));
+                        .ToDictionary(g => g.Key, g => Finite(PreferenceMetrics.Accuracy(g.Select(x => predicted[x.index]).ToList(),
+                            g.Select(x => targets[x.index]).ToList())));
 
                     var path = Path.Combine(started.OutputDirectory, $"epoch-{epoch:000}");
                     var sha = await TorchThread.RunAsync(() => SaveAtomically(model, current, path), ct);
@@ -165,12 +162,14 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                             new EpochCompleted(jobId, epoch, started.TotalEpochs, phase, metrics.Average(m => m.Loss),
                                 Finite(metrics.Where(m => !double.IsNaN(m.Accuracy)).Select(m => m.Accuracy).DefaultIfEmpty(double.NaN).Average()),
                                 Finite(accuracy), Finite(ece), metrics.Count, metrics.Sum(m => m.Pairs) / seconds, worker.Instance, now),
-                            new PreferenceModelCheckpointed(jobId, epoch, started.TotalEpochs, phase, path, sha, Finite(accuracy), Finite(ece), perPrinciple, final, now));
+                            new PreferenceModelCheckpointed(jobId, epoch, started.TotalEpochs, phase, path, sha, Finite(accuracy), Finite(ece), perPrinciple,
+                                final, now));
                         if (final) BackgroundJobs.MarkFinished(session, jobId, JobKind, createdAt);
                         await session.SaveChangesAsync(ct);
                     }
                     version += 2;
-                    log.LogInformation("preference-model job {JobId}: epoch {Epoch}/{Total} ({Phase}) loss {Loss:0.0000} held-out accuracy {Accuracy:0.000} ECE {Ece:0.000}",
+                    log.LogInformation(
+                        "preference-model job {JobId}: epoch {Epoch}/{Total} ({Phase}) loss {Loss:0.0000} held-out accuracy {Accuracy:0.000} ECE {Ece:0.000}",
                         jobId, epoch, started.TotalEpochs, phase, metrics.Average(m => m.Loss), accuracy, ece);
                 }
             }
@@ -188,7 +187,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
     /// <summary>NaN (no decided pair) is stored as −1: JSON has no NaN.</summary>
     private static double Finite(double value) => double.IsFinite(value) ? value : -1;
 
-    private static PreferencePair ToPair(RewardModel model, string prompt, string a, string b, double p) => new(model.Encode(prompt, a), model.Encode(prompt, b), p);
+    private static PreferencePair ToPair(RewardModel model, string prompt, string a, string b, double p) =>
+        new(model.Encode(prompt, a), model.Encode(prompt, b), p);
 
     /// <summary>Weights, tokenizer and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
     private static string SaveAtomically(RewardModel model, PreferenceTrainer trainer, string path)

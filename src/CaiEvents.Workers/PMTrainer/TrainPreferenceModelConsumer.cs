@@ -37,7 +37,8 @@ public sealed class TrainPreferenceModelConsumer(IDocumentStore store, WorkerIde
             dataset = await PreferenceTrainingSet.LoadAsync(query, command.RunId, command.AsOf, ct);
         if (dataset.Items.Count == 0) throw new ArgumentException($"run {command.RunId} has no AI-labelled comparisons as of sequence {command.AsOf}");
         var (train, heldOut) = dataset.Split(command.Seed, hp.HeldOutFraction);
-        if (train.Count == 0) throw new ArgumentException($"run {command.RunId}: no training pairs left after holding out {hp.HeldOutFraction:P0} of the prompts");
+        if (train.Count == 0)
+            throw new ArgumentException($"run {command.RunId}: no training pairs left after holding out {hp.HeldOutFraction:P0} of the prompts");
         string? pmpSha = null;
         if (hp.PmpFile is { } pmpFile)
         {
@@ -48,22 +49,5 @@ public sealed class TrainPreferenceModelConsumer(IDocumentStore store, WorkerIde
         return new PreferenceModelTrainingStarted(command.JobId, command.RunId, command.AsOf, command.Seed, hp, dataset.Hash, dataset.Items.Count,
             train.Count, heldOut.Count, pmpSha, hp.PmpEpochs + hp.Epochs, Path.Combine(options.Value.ResolvedOutputRoot, command.JobId.ToString()),
             worker.Instance, now);
-    }
-}
-
-public sealed class TrainPreferenceModelConsumerDefinition(IOptions<PMTrainerOptions> options)
-    : StepConsumerDefinition<TrainPreferenceModelConsumer, PMTrainerOptions>(options, CommandQueues.TrainPreferenceModel);
-
-public static class PMTrainerRole
-{
-    public static void AddPMTrainer(this IBusRegistrationConfigurator bus) =>
-        bus.AddConsumer<TrainPreferenceModelConsumer, TrainPreferenceModelConsumerDefinition>();
-
-    /// <summary>The job side of the role: the preference-model runner and the background service that runs it.</summary>
-    public static IServiceCollection AddPMTrainerJobs(this IServiceCollection services)
-    {
-        services.AddSingleton<PreferenceTrainingProgress>();
-        services.AddSingleton<IBackgroundJobRunner, PreferenceModelJob>();
-        return services.AddBackgroundJobs();
     }
 }

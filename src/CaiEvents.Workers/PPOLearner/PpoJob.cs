@@ -14,36 +14,6 @@ using Marten;
 
 namespace CaiEvents.Workers.PPOLearner;
 
-/// <summary>What <c>cai ppo train</c> (or a <see cref="Contracts.Commands.TrainPolicy"/> command) asks for.</summary>
-/// <param name="PolicyModel">Model id of the starting policy (the SL-CAI checkpoint as <c>hf:DIR</c>, or a builtin); also the frozen reference.</param>
-/// <param name="PreferenceModelDirectory">A reward-model directory written by <see cref="RewardModel.Save"/>.</param>
-public sealed record PpoRequest(Guid RunId, string PolicyModel, string PreferenceModelDirectory, string OutputDirectory, PpoHyperParameters HyperParameters);
-
-/// <summary>One prompt of a step, as the rollout generator gets it.</summary>
-public sealed record RolloutPrompt(int Index, string Prompt, string RenderedPrompt, long Seed);
-
-/// <summary>One generated response: the prompt and response token ids the policy saw and produced, and the response text.</summary>
-public sealed record RolloutSample(int Index, int[] PromptIds, int[] ResponseIds, string Text);
-
-/// <summary>Where rollouts come from: the learner's own policy in-process, or Generator workers over RabbitMQ.</summary>
-public interface IRolloutGenerator
-{
-    /// <summary>Samples one response per prompt from the policy whose weights hash to <paramref name="policyHash"/>.</summary>
-    Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
-        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct);
-}
-
-/// <summary>Rollouts from the learner's own policy model, in this process (one batched generation per step).</summary>
-public sealed class InProcessRollouts : IRolloutGenerator
-{
-    public async Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
-        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct)
-    {
-        var generated = await policy.GenerateTokensAsync(prompts.Select(p => new GenerationRequest(p.RenderedPrompt, sampling, p.Seed)).ToList(), true, ct);
-        return prompts.Select((p, i) => new RolloutSample(p.Index, generated[i].PromptIds.ToArray(), generated[i].TokenIds.ToArray(), generated[i].Text)).ToList();
-    }
-}
-
 /// <summary>
 /// PPO (RL-CAI's last stage) as an event-sourced job, built like <see cref="SftJob"/>: the job id is a function of the run
 /// and the output directory; the stream holds <see cref="PpoStarted"/>, one <see cref="PolicyUpdateCompleted"/> per step and a
@@ -118,11 +88,14 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
             await BackgroundJobs.TryStartAsync(store, jobId, JobKind, first, clock.GetUtcNow(), finished: false, ct);
             history = await HistoryAsync(jobId, ct);
         }
-        if (history.Select(e => e.Data).OfType<PpoFailed>().FirstOrDefault() is { } failed) throw new InputException("--out", null, $"PPO job {jobId} failed: {failed.Reason}");
+        if (history.Select(e => e.Data).OfType<PpoFailed>().FirstOrDefault() is { } failed) throw new InputException("--out", null,
+            $"PPO job {jobId} failed: {failed.Reason}");
         var started = history[0].Data as PpoStarted ?? throw new InputException("--out", null, $"{output} holds job {jobId}, which is not a PPO job");
         var pmHash = RewardModel.FileSha256(Path.GetFullPath(request.PreferenceModelDirectory));
-        if (started.RunId != request.RunId || started.PolicyModel != request.PolicyModel || started.PreferenceModelCheckpointHash != pmHash || started.HyperParameters != hp)
-            throw new InputException("--out", null, $"{output} already holds PPO job {jobId} (policy {started.PolicyModel}, pm {started.PreferenceModel}) with other settings; use another --out");
+        if (started.RunId != request.RunId || started.PolicyModel != request.PolicyModel || started.PreferenceModelCheckpointHash != pmHash
+            || started.HyperParameters != hp)
+            throw new InputException("--out", null,
+                $"{output} already holds PPO job {jobId} (policy {started.PolicyModel}, pm {started.PreferenceModel}) with other settings; use another --out");
         return await TrainAsync(started, history, modelOptions, onStep, ct);
     }
 
@@ -166,12 +139,13 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var createdAt = events[0].Timestamp;
         var history = events.Select(e => e.Data).ToList();
         var output = started.OutputDirectory;
-        var pmDirectory = started.PreferenceModel.StartsWith(ModelCatalog.HfScheme, StringComparison.Ordinal) ? started.PreferenceModel[ModelCatalog.HfScheme.Length..] : started.PreferenceModel;
+        var pmDirectory = ModelIds.LocalDirectory(started.PreferenceModel);
         var last = history.OfType<PolicyCheckpointed>().LastOrDefault();
         if (last is { Final: true }) return last;
         var recorded = history.OfType<PolicyUpdateCompleted>().Select(u => u.Step).ToHashSet();
         var generator = started.RolloutMode == PpoCommandRequest.DistributedMode
-            ? rollouts is null or InProcessRollouts ? throw new InputException("rollouts", null, "this process has no distributed rollout source (Generator workers over RabbitMQ)") : rollouts
+            ? rollouts is null or InProcessRollouts ? throw new InputException("rollouts", null,
+                "this process has no distributed rollout source (Generator workers over RabbitMQ)") : rollouts
             : _inProcess;
 
         var prompts = await RunPromptsAsync(started.RunId, ct);
@@ -192,7 +166,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         try
         {
             if (value.Config.VocabSize != policy.Config.VocabSize)
-                throw new InputException("--pm", null, $"the preference model's vocabulary ({value.Config.VocabSize}) differs from the policy's ({policy.Config.VocabSize})");
+                throw new InputException("--pm", null,
+                    $"the preference model's vocabulary ({value.Config.VocabSize}) differs from the policy's ({policy.Config.VocabSize})");
             IKlController kl = hp.KlTarget is { } target
                 ? new AdaptiveKlController(last?.Metrics[KlCoefficientMetric] ?? hp.InitialKlCoefficient, target, hp.KlHorizon)
                 : new FixedKlController(hp.InitialKlCoefficient);
@@ -214,11 +189,13 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
             {
                 ct.ThrowIfCancellationRequested();
                 var drawn = PromptSampler.Indices(prompts.Count, hp.RolloutsPerStep, hp.Seed, step);
-                var stepPrompts = drawn.Select((p, row) => new RolloutPrompt(p, prompts[p], PromptFormat.RenderResponsePrompt(prompts[p]), RolloutSeed(hp.Seed, step, row))).ToList();
+                var stepPrompts = drawn.Select((p, row) => new RolloutPrompt(p, prompts[p], PromptFormat.RenderResponsePrompt(prompts[p]),
+                    RolloutSeed(hp.Seed, step, row))).ToList();
                 var samples = await generator.GenerateAsync(policy, policyHash, jobId, step + 1, stepPrompts, sampling, output, ct);
                 var responses = samples.Select(s => PromptFormat.CutAtTurnMarker(s.Text)).ToList();
                 var scores = await scorer.ScoreAsync(stepPrompts.Select((p, i) => (p.Prompt, responses[i])).ToList(), ct);
-                var batch = samples.Select((s, i) => new Rollout(s.PromptIds, s.ResponseIds.Length == 0 ? [policy.Tokenizer.EndOfTextId] : s.ResponseIds, scores[i])).ToList();
+                var batch = samples.Select((s, i) => new Rollout(s.PromptIds, s.ResponseIds.Length == 0 ? [policy.Tokenizer.EndOfTextId] : s.ResponseIds,
+                    scores[i])).ToList();
                 var s0 = step;
                 var m = await TorchThread.RunAsync(() => trainer.Step(batch, s0), ct);
                 var update = new PolicyUpdateCompleted(jobId, step + 1, m.MeanScore, m.MeanKl, m.MeanTotalReward, m.ClipFraction, m.PolicyLoss, m.ValueLoss,
@@ -275,8 +252,10 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
     public static void Validate(PpoHyperParameters hp)
     {
         if (hp.Steps < 1 || hp.RolloutsPerStep < 1 || hp.MiniBatchSize < 1 || hp.Epochs < 1 || hp.CheckpointEvery < 1 || hp.MaxNewTokens < 1)
-            throw new InputException("hyper-parameters", null, "steps, rollouts per step, minibatch size, epochs, checkpoint interval and max new tokens must be ≥ 1");
-        if (hp.LearningRate <= 0 || hp.ValueLearningRate <= 0 || hp.ClipRange <= 0 || hp.ValueClipRange <= 0 || hp.InitialKlCoefficient < 0 || hp.KlHorizon <= 0)
+            throw new InputException("hyper-parameters", null,
+                "steps, rollouts per step, minibatch size, epochs, checkpoint interval and max new tokens must be ≥ 1");
+        if (hp.LearningRate <= 0 || hp.ValueLearningRate <= 0 || hp.ClipRange <= 0 || hp.ValueClipRange <= 0 || hp.InitialKlCoefficient < 0
+            || hp.KlHorizon <= 0)
             throw new InputException("hyper-parameters", null, "learning rates, clip ranges and the KL horizon must be > 0 and the KL coefficient ≥ 0");
         if (hp.KlTarget is <= 0) throw new InputException("--kl-target", null, $"must be > 0 (got {hp.KlTarget})");
         if (hp.KlTarget is not null && hp.InitialKlCoefficient <= 0) throw new InputException("--kl-coef", null, "an adaptive KL coefficient must start > 0");

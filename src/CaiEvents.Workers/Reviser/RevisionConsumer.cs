@@ -43,19 +43,3 @@ public sealed class RevisionConsumer(StepExecutor steps, RunContextCache runs, I
             }, run.NextSlCommand);
     }
 }
-
-public sealed class RevisionConsumerDefinition(IOptions<ReviserOptions> options)
-    : StepConsumerDefinition<RevisionConsumer, ReviserOptions>(options, CommandQueues.Revision);
-
-/// <summary>Records a revision step that failed after its retries.</summary>
-public sealed class RevisionFaultConsumer(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
-    : StepFaultConsumer<RevisionRequested>(steps, runs, worker, clock, WorkerRoles.Reviser);
-
-public static class ReviserRole
-{
-    public static void AddReviser(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConsumer<RevisionConsumer, RevisionConsumerDefinition>();
-        bus.AddConsumer<RevisionFaultConsumer, FaultConsumerDefinition<RevisionFaultConsumer>>();
-    }
-}

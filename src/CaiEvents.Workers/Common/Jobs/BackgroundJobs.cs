@@ -9,25 +9,6 @@ using Npgsql;
 namespace CaiEvents.Workers.Common.Jobs;
 
 /// <summary>
-/// Which job streams still need work: one document per job, written in the same transaction as the job's first
-/// event and marked finished in the same transaction as its last one, so it never disagrees with the stream.
-/// </summary>
-public sealed class JobRecord
-{
-    public Guid Id { get; set; }
-    public string Kind { get; set; } = "";
-    public bool Finished { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-}
-
-/// <summary>Runs one kind of job from its stream. It must resume from whatever the stream already records, and append its last event together with <see cref="BackgroundJobs.MarkFinished"/>.</summary>
-public interface IBackgroundJobRunner
-{
-    string Kind { get; }
-    Task RunAsync(Guid jobId, CancellationToken ct);
-}
-
-/// <summary>
 /// Long work (model training) started by a message but not run inside <c>Consume</c> (RabbitMQ would redeliver a
 /// message held past its consumer timeout). The consumer starts the job's stream with <see cref="TryStartAsync"/>
 /// and returns; <see cref="BackgroundJobService"/> in every process of the role picks unfinished jobs up.
@@ -38,7 +19,8 @@ public static class BackgroundJobs
     /// Starts stream <paramref name="jobId"/> with <paramref name="firstEvent"/> and records the job; false (and nothing
     /// written) when the stream already exists, so a redelivered command is a no-op.
     /// </summary>
-    public static async Task<bool> TryStartAsync(IDocumentStore store, Guid jobId, string kind, object firstEvent, DateTimeOffset now, bool finished, CancellationToken ct)
+    public static async Task<bool> TryStartAsync(IDocumentStore store, Guid jobId, string kind, object firstEvent, DateTimeOffset now, bool finished,
+        CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
@@ -95,6 +77,20 @@ public static class BackgroundJobs
         signal.Notify();
     }
 
+    /// <summary>
+    /// Records a job whose stream exists without a <see cref="JobRecord"/> (started by a process that ran it itself, as <c>cai sft</c>
+    /// does) as unfinished, so the job service picks it up: its runner resumes it, or marks it finished when it already is.
+    /// Nothing happens when the stream does not exist or the job is recorded.
+    /// </summary>
+    public static async Task AdoptAsync(IDocumentStore store, Guid jobId, string kind, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        if (await session.LoadAsync<JobRecord>(jobId, ct) is not null) return;
+        if (await session.Events.FetchStreamStateAsync(jobId, ct) is not { } stream) return;
+        session.Store(new JobRecord { Id = jobId, Kind = kind, Finished = false, CreatedAt = stream.Created });
+        await session.SaveChangesAsync(ct);
+    }
+
     /// <summary>Marks the job finished in <paramref name="session"/>, to be saved with the job's last event.</summary>
     public static void MarkFinished(IDocumentSession session, Guid jobId, string kind, DateTimeOffset createdAt) =>
         session.Store(new JobRecord { Id = jobId, Kind = kind, Finished = true, CreatedAt = createdAt });
@@ -108,93 +104,4 @@ public static class BackgroundJobs
             services.AddSingleton<IHostedService, BackgroundJobService>();
         return services;
     }
-}
-
-public sealed record BackgroundJobOptions
-{
-    /// <summary>How often to look for unfinished jobs without a signal (picks up jobs a dead process left behind).</summary>
-    public int PollIntervalMs { get; set; } = 5000;
-}
-
-/// <summary>Wakes the job service when a consumer has just started a job in this process.</summary>
-public sealed class JobSignal
-{
-    private readonly SemaphoreSlim _signal = new(0);
-
-    public void Notify()
-    {
-        if (_signal.CurrentCount == 0) _signal.Release();
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
-
-/// <summary>
-/// Runs unfinished jobs, one at a time, oldest first. A job is claimed with a PostgreSQL session advisory lock on a
-/// dedicated connection, held while it runs: two processes never run the same job, and when a process dies
-/// (kill -9) its connection closes, the lock is released, and another (or a restarted) process resumes the job
-/// from its last checkpoint event.
-/// </summary>
-public sealed class BackgroundJobService(
-    IEnumerable<IBackgroundJobRunner> runners, IDocumentStore store, JobSignal signal,
-    Microsoft.Extensions.Options.IOptions<BackgroundJobOptions> options, ILogger<BackgroundJobService> log) : BackgroundService
-{
-    private readonly Dictionary<string, IBackgroundJobRunner> _runners = runners.ToDictionary(r => r.Kind, StringComparer.Ordinal);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var kinds = _runners.Keys.ToList();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (await RunOneAsync(kinds, stoppingToken)) { }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                log.LogError(e, "background job failed; it stays unfinished and is retried");
-            }
-            try
-            {
-                await signal.WaitAsync(TimeSpan.FromMilliseconds(options.Value.PollIntervalMs), stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>Claims and runs the oldest unfinished job nobody else holds; false when there is none.</summary>
-    private async Task<bool> RunOneAsync(IReadOnlyList<string> kinds, CancellationToken ct)
-    {
-        IReadOnlyList<JobRecord> pending;
-        await using (var query = store.QuerySession())
-            pending = (await query.Query<JobRecord>().Where(j => j.Finished == false).ToListAsync(ct))
-                .Where(j => kinds.Contains(j.Kind)).OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).ToList();
-        foreach (var job in pending)
-        {
-            await using var connection = (NpgsqlConnection)store.Storage.Database.CreateConnection();
-            await connection.OpenAsync(ct);
-            if (!await TryLockAsync(connection, job.Id, ct)) continue;
-            log.LogInformation("running {Kind} job {JobId}", job.Kind, job.Id);
-            await _runners[job.Kind].RunAsync(job.Id, ct);
-            return true; // the lock goes with the connection
-        }
-        return false;
-    }
-
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, Guid jobId, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("select pg_try_advisory_lock(@key)", connection);
-        command.Parameters.AddWithValue("key", LockKey(jobId));
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    /// <summary>The advisory-lock key of a job: the first 8 bytes of its id.</summary>
-    public static long LockKey(Guid jobId) => BitConverter.ToInt64(jobId.ToByteArray(), 0);
 }

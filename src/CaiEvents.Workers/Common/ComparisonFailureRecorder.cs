@@ -6,19 +6,14 @@ using MassTransit;
 
 namespace CaiEvents.Workers.Common;
 
-/// <summary>
-/// The RL-stage twin of <see cref="StepFaultConsumer{TCommand}"/>: a pair or label step that failed after its
-/// retries becomes <see cref="ComparisonStepFailed"/> on the comparison's stream, unless the step did succeed.
-/// </summary>
-public abstract class ComparisonFaultConsumer<TCommand>(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock, string role)
-    : IConsumer<Fault<TCommand>> where TCommand : class, IPairCommand
+/// <summary>The RL labelling stage's failures: a failed pair or label step becomes <see cref="ComparisonStepFailed"/> on the comparison's stream.</summary>
+public sealed class ComparisonFailureRecorder(StepExecutor steps, RunContextCache runs, WorkerIdentity worker, TimeProvider clock)
+    : IStepFailureRecorder<IPairCommand>
 {
-    public async Task Consume(ConsumeContext<Fault<TCommand>> context)
+    public async Task RecordAsync(ConsumeContext context, IPairCommand command, ExceptionInfo? error, string role)
     {
-        var command = context.Message.Message;
         var run = await runs.GetAsync(command.RunId, context.CancellationToken);
         var step = RlDecider.StepOf(command);
-        var error = context.Message.Exceptions.FirstOrDefault();
         await steps.ExecuteAsync<ComparisonState>(context, command.PairId, StepNames.Failed(step),
             state => RlDecider.Decide(state, command).ForFailure(),
             (state, _) => Task.FromResult<IReadOnlyList<object>>([

@@ -1,0 +1,19 @@
+using CaiEvents.Domain;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CaiEvents.Workers.Common.Jobs;
+
+/// <summary>
+/// Runs one kind of job from its stream. It must resume from whatever the stream already records, and append its last event
+/// together with <see cref="BackgroundJobs.MarkFinished"/>.
+/// </summary>
+public interface IBackgroundJobRunner
+{
+    string Kind { get; }
+    Task RunAsync(Guid jobId, CancellationToken ct);
+}

@@ -1,0 +1,23 @@
+using System.Security.Cryptography;
+using System.Text;
+using CaiEvents.Contracts;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain;
+using CaiEvents.Domain.Rl;
+using CaiEvents.Domain.Sl;
+using CaiEvents.Models;
+using CaiEvents.Models.Preference;
+using CaiEvents.Models.Rl;
+using CaiEvents.Workers.Common;
+using CaiEvents.Workers.Common.Jobs;
+using Marten;
+
+namespace CaiEvents.Workers.PPOLearner;
+
+/// <summary>Where rollouts come from: the learner's own policy in-process, or Generator workers over RabbitMQ.</summary>
+public interface IRolloutGenerator
+{
+    /// <summary>Samples one response per prompt from the policy whose weights hash to <paramref name="policyHash"/>.</summary>
+    Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
+        IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct);
+}

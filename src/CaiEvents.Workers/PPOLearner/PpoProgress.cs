@@ -1,0 +1,21 @@
+using CaiEvents.Contracts.Commands;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Domain;
+using CaiEvents.EventStore;
+using CaiEvents.Models;
+using CaiEvents.Workers.Common;
+using CaiEvents.Workers.Common.Jobs;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CaiEvents.Workers.PPOLearner;
+
+/// <summary>Step-level progress of PPO jobs running in this process (for a progress bar); the events are the durable record.</summary>
+public sealed class PpoProgress
+{
+    public event Action<PolicyUpdateCompleted, int>? Step;
+
+    internal void Report(PolicyUpdateCompleted update, int totalSteps) => Step?.Invoke(update, totalSteps);
+}
