@@ -22,7 +22,7 @@ public static class TrainingBenchmark
             .Select(_ => TrainingSequence.Document(Enumerable.Range(0, sequenceLength).Select(_ => random.Next(model.Tokenizer.VocabCount)).ToArray()))
             .ToList();
         using var trainer = new CausalLmTrainer(model.Module, data,
-            new CausalLmTrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed), model.Tokenizer.EndOfTextId);
+            new TrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed), model.Tokenizer.EndOfTextId);
         trainer.TrainStep(); // warm-up: allocations and first-call costs
         var clock = Stopwatch.StartNew();
         long tokens = 0;

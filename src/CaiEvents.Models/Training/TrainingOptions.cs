@@ -3,12 +3,10 @@ namespace CaiEvents.Models.Training;
 /// <summary>
 /// The hyper-parameters of a scheduled training run, taken by both <see cref="CausalLmTrainer"/> and
 /// <see cref="Preference.PreferenceTrainer"/> (and by <see cref="TrainingSchedule"/>, which they share).
-/// Not sealed only so that the former names <see cref="CausalLmTrainingOptions"/> and
-/// <see cref="Preference.PreferenceTrainingOptions"/> keep compiling for callers outside Models; seal it once they are gone.
 /// </summary>
 /// <param name="MinLearningRateRatio">Where the cosine decay ends, as a share of <paramref name="LearningRate"/>.</param>
 /// <param name="Seed">Decides the batch order (<see cref="CausalLmTrainer.BatchIndices"/>).</param>
-public record TrainingOptions(
+public sealed record TrainingOptions(
     int Epochs,
     int BatchSize,
     double LearningRate,

@@ -5,6 +5,7 @@ using CaiEvents.Domain.Preferences;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Models;
 using CaiEvents.Models.Preference;
+using CaiEvents.Models.Training;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Common.Jobs;
 using Marten;
@@ -121,7 +122,7 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                         trainer?.Dispose();
                         var data = phase == PmpPhase ? pmpPairs : trainPairs;
                         var epochs = phase == PmpPhase ? hp.PmpEpochs : started.TotalEpochs - hp.PmpEpochs;
-                        trainer = await TorchThread.RunAsync(() => new PreferenceTrainer(model, data, new PreferenceTrainingOptions(epochs, hp.BatchSize,
+                        trainer = await TorchThread.RunAsync(() => new PreferenceTrainer(model, data, new TrainingOptions(epochs, hp.BatchSize,
                             hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio, hp.WeightDecay, hp.MaxGradNorm, started.Seed)), ct);
                         trainerPhase = phase;
                         // Resuming inside a phase: that phase's optimizer state and step; a phase that starts now starts fresh.

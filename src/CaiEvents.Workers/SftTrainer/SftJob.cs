@@ -150,7 +150,7 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
 
         using var policy = last is null ? LoadPolicy(started.BaseModel, modelOptions) : LoadCheckpoint(last, modelOptions);
         var sequences = dataset.Examples.Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Config.NPositions))).ToList();
-        var options = new CausalLmTrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,
+        var options = new TrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,
             hp.WeightDecay, hp.MaxGradNorm, hp.Seed);
         using var trainer = new CausalLmTrainer(policy.Module, sequences, options, policy.Tokenizer.EndOfTextId);
         if (last is not null) trainer.Resume(Path.Combine(last.Path, OptimizerStateFileName), last.Step);
