@@ -22,7 +22,8 @@ public sealed record RabbitMqOptions
     public HttpClient CreateManagementClient(TimeSpan timeout)
     {
         var client = new HttpClient { BaseAddress = ManagementApi, Timeout = timeout };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+        client.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
         return client;
     }
 

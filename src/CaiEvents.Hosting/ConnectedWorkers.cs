@@ -21,12 +21,14 @@ public static class ConnectedWorkers
         {
             using var response = await http.GetAsync($"consumers/{Uri.EscapeDataString(rabbit.VirtualHost)}", ct);
             if (!response.IsSuccessStatusCode)
-                throw new ServiceUnreachableException($"RabbitMQ management API at {api} answered {(int)response.StatusCode} {response.ReasonPhrase} for the consumers of virtual host '{rabbit.VirtualHost}'");
+                throw new ServiceUnreachableException($"RabbitMQ management API at {api} answered {(int)response.StatusCode} {response.ReasonPhrase} "
+                    + $"for the consumers of virtual host '{rabbit.VirtualHost}'");
             using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
             return doc.RootElement.EnumerateArray()
                 .Select(c => new ConnectedWorker(
                     c.GetProperty("queue").GetProperty("name").GetString() ?? "",
-                    c.TryGetProperty("channel_details", out var channel) && channel.TryGetProperty("connection_name", out var name) ? name.GetString() ?? "" : ""))
+                    c.TryGetProperty("channel_details", out var channel) && channel.TryGetProperty("connection_name", out var name)
+                        ? name.GetString() ?? "" : ""))
                 .Where(c => CommandQueues.All.Contains(c.Queue))
                 .OrderBy(c => c.Queue, StringComparer.Ordinal)
                 .ToList();

@@ -51,7 +51,8 @@ public static class ServiceReadiness
         }
         catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
         {
-            throw new ServiceUnreachableException($"cannot reach PostgreSQL at {where}: {FirstLine(e.InnerException?.Message ?? e.Message)} (start it with ./cai services up)", e);
+            throw new ServiceUnreachableException(
+                $"cannot reach PostgreSQL at {where}: {FirstLine(e.InnerException?.Message ?? e.Message)} (start it with ./cai services up)", e);
         }
     }
 
@@ -106,15 +107,20 @@ public static class ServiceReadiness
         }
         catch (Exception e) when (IsRabbitAuthFailure(e))
         {
-            throw new ServiceUnreachableException($"RabbitMQ at {options} rejected the credentials of user '{options.Username}' (check RabbitMq__Username / RabbitMq__Password)", e);
+            throw new ServiceUnreachableException(
+                $"RabbitMQ at {options} rejected the credentials of user '{options.Username}' (check RabbitMq__Username / RabbitMq__Password)", e);
         }
         catch (Exception e) when (IsRabbitAccessRefused(e))
         {
-            throw new ServiceUnreachableException($"RabbitMQ at {options} refused access to virtual host '{options.VirtualHost}' (missing, or no permission for user '{options.Username}')", e);
+            throw new ServiceUnreachableException(
+                $"RabbitMQ at {options} refused access to virtual host '{options.VirtualHost}' (missing, or no permission for user '{options.Username}')",
+                e);
         }
-        catch (Exception e) when (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException or OperationInterruptedException)
+        catch (Exception e) when (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException
+                                       or OperationInterruptedException)
         {
-            throw new ServiceUnreachableException($"cannot reach RabbitMQ at {options}: {FirstLine(Innermost(e).Message)} (start it with ./cai services up)", e);
+            throw new ServiceUnreachableException(
+                $"cannot reach RabbitMQ at {options}: {FirstLine(Innermost(e).Message)} (start it with ./cai services up)", e);
         }
     }
 
@@ -126,7 +132,8 @@ public static class ServiceReadiness
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             // Wrong credentials and a refused virtual host do not get better by retrying.
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException)
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e =>
+                (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException)
                                                                         && !IsRabbitAuthFailure(e) && !IsRabbitAccessRefused(e)),
         })
         .Build();

@@ -26,5 +26,6 @@ public sealed record TrainPreferenceModel(Guid JobId, Guid RunId, long AsOf, lon
 /// <see cref="OutputDirectory"/>: where checkpoints go (default: the worker's output root / JobId);
 /// <see cref="Rollouts"/>: <c>inprocess</c> (default) or <c>workers</c> (Generator workers over the bus).
 /// </summary>
-public sealed record TrainPolicy(Guid JobId, Guid RunId, string PreferenceModelCheckpoint, int Steps, long Seed, IReadOnlyDictionary<string, string> HyperParameters,
+public sealed record TrainPolicy(Guid JobId, Guid RunId, string PreferenceModelCheckpoint, int Steps, long Seed,
+    IReadOnlyDictionary<string, string> HyperParameters,
     string? PolicyModel = null, string? OutputDirectory = null, string? Rollouts = null);

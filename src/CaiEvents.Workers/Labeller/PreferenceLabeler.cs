@@ -87,7 +87,8 @@ public static class PreferenceLabeler
 
     private static string OrderName(bool swapped) => swapped ? "BA" : "AB";
 
-    private static FeedbackJudgement Judge(ComparisonPrinciple principle, bool swapped, string question, string? reasoning, IReadOnlyList<ContinuationScore> scores)
+    private static FeedbackJudgement Judge(ComparisonPrinciple principle, bool swapped, string question, string? reasoning,
+        IReadOnlyList<ContinuationScore> scores)
     {
         var pFirst = PreferenceLabelMath.Normalise(scores[0].TotalLogProb, scores[1].TotalLogProb);
         return new FeedbackJudgement(principle.Id, OrderName(swapped), question, reasoning, scores[0].TotalLogProb, scores[1].TotalLogProb,

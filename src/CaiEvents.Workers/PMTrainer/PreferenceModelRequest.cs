@@ -35,7 +35,8 @@ public static class PreferenceModelRequest
         }
         int Int(string key, int min) => int.TryParse(all[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
             ? v : throw new ArgumentException($"hyper-parameter '{key}' must be a whole number ≥ {min}, got '{all[key]}'");
-        double Real(string key, double min, double max) => double.TryParse(all[key], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+        double Real(string key, double min, double max) =>
+            double.TryParse(all[key], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
             ? v : throw new ArgumentException($"hyper-parameter '{key}' must be a number in [{min}, {max}], got '{all[key]}'");
         var pmpFile = all["pmp_file"] is { Length: > 0 } f ? Path.GetFullPath(f) : null;
         var hp = new PreferenceModelHyperParameters(all["base_model"], Int("epochs", 1), pmpFile is null ? 0 : Int("pmp_epochs", 0), Int("batch_size", 1),
@@ -45,7 +46,10 @@ public static class PreferenceModelRequest
         return hp;
     }
 
-    /// <summary>The job id of a command: a function of run, as-of sequence, seed and the hyper-parameters (defaults filled in), so the same request is the same job.</summary>
+    /// <summary>
+    /// The job id of a command: a function of run, as-of sequence, seed and the hyper-parameters (defaults filled in), so the same
+    /// request is the same job.
+    /// </summary>
     public static Guid JobId(Guid runId, long asOf, long seed, IReadOnlyDictionary<string, string>? values)
     {
         var all = new SortedDictionary<string, string>(Defaults.ToDictionary(), StringComparer.Ordinal);

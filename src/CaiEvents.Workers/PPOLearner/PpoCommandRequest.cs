@@ -3,7 +3,10 @@ using CaiEvents.Contracts.Events;
 
 namespace CaiEvents.Workers.PPOLearner;
 
-/// <summary>The hyper-parameter keys of <see cref="CaiEvents.Contracts.Commands.TrainPolicy"/>, their defaults, and parsing into <see cref="PpoHyperParameters"/>.</summary>
+/// <summary>
+/// The hyper-parameter keys of <see cref="CaiEvents.Contracts.Commands.TrainPolicy"/>, their defaults, and parsing into
+/// <see cref="PpoHyperParameters"/>.
+/// </summary>
 public static class PpoCommandRequest
 {
     public const string InProcess = "inprocess";

@@ -30,7 +30,8 @@ public sealed class WorkerRollouts(IDocumentStore store, ISendEndpointProvider s
         IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct)
     {
         // The step's prompts in shards, one request each, so that several Generator workers sample one step together.
-        var shards = prompts.Select((p, row) => new RolloutPromptSpec(row, p.RenderedPrompt, p.Seed)).Chunk(Math.Max(1, options.Value.RolloutShardSize)).ToList();
+        var shards = prompts.Select((p, row) => new RolloutPromptSpec(row, p.RenderedPrompt, p.Seed))
+            .Chunk(Math.Max(1, options.Value.RolloutShardSize)).ToList();
         var answers = new RolloutsGenerated?[shards.Count];
         for (var i = 0; i < shards.Count; i++) answers[i] = await AnswerAsync(RequestId(jobId, step, policyHash, i), ct);
         if (answers.Any(a => a is null))
@@ -56,7 +57,8 @@ public sealed class WorkerRollouts(IDocumentStore store, ISendEndpointProvider s
         {
             var answer = answers[i]!;
             if (answer.PolicySha256 != policyHash)
-                throw new InvalidOperationException($"job {jobId} step {step}: rollouts were sampled from weights {answer.PolicySha256}, not the policy {policyHash}");
+                throw new InvalidOperationException(
+                    $"job {jobId} step {step}: rollouts were sampled from weights {answer.PolicySha256}, not the policy {policyHash}");
             if (!answer.Rollouts.Select(r => r.Row).Order().SequenceEqual(shards[i].Select(r => r.Row)))
                 throw new InvalidOperationException($"job {jobId} step {step}: shard {i} answered rows {string.Join(",", answer.Rollouts.Select(r => r.Row))}");
             rollouts.AddRange(answer.Rollouts);

@@ -84,8 +84,10 @@ public sealed class FailedItemRetrier(IDocumentStore store, ISendEndpointProvide
     }
 
     /// <summary>The retry's provenance: caused by the failure event it answers (whose step id is derived from the failed step).</summary>
-    private static Provenance Provenance(RunState run, Guid itemId, string step, string? failedStep, string requestedBy, string? templateVersion, DateTimeOffset now) =>
-        new(run.Id, itemId, DeterministicIds.Step(itemId, step), failedStep is null ? run.Id : DeterministicIds.Step(itemId, StepNames.Failed(failedStep)), run.Id, WorkerRoles.Submitter, requestedBy, null, null,
+    private static Provenance Provenance(RunState run, Guid itemId, string step, string? failedStep, string requestedBy, string? templateVersion,
+        DateTimeOffset now) =>
+        new(run.Id, itemId, DeterministicIds.Step(itemId, step),
+            failedStep is null ? run.Id : DeterministicIds.Step(itemId, StepNames.Failed(failedStep)), run.Id, WorkerRoles.Submitter, requestedBy, null, null,
             run.Constitution.Id, run.Constitution.ContentHash, null, templateVersion ?? run.Configuration.PromptTemplateVersion, null,
             run.Configuration.Seed, now);
 }

@@ -57,7 +57,8 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
         if (request.Revisions is < 1 or > MaxRevisions)
             throw new ArgumentOutOfRangeException(nameof(request), $"revisions must be between 1 and {MaxRevisions}, got {request.Revisions}");
         if (request.Prompts.Count == 0) throw new ArgumentException("a run needs at least one prompt", nameof(request));
-        if (!request.RunSlStage && request.Feedback is null) throw new ArgumentException("a run needs the SL stage, the RL labelling stage, or both", nameof(request));
+        if (!request.RunSlStage && request.Feedback is null)
+            throw new ArgumentException("a run needs the SL stage, the RL labelling stage, or both", nameof(request));
 
         var runId = Guid.NewGuid();
         var now = clock.GetUtcNow();
