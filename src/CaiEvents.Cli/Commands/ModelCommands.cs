@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using CaiEvents.Application.Demo;
+using CaiEvents.Cli.Rendering;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Sl;
@@ -20,52 +22,11 @@ public static class ModelCommands
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The demo corpus is built from the embedded constitution's own requests and comparison questions.</summary>
-    public static DemoCorpusInputs DemoInputs()
-    {
-        var constitution = ConstitutionLoader.LoadDefault();
-        return new DemoCorpusInputs(
-            constitution.CritiqueRevision.Select(p => new CritiqueRevisionRequests(p.Id, p.CritiqueRequest, p.RevisionRequest)).ToList(),
-            constitution.Comparison.Select(c => c.Question).ToList());
-    }
+    public static DemoCorpusInputs DemoInputs() => DemoModelSetup.Inputs();
 
     /// <summary>Trains builtin:demo unless the cached one was made from the current recipe; returns its report.</summary>
-    public static DemoTrainingReport EnsureDemoModel(bool force, CancellationToken ct)
-    {
-        var inputs = DemoInputs();
-        var recipe = DemoModelRecipe.Default;
-        if (!force && DemoModel.IsCurrent(inputs, recipe)) return DemoModel.CachedReport()!;
-        Console.Error.WriteLine($"Training {DemoModel.ModelId} (recipe {recipe.Hash(inputs)[..12]}) into {DemoModel.Directory}; this takes a few minutes on 2 cores.");
-        DemoTrainingReport? report = null;
-        void Train(Action<TrainingStepMetrics, int>? onStep) =>
-            report = DemoModel.Train(inputs, recipe, DemoModel.Directory, new ModelOptions(Device: "cpu"), onStep, ct);
-        if (Console.IsErrorRedirected)
-        {
-            var last = Stopwatch.StartNew();
-            Train((m, total) =>
-            {
-                if (last.Elapsed < TimeSpan.FromSeconds(15) && m.Step + 1 < total) return;
-                last.Restart();
-                Console.Error.WriteLine($"train-demo: step {m.Step + 1}/{total} loss {m.Loss:0.000} lr {m.LearningRate:0.0000}");
-            });
-        }
-        else
-        {
-            Cli.Err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context =>
-                {
-                    var task = context.AddTask("training builtin:demo");
-                    Train((m, total) =>
-                    {
-                        task.MaxValue = total;
-                        task.Value = m.Step + 1;
-                        task.Description = $"training builtin:demo, loss {m.Loss:0.000}";
-                    });
-                });
-        }
-        Console.Error.WriteLine($"{DemoModel.ModelId}: {report!.Steps} steps in {report.TrainSeconds:0}s, held-out loss {report.HeldOutLoss:0.000}, " +
-                                $"harmless preferred on {report.HarmlessPreferenceRate:P1} of {report.HeldOutComparisons} held-out comparisons");
-        return report;
-    }
+    public static DemoTrainingReport EnsureDemoModel(bool force, CancellationToken ct) =>
+        DemoModelSetup.Ensure(force, new ConsoleDemoModelTrainingObserver(), ct);
 
     public static Command Model()
     {
