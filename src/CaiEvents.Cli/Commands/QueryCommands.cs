@@ -182,7 +182,7 @@ public static class QueryCommands
             PrintEvents(chain.Events, parse.GetValue(labelJson));
             return Cli.ExitOk;
         });
-        // `audit verify` (IntegrityCommands) is added where the commands are composed, so no command class calls another.
+        // `audit verify` is added where the commands are composed (Program.cs), so no command class calls another.
         return new Command("audit", "Explain where a datapoint came from, and verify that the event store was not edited.") { sample, label };
     }
 
