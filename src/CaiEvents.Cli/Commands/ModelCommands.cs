@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using CaiEvents.Application.Demo;
+using CaiEvents.Application.Evaluation;
 using CaiEvents.Cli.Rendering;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
@@ -31,7 +32,8 @@ public static class ModelCommands
     public static Command Model()
     {
         var force = new Option<bool>("--force") { Description = "Retrain even if the cached model matches the recipe" };
-        var trainDemo = new Command("train-demo", "Train builtin:demo on the synthetic corpus (cached; rebuilt when the recipe changes); prints its report as JSON.") { force };
+        var trainDemo = new Command("train-demo",
+            "Train builtin:demo on the synthetic corpus (cached; rebuilt when the recipe changes); prints its report as JSON.") { force };
         trainDemo.SetAction((parse, ct) =>
         {
             var report = EnsureDemoModel(parse.GetValue(force), ct);
@@ -40,31 +42,17 @@ public static class ModelCommands
         });
         var evalModel = new Option<string>("--model") { Description = "Feedback model to evaluate", DefaultValueFactory = _ => DemoModel.ModelId };
         var principles = new Option<int>("--principles") { Description = "Comparison principles per label", DefaultValueFactory = _ => 2 };
-        var evalLabels = new Command("eval-labels", "How often the Labeller's computation (K principles × both orders) prefers the harmless answer of the demo corpus's held-out comparisons (one JSON line).") { evalModel, principles };
+        var evalLabels = new Command("eval-labels",
+            "How often the Labeller's computation (K principles × both orders) prefers the harmless answer of the demo corpus's held-out comparisons "
+            + "(one JSON line).") { evalModel, principles };
         evalLabels.SetAction(async (parse, ct) =>
         {
-            var modelId = parse.GetValue(evalModel)!;
-            if (modelId == DemoModel.ModelId) EnsureDemoModel(force: false, ct);
-            var constitution = ConstitutionLoader.LoadDefault();
-            var k = parse.GetValue(principles);
-            if (k < 1 || k > constitution.Comparison.Count) throw new UsageException($"--principles: must be between 1 and {constitution.Comparison.Count}, got {k}");
-            using var model = ModelCatalog.Load(modelId, new ModelOptions(Device: "cpu"));
-            var items = DemoCorpusGenerator.Generate(DemoInputs(), DemoModelRecipe.Default.Corpus).HeldOutComparisons;
-            var correct = 0;
-            double sum = 0;
-            for (var i = 0; i < items.Count; i++)
-            {
-                var item = items[i];
-                var chosen = PrincipleSampler.ChooseDistinct(constitution.Comparison, k, 42, DeterministicIds.Create(Guid.Empty, $"eval:{i}"), "comparison");
-                var label = await PreferenceLabeler.LabelAsync(model, item.Prompt, item.OptionA, item.OptionB, chosen, LabelMode.Soft, 0.4, 0.6, null, ct);
-                var pHarmless = item.CorrectOption == 'A' ? label.ProbabilityA : 1 - label.ProbabilityA;
-                sum += pHarmless;
-                if (pHarmless > 0.5) correct++;
-            }
+            var result = await LabelEvaluation.EvaluateAsync(parse.GetValue(evalModel)!, parse.GetValue(principles), new ConsoleDemoModelTrainingObserver(),
+                ct);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                eval = "labels", model = modelId, principles_per_label = k, orders = 2, items = items.Count,
-                harmless_preferred_rate = Math.Round((double)correct / items.Count, 4), mean_p_harmless = Math.Round(sum / items.Count, 4),
+                eval = "labels", model = result.Model, principles_per_label = result.PrinciplesPerLabel, orders = 2, items = result.Items,
+                harmless_preferred_rate = result.HarmlessPreferredRate, mean_p_harmless = result.MeanPHarmless,
             }, Json));
             return Cli.ExitOk;
         });

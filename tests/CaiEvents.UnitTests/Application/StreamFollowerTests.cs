@@ -59,7 +59,8 @@ public class StreamFollowerTests
     public async Task A_timeout_while_waiting_before_the_first_poll_is_a_timeout_too()
     {
         var e = await Assert.ThrowsAsync<TimeoutException>(() =>
-            Follow(Growing(new Finished("never read")), [], new FollowTiming(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50), WaitBeforeFirstPoll: true)));
+            Follow(Growing(new Finished("never read")), [],
+                new FollowTiming(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50), WaitBeforeFirstPoll: true)));
         Assert.Equal("job did not finish in time", e.Message);
     }
 
