@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CaiEvents.Application.Hosts;
 using CaiEvents.Domain;
 using CaiEvents.Hosting;
 using Marten;
@@ -6,12 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace CaiEvents.Cli;
-
-/// <summary>A mistake in how the CLI was called; shown as one line, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
-
-/// <summary>The command will not run in the current state (e.g. workers are writing); shown as one line, exit code 1.</summary>
-public sealed class RefusedException(string message) : Exception(message);
 
 public static class Cli
 {
@@ -55,16 +50,10 @@ public static class Cli
     public static IConfiguration Configuration() => CaiHost.LoadConfiguration();
 
     /// <summary>Folder for datasets and other outputs (./cai sets CAI_HOME to the repo's .cai folder).</summary>
-    public static string Home(IConfiguration configuration) =>
-        Path.GetFullPath(configuration["CAI_HOME"] ?? Path.Combine(Environment.CurrentDirectory, ".cai"));
+    public static string Home(IConfiguration configuration) => CaiHome.Directory(configuration);
 
     /// <summary>A store for read-side commands, after checking that PostgreSQL answers.</summary>
-    public static async Task<DocumentStore> OpenStoreAsync(IConfiguration configuration, CancellationToken ct)
-    {
-        var options = CaiHost.EventStoreOptions(configuration);
-        await ServiceReadiness.EnsureEventStoreAsync(options, ct);
-        return EventStore.EventStoreSetup.CreateStore(options);
-    }
+    public static Task<DocumentStore> OpenStoreAsync(IConfiguration configuration, CancellationToken ct) => EventStoreAccess.OpenAsync(configuration, ct);
 
     public static Guid ParseId(string value, string what) =>
         Guid.TryParse(value, out var id) ? id : throw new UsageException($"{what} '{value}' is not a valid id (expected a GUID)");

@@ -2,10 +2,12 @@ using System.CommandLine;
 using CaiEvents.Cli;
 using CaiEvents.Cli.Commands;
 
-// The CLI only composes: every behaviour lives in the role, event-store and model projects.
+// The CLI only composes: every behaviour lives in the application layer and the role, event-store and model projects.
+var audit = QueryCommands.Audit();
+audit.Subcommands.Add(IntegrityCommands.Verify());
 var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced provenance.")
 {
-    RunCommands.Demo(),
+    DemoCommand.Create(),
     RunCommands.Run(),
     RunCommands.Submit(),
     RunCommands.Resume(),
@@ -14,7 +16,7 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     QueryCommands.Status(),
     QueryCommands.Wait(),
     QueryCommands.Export(),
-    QueryCommands.Audit(),
+    audit,
     ReplayCommand.Create(),
     ModelCommands.Model(),
     BenchCommands.Bench(),

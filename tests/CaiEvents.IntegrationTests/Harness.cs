@@ -1,3 +1,4 @@
+using CaiEvents.Application.Runs;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
@@ -52,7 +53,7 @@ public static class Harness
     }
 
     public static Task<RunState> WaitAsync(IHost host, Guid runId) =>
-        RunWaiter.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, RunTimeout, null, CancellationToken.None);
+        RunFollower.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, RunTimeout, null, CancellationToken.None);
 
     public static async Task<IReadOnlyList<IEvent>> StreamAsync(IDocumentStore store, Guid streamId)
     {

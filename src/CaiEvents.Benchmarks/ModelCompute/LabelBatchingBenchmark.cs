@@ -36,8 +36,8 @@ public static class LabelBatchingBenchmark
         {
             async Task<IReadOnlyList<PreferenceLabel>> Label(IReadOnlyList<PreferencePair> chunk) => perQuestion
                 ? [await PreferenceLabeler.LabelAsync(model, chunk[0].Prompt, chunk[0].ResponseA, chunk[0].ResponseB, chunk[0].Principles,
-                    LabelMode.Soft, 0.4, 0.6, null, ct)]
-                : await PreferenceLabeler.LabelManyAsync(model, chunk, LabelMode.Soft, 0.4, 0.6, ct);
+                    LabelMode.Soft, LabelClampBand.Low, LabelClampBand.High, null, ct)]
+                : await PreferenceLabeler.LabelManyAsync(model, chunk, LabelMode.Soft, LabelClampBand.Low, LabelClampBand.High, ct);
             await Label(pairs.Take(batch).ToList()); // warm-up
             var labels = new List<PreferenceLabel>(pairs.Count);
             var watch = Stopwatch.StartNew();

@@ -31,7 +31,7 @@ public static class ReplayRateBenchmark
                 request = request with
                 {
                     Feedback = new FeedbackConfiguration(EchoModel.ModelId, sampling with { Temperature = 1.0 }, EchoModel.ModelId, 2,
-                        LabelMode.Soft, 0.4, 0.6, sampling, FeedbackPrompt.TemplateVersion),
+                        LabelMode.Soft, LabelClampBand.Low, LabelClampBand.High, sampling, FeedbackPrompt.TemplateVersion),
                 };
             }
             await SyntheticRun.RunToEndAsync(host, request, ct);

@@ -1,6 +1,7 @@
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
+using CaiEvents.Application.Runs;
 using CaiEvents.EventStore;
 using CaiEvents.Models.Synthetic;
 using CaiEvents.Workers.Submission;
@@ -27,7 +28,7 @@ public static class SyntheticRun
         Guid runId;
         await using (var scope = host.Services.CreateAsyncScope())
             runId = await scope.ServiceProvider.GetRequiredService<RunSubmitter>().SubmitAsync(request, "bench", ct);
-        var run = await RunWaiter.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, TimeSpan.FromMinutes(30), null, ct);
+        var run = await RunFollower.WaitAsync(host.Services.GetRequiredService<IDocumentStore>(), runId, TimeSpan.FromMinutes(30), null, ct);
         if (run.Failed > 0) throw new InvalidOperationException($"benchmark run {runId}: {run.Failed} sample(s) failed");
         return run;
     }

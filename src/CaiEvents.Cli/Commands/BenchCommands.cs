@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using CaiEvents.Benchmarks.ModelCompute;
+using CaiEvents.Application.Demo;
 using CaiEvents.Benchmarks.Pipeline;
+using CaiEvents.Cli.Rendering;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
 using CaiEvents.Models.Synthetic;
@@ -80,7 +82,7 @@ public static class BenchCommands
         command.SetAction(async (parse, ct) =>
         {
             using var loaded = LoadTrainable(parse.GetValue(model)!);
-            var settings = new LabelBatchingSettings(ModelCommands.DemoInputs(), AtLeastOne(parse.GetValue(pairs), "--pairs"),
+            var settings = new LabelBatchingSettings(DemoModelSetup.Inputs(), AtLeastOne(parse.GetValue(pairs), "--pairs"),
                 AtLeastOne(parse.GetValue(batch), "--batch"));
             var result = await LabelBatchingBenchmark.RunAsync(loaded, settings, ct);
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -116,7 +118,7 @@ public static class BenchCommands
         command.SetAction(async (parse, ct) =>
         {
             using var loaded = LoadTrainable(parse.GetValue(model)!);
-            var settings = new PairBatchingSettings(ModelCommands.DemoInputs(), AtLeastOne(parse.GetValue(pairs), "--pairs"),
+            var settings = new PairBatchingSettings(DemoModelSetup.Inputs(), AtLeastOne(parse.GetValue(pairs), "--pairs"),
                 AtLeastOne(parse.GetValue(batch), "--batch"), AtLeastOne(parse.GetValue(newTokens), "--new-tokens"));
             var result = await PairBatchingBenchmark.RunAsync(loaded, settings, ct);
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -301,7 +303,7 @@ public static class BenchCommands
     /// <summary>A local GPT-2 model on the CPU; builtin:demo is trained first if its cache is missing or stale.</summary>
     private static Gpt2TextModel LoadTrainable(string modelId)
     {
-        if (modelId == DemoModel.ModelId) ModelCommands.EnsureDemoModel(force: false, CancellationToken.None);
+        if (modelId == DemoModel.ModelId) DemoModelSetup.Ensure(force: false, new ConsoleDemoModelTrainingObserver(), CancellationToken.None);
         return ModelCatalog.Load(modelId, new ModelOptions(Device: "cpu")) as Gpt2TextModel
                ?? throw new UsageException($"--model: {modelId} is not a local GPT-2 model");
     }

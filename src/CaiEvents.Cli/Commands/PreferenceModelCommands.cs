@@ -1,16 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using CaiEvents.Contracts;
-using CaiEvents.Contracts.Commands;
-using CaiEvents.Contracts.Events;
+using CaiEvents.Application.Training;
+using CaiEvents.Cli.Options;
+using CaiEvents.Cli.Rendering;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
 using CaiEvents.Models.Preference;
-using CaiEvents.Workers.PMTrainer;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CaiEvents.Cli.Commands;
 
@@ -27,22 +24,31 @@ public static class PreferenceModelCommands
         var epochs = new Option<int>("--epochs") { Description = "Epochs on the run's labels", DefaultValueFactory = _ => 3 };
         var pmpEpochs = new Option<int>("--pmp-epochs") { Description = "Epochs of pre-training on --pmp", DefaultValueFactory = _ => 1 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 42 };
-        var baseModel = new Option<string>("--base") { Description = "Backbone: builtin:demo, builtin:tiny or hf:DIR", DefaultValueFactory = _ => DemoModel.ModelId };
+        var baseModel = new Option<string>("--base")
+        {
+            Description = "Backbone: builtin:demo, builtin:tiny or hf:DIR",
+            DefaultValueFactory = _ => DemoModel.ModelId,
+        };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 16 };
         var heldOut = new Option<double>("--heldout") { Description = "Share of the run's prompts held out for evaluation", DefaultValueFactory = _ => 0.2 };
-        var transport = new Option<string>("--transport") { Description = "inmemory (train in this process) or rabbitmq (any PMTrainer worker; this process hosts one too unless --no-local-worker)", DefaultValueFactory = _ => "inmemory" };
+        var transport = new Option<string>("--transport")
+        {
+            Description = "inmemory (train in this process) or rabbitmq (any PMTrainer worker; this process hosts one too unless --no-local-worker)",
+            DefaultValueFactory = _ => "inmemory",
+        };
         var noLocal = new Option<bool>("--no-local-worker") { Description = "With rabbitmq: only send the command and wait for another worker's events" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job to finish", DefaultValueFactory = _ => 7200 };
         var json = new Option<bool>("--json") { Description = "No progress output; only the JSON result line" };
-        var command = new Command("train", "Train a preference model on a run's labels as of a sequence; last line: JSON with checkpoint, sha256, heldout_accuracy, ece.")
+        var command = new Command("train",
+            "Train a preference model on a run's labels as of a sequence; last line: JSON with checkpoint, sha256, heldout_accuracy, ece.")
         {
             run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, transport, noLocal, timeout, json,
         };
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
-            var kind = RunCommands.ParseTransport(parse.GetValue(transport)!);
+            var kind = HostOptions.ParseTransport(parse.GetValue(transport)!);
             var local = !(parse.GetValue(noLocal) && kind == TransportKind.RabbitMq);
             var quiet = parse.GetValue(json);
             var hp = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -60,8 +66,8 @@ public static class PreferenceModelCommands
                 hp["pmp_file"] = Path.GetFullPath(pmpFile);
                 hp["pmp_epochs"] = parse.GetValue(pmpEpochs).ToString(CultureInfo.InvariantCulture);
             }
-            var (jobId, sequence, final) = await TrainAsync(runId, parse.GetValue(asOf), parse.GetValue(seed), hp, kind, local, quiet,
-                TimeSpan.FromSeconds(parse.GetValue(timeout)), Cli.Configuration(), ct);
+            var (jobId, sequence, final) = await PreferenceModelTraining.TrainAsync(runId, parse.GetValue(asOf), parse.GetValue(seed), hp, kind, local,
+                TimeSpan.FromSeconds(parse.GetValue(timeout)), Cli.Configuration(), new ConsolePreferenceModelTrainingObserver(quiet), ct);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 job_id = jobId, checkpoint = final.Path, sha256 = final.Sha256, heldout_accuracy = final.HeldOutAccuracy, ece = final.Ece,
@@ -72,84 +78,13 @@ public static class PreferenceModelCommands
         return command;
     }
 
-    /// <summary>
-    /// The body of <c>cai pm train</c> (also the preference-model stage of <c>cai demo</c>): sends <see cref="TrainPreferenceModel"/>,
-    /// hosts the PMTrainer role when <paramref name="local"/>, and waits for the job's final checkpoint.
-    /// </summary>
-    public static async Task<(Guid JobId, long AsOf, PreferenceModelCheckpointed Final)> TrainAsync(Guid runId, long? asOf, long seed,
-        Dictionary<string, string> hp, TransportKind kind, bool local, bool quiet, TimeSpan timeout, Microsoft.Extensions.Configuration.IConfiguration configuration,
-        CancellationToken ct)
-    {
-        try
-        {
-            PreferenceModelRequest.Parse(hp);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        if (hp["base_model"] == DemoModel.ModelId && local) ModelCommands.EnsureDemoModel(force: false, ct);
-
-        await using var store = await Cli.OpenStoreAsync(configuration, ct);
-        long sequence;
-        await using (var query = store.QuerySession())
-        {
-            if (await CaiEvents.EventStore.RunQueries.LoadRunAsync(query, runId, ct) is null) throw new UsageException($"--run: run {runId} does not exist");
-            sequence = asOf ?? await Marten.QueryableExtensions.FirstOrDefaultAsync(
-                query.Events.QueryAllRawEvents().OrderByDescending(e => e.Sequence).Select(e => e.Sequence), ct);
-        }
-        var seedValue = seed;
-        var jobId = PreferenceModelRequest.JobId(runId, sequence, seedValue, hp);
-        using var host = await RunCommands.StartHostAsync(local ? [WorkerRoles.PmTrainer] : [], kind, configuration, null, ct);
-        if (!quiet && local)
-        {
-            host.Services.GetRequiredService<PreferenceTrainingProgress>().Step += (job, epoch, steps, m) =>
-            {
-                if (job != jobId) return;
-                var done = (m.Step % steps) + 1;
-                var bar = new string('#', done * 20 / steps).PadRight(20, '.');
-                Console.Error.Write($"\rpm: epoch {epoch} [{bar}] {done}/{steps} loss {m.Loss:0.0000} acc {(double.IsNaN(m.Accuracy) ? 0 : m.Accuracy):0.00}   ");
-                if (done == steps) Console.Error.WriteLine();
-            };
-        }
-        if (!quiet) Console.Error.WriteLine($"pm: job {jobId} (run {runId}, as of sequence {sequence}, seed {seedValue}, base {hp["base_model"]})");
-        var train = new TrainPreferenceModel(jobId, runId, sequence, seedValue, hp);
-        var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(train));
-        await endpoint.Send(train, ct);
-
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(timeout);
-        PreferenceModelCheckpointed? final = null;
-        var printed = 0;
-        while (final is null)
-        {
-            try
-            {
-                await Task.Delay(500, limit.Token);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"pm: job {jobId} did not finish within {timeout.TotalSeconds} s (it continues; run the same command again to wait)");
-            }
-            await using var query = store.QuerySession();
-            var events = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
-            if (events.OfType<PreferenceModelTrainingFailed>().FirstOrDefault() is { } failed)
-                throw new CaiEvents.Domain.InputException("pm train", null, failed.Reason);
-            foreach (var epoch in events.OfType<EpochCompleted>().Skip(printed))
-            {
-                if (!quiet && !local) Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) loss {epoch.Loss:0.0000} acc {epoch.Accuracy:0.00}");
-                if (!quiet) Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) held-out accuracy {epoch.HeldOutAccuracy:0.000} ECE {epoch.HeldOutEce:0.000} ({epoch.PairsPerSecond:0.0} pairs/s)");
-                printed++;
-            }
-            final = events.OfType<PreferenceModelCheckpointed>().FirstOrDefault(c => c.Final);
-        }
-        await host.StopAsync(CancellationToken.None);
-        return (jobId, sequence, final);
-    }
-
     private static Command Score()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Preference-model directory (a PreferenceModelCheckpointed path)", Required = true };
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "Preference-model directory (a PreferenceModelCheckpointed path)",
+            Required = true,
+        };
         var prompt = new Option<string>("--prompt") { Required = true };
         var response = new Option<string>("--response") { Required = true };
         var command = new Command("score", "Print r(prompt, response) from a preference-model checkpoint.") { checkpoint, prompt, response };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using CaiEvents.Cli.Rendering;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
@@ -37,9 +38,17 @@ public static class QueryCommands
             var state = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new UsageException($"run {runId} does not exist");
             var p = await RunQueries.CountByStatusAsync(session, runId, ct);
             var failures = (await RunQueries.SamplesAsync(session, runId, ct)).Where(s => s.Status == SampleStatus.Failed)
-                .Select(s => new { item = "sample", id = s.Id, prompt_id = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}", retries = s.Retries })
+                .Select(s => new
+                {
+                    item = "sample", id = s.Id, prompt_id = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}",
+                    retries = s.Retries,
+                })
                 .Concat((await RunQueries.ComparisonsAsync(session, runId, ct)).Where(c => c.Status == ComparisonStatus.Failed)
-                    .Select(c => new { item = "comparison", id = c.Id, prompt_id = c.PromptId, step = c.FailedStep, error = $"{c.FailureType}: {c.FailureMessage}", retries = c.Retries }))
+                    .Select(c => new
+                    {
+                        item = "comparison", id = c.Id, prompt_id = c.PromptId, step = c.FailedStep, error = $"{c.FailureType}: {c.FailureMessage}",
+                        retries = c.Retries,
+                    }))
                 .ToList();
             var summary = new
             {
@@ -105,7 +114,8 @@ public static class QueryCommands
     {
         DatasetExport("sl", "The SL-CAI dataset: one JSON line per finalised sample (prompt, completion, rounds, provenance ids).", "SL examples",
             SlDatasetExport.WriteFileAsync),
-        DatasetExport("preferences", "The preference dataset: prompt, chosen, rejected (TRL's reward/DPO shape), score (soft target for chosen), label_id, source (ai|human).",
+        DatasetExport("preferences",
+            "The preference dataset: prompt, chosen, rejected (TRL's reward/DPO shape), score (soft target for chosen), label_id, source (ai|human).",
             "preference examples", PreferenceDatasetExport.WriteFileAsync),
     };
 
@@ -159,7 +169,9 @@ public static class QueryCommands
         });
         var labelArgument = new Argument<string>("label") { Description = "Label id (label_id in an exported preference line)" };
         var labelJson = new Option<bool>("--json") { Description = "Print the comparison's events as JSON" };
-        var label = new Command("label", "The whole chain behind an AI preference label: prompt, both responses (model, seed, sampling), every feedback prompt verbatim, log-probs, normalisation, averaging, clamping, final label.") { labelArgument, labelJson };
+        var label = new Command("label",
+            "The whole chain behind an AI preference label: prompt, both responses (model, seed, sampling), every feedback prompt verbatim, log-probs, "
+            + "normalisation, averaging, clamping, final label.") { labelArgument, labelJson };
         label.SetAction(async (parse, ct) =>
         {
             var labelId = Cli.ParseId(parse.GetValue(labelArgument)!, "label");
@@ -170,7 +182,8 @@ public static class QueryCommands
             PrintEvents(chain.Events, parse.GetValue(labelJson));
             return Cli.ExitOk;
         });
-        return new Command("audit", "Explain where a datapoint came from, and verify that the event store was not edited.") { sample, label, IntegrityCommands.Verify() };
+        // `audit verify` is added where the commands are composed (Program.cs), so no command class calls another.
+        return new Command("audit", "Explain where a datapoint came from, and verify that the event store was not edited.") { sample, label };
     }
 
     /// <summary>A stream's events in order: JSON (data as stored), or one panel each with its provenance.</summary>

@@ -1,11 +1,5 @@
 using System.CommandLine;
-using CaiEvents.Hosting;
-using CaiEvents.Workers.Common;
-using CaiEvents.Workers.Submission;
-using Marten;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using CaiEvents.Application.Runs;
 
 namespace CaiEvents.Cli.Commands;
 
@@ -16,19 +10,13 @@ public static class RetryCommand
     {
         var runArgument = new Argument<string>("run") { Description = "Run id" };
         var command = new Command("retry-failed",
-            "Retry the failed samples and comparisons of a run from their failed step (once the cause is fixed); records the retry on each stream. Safe to run twice.")
+            "Retry the failed samples and comparisons of a run from their failed step (once the cause is fixed); records the retry on each stream. "
+            + "Safe to run twice.")
         { runArgument };
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(runArgument)!, "run");
-            var configuration = Cli.Configuration();
-            using var host = await RunCommands.StartHostAsync([], TransportKind.RabbitMq, configuration, null, ct);
-            var store = host.Services.GetRequiredService<IDocumentStore>();
-            await using (var session = store.QuerySession())
-                if (await EventStore.RunQueries.LoadRunAsync(session, runId, ct) is null) throw new UsageException($"run {runId} does not exist");
-            var retrier = new FailedItemRetrier(store, host.Services.GetRequiredService<IBus>(), TimeProvider.System);
-            var outcome = await retrier.RetryAsync(runId, host.Services.GetRequiredService<WorkerIdentity>().Instance, ct);
-            await host.StopAsync(CancellationToken.None);
+            var outcome = await FailedItemRetry.RetryAsync(runId, Cli.Configuration(), ct);
             Console.Error.WriteLine(outcome.Retried == 0
                 ? $"run {runId}: no failed items to retry; {outcome.Sent} command(s) of earlier retries re-sent."
                 : $"run {runId}: {outcome.Retried} failed item(s) sent back; {outcome.Sent} command(s) sent. Wait with: ./cai wait {runId}");

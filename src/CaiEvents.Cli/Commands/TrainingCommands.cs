@@ -1,13 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using CaiEvents.Application.Training;
+using CaiEvents.Cli.Rendering;
 using CaiEvents.Contracts.Events;
-using CaiEvents.EventStore;
-using CaiEvents.Models;
-using CaiEvents.Models.Demo;
-using CaiEvents.Workers.Common;
-using CaiEvents.Workers.PPOLearner;
-using CaiEvents.Workers.SftTrainer;
-using Microsoft.Extensions.Configuration;
 
 namespace CaiEvents.Cli.Commands;
 
@@ -17,7 +12,10 @@ public static class TrainingCommands
     public static Command Sft()
     {
         var run = new Option<string>("--run") { Description = "Run whose finalised SL examples are the dataset", Required = true };
-        var output = new Option<string>("--out") { Description = "Output directory (checkpoints/step-N); the same --out resumes the same job", Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description = "Output directory (checkpoints/step-N); the same --out resumes the same job", Required = true,
+        };
         var baseModel = new Option<string?>("--base") { Description = "Model to fine-tune (default: the run's generator model)" };
         var asOf = new Option<long?>("--as-of") { Description = "Use the dataset as it stood at this event sequence" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 2 };
@@ -27,7 +25,8 @@ public static class TrainingCommands
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 50 };
         var maxLength = new Option<int>("--max-length") { DefaultValueFactory = _ => 512 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 42 };
-        var command = new Command("sft", "Fine-tune a policy on a run's SL-CAI dataset (loss on completion tokens only); last line: JSON with the final checkpoint and its sha256.")
+        var command = new Command("sft",
+            "Fine-tune a policy on a run's SL-CAI dataset (loss on completion tokens only); last line: JSON with the final checkpoint and its sha256.")
         {
             run, output, baseModel, asOf, epochs, batch, lr, warmup, checkpointEvery, maxLength, seed,
         };
@@ -36,37 +35,12 @@ public static class TrainingCommands
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
             var hp = new SftHyperParameters(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(warmup), 0.1, 0.0, 1.0,
                 parse.GetValue(maxLength), parse.GetValue(checkpointEvery), parse.GetValue(seed));
-            var final = await SftAsync(runId, parse.GetValue(output)!, parse.GetValue(baseModel), parse.GetValue(asOf), hp, Cli.Configuration(), ct);
+            var final = await SlCaiFineTuning.RunAsync(runId, parse.GetValue(output)!, parse.GetValue(baseModel), parse.GetValue(asOf), hp, Cli.Configuration(),
+                new ConsoleSlCaiFineTuningObserver(), ct);
             var result = new { job_id = final.JobId, checkpoint = final.Path, sha256 = final.Sha256, step = final.Step, metrics = final.Metrics };
             Console.WriteLine(JsonSerializer.Serialize(result));
             return Cli.ExitOk;
         });
         return command;
-    }
-
-    /// <summary>The body of <c>cai sft</c> (also the SL-CAI stage of <c>cai demo</c>): validates, runs or resumes the job, returns its final checkpoint.</summary>
-    /// <param name="baseModel">Model to fine-tune; null = the run's generator model.</param>
-    public static async Task<PolicyCheckpointed> SftAsync(Guid runId, string outputDirectory, string? baseModel, long? asOf, SftHyperParameters hp,
-        IConfiguration configuration, CancellationToken ct)
-    {
-        if (hp.Epochs < 1 || hp.BatchSize < 1 || hp.CheckpointEvery < 1 || hp.MaxSequenceLength < 8 || hp.LearningRate <= 0 || hp.WarmupSteps < 0)
-            throw new UsageException($"sft: epochs, batch size and checkpoint interval must be ≥ 1, max length ≥ 8, lr > 0, warmup ≥ 0 (got {hp})");
-        await using var store = await Cli.OpenStoreAsync(configuration, ct);
-        string model;
-        await using (var session = store.QuerySession())
-        {
-            var state = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new UsageException($"run {runId} does not exist");
-            model = baseModel ?? state.Configuration.GeneratorModel;
-        }
-        if (model == DemoModel.ModelId) ModelCommands.EnsureDemoModel(force: false, ct);
-
-        var job = new SftJob(store, WorkerIdentity.ForThisProcess(), TimeProvider.System);
-        var request = new SftRequest(runId, model, outputDirectory, asOf, hp);
-        Console.Error.WriteLine($"SFT job {SftJob.JobId(runId, request.OutputDirectory)}: base {model}, run {runId}");
-        return await job.RunAsync(request, new ModelOptions(Device: configuration["Models:Device"] ?? "cpu"), (m, total) =>
-        {
-            if ((m.Step + 1) % 10 == 0 || m.Step + 1 == total)
-                Console.Error.WriteLine($"sft: step {m.Step + 1}/{total} loss {m.Loss:0.0000} lr {m.LearningRate:0.000000}");
-        }, ct);
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CaiEvents.Application.Hosts;
 using CaiEvents.Contracts;
 using CaiEvents.Hosting;
 using CaiEvents.Workers;
@@ -21,7 +22,7 @@ public static class WorkerCommand
                 throw new UsageException(WorkerHost.RoleNotAvailable(role));
             var configuration = Cli.Configuration();
             // A worker is a service: its console shows what it does (jobs started, duplicates ignored), not only warnings.
-            using var host = await RunCommands.StartHostAsync(requested, TransportKind.RabbitMq, configuration, parse.GetValue(concurrency), ct,
+            using var host = await RoleHost.StartAsync(requested, TransportKind.RabbitMq, configuration, parse.GetValue(concurrency), ct,
                 consoleLogLevel: Serilog.Events.LogEventLevel.Information);
             Console.Error.WriteLine($"worker {string.Join("+", requested)} listening on {CaiHost.RabbitMqOptions(configuration)} (Ctrl+C to stop)");
             await host.WaitForShutdownAsync(ct);

@@ -2,7 +2,7 @@ using CaiEvents.EventStore.Audit;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace CaiEvents.Cli.Commands;
+namespace CaiEvents.Cli.Rendering;
 
 /// <summary>Human-readable rendering of one event and its provenance (the fields come from <see cref="EventDescriptions"/>).</summary>
 public static class AuditView
@@ -18,8 +18,10 @@ public static class AuditView
             if (provenance.ModelId is not null)
                 grid.AddRow(new Markup("[grey]model[/]"), new Text($"{provenance.ModelId} (checkpoint {provenance.CheckpointHash})"));
             if (provenance.Sampling is { } s)
-                grid.AddRow(new Markup("[grey]sampling[/]"), new Text($"seed {provenance.Seed}, temperature {s.Temperature}, top_p {s.TopP}, top_k {s.TopK}, max_new_tokens {s.MaxNewTokens}"));
-            grid.AddRow(new Markup("[grey]constitution[/]"), new Text($"{provenance.ConstitutionId} sha256:{provenance.ConstitutionHash[..16]}…, template {provenance.PromptTemplateVersion}"));
+                grid.AddRow(new Markup("[grey]sampling[/]"), new Text(
+                    $"seed {provenance.Seed}, temperature {s.Temperature}, top_p {s.TopP}, top_k {s.TopK}, max_new_tokens {s.MaxNewTokens}"));
+            grid.AddRow(new Markup("[grey]constitution[/]"), new Text(
+                $"{provenance.ConstitutionId} sha256:{provenance.ConstitutionHash[..16]}…, template {provenance.PromptTemplateVersion}"));
             grid.AddRow(new Markup("[grey]ids[/]"), new Text($"step {provenance.StepId}, caused by {provenance.CausationId}, at {provenance.RecordedAt:O}"));
         }
         return new Panel(grid).Header($"#{version} {title} (seq {sequence})").Expand();

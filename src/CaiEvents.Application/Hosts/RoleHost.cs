@@ -1,0 +1,33 @@
+using CaiEvents.Hosting;
+using CaiEvents.Workers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Serilog.Events;
+
+namespace CaiEvents.Application.Hosts;
+
+/// <summary>Starts a host with some worker roles (none: a host that only sends) after checking the services it needs.</summary>
+public static class RoleHost
+{
+    /// <param name="beforeStart">Checks that need the host's services but must fail before its bus starts (a host
+    /// disposed while its bus is still starting logs a spurious shutdown warning into a one-line error).</param>
+    public static async Task<IHost> StartAsync(IReadOnlyList<string> roles, TransportKind transport, IConfiguration configuration, int? concurrency,
+        CancellationToken ct, Action<IHost>? beforeStart = null, LogEventLevel consoleLogLevel = LogEventLevel.Warning)
+    {
+        if (concurrency is < 1 or > 256) throw new UsageException($"--concurrency: must be between 1 and 256, got {concurrency}");
+        await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
+        if (transport == TransportKind.RabbitMq) await ServiceReadiness.EnsureRabbitMqAsync(CaiHost.RabbitMqOptions(configuration), ct);
+        var host = WorkerHost.CreateBuilder(new HostPlan(roles, transport, concurrency, consoleLogLevel)).Build();
+        try
+        {
+            beforeStart?.Invoke(host);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        await host.StartAsync(ct);
+        return host;
+    }
+}

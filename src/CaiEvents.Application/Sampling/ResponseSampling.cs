@@ -1,0 +1,23 @@
+using CaiEvents.Contracts;
+using CaiEvents.Domain.Sl;
+using CaiEvents.Hosting;
+using CaiEvents.Models;
+using Microsoft.Extensions.Configuration;
+
+namespace CaiEvents.Application.Sampling;
+
+/// <summary><c>cai ppo sample</c>: one response to a prompt from a policy checkpoint, sampled as the PPO rollouts are.</summary>
+public static class ResponseSampling
+{
+    public static async Task<string> SampleAsync(string checkpoint, string prompt, long seed, double temperature, int maxNewTokens,
+        IConfiguration configuration, CancellationToken ct)
+    {
+        var directory = ModelIds.LocalDirectory(checkpoint);
+        if (!File.Exists(Path.Combine(directory, Gpt2Checkpoint.WeightsFileName)))
+            throw new UsageException($"--checkpoint: {directory} has no {Gpt2Checkpoint.WeightsFileName}");
+        using var model = Gpt2TextModel.Load(ModelIds.Hf(Path.GetFullPath(directory)), directory, ModelConfiguration.Options(configuration));
+        var sampling = new SamplingParameters(Temperature: temperature, TopP: 1, MaxNewTokens: maxNewTokens, StopSequences: PromptFormat.StopSequences);
+        var result = await model.GenerateAsync([new GenerationRequest(PromptFormat.RenderResponsePrompt(prompt), sampling, seed)], ct);
+        return PromptFormat.CutAtTurnMarker(result[0].Text);
+    }
+}
