@@ -108,4 +108,66 @@ public class SftTrainerTests
             root.Delete(recursive: true);
         }
     }
+
+    /// <summary>A trivial observer: the test reads the job's events, not the console.</summary>
+    private sealed class SilentObserver : Application.Training.ISlCaiFineTuningObserver, Application.Demo.IDemoModelTrainingObserver
+    {
+        public Application.Demo.IDemoModelTrainingObserver DemoModel => this;
+        public int Steps { get; private set; }
+        public void Started(Guid jobId, string baseModel, Guid runId) { }
+        public void Step(Models.Training.TrainingStepMetrics metrics, int totalSteps) => Steps++;
+        public void Started(string recipeHash, string directory) => throw new InvalidOperationException("builtin:demo is not named here");
+        public void Watch(Action<Action<Models.Training.TrainingStepMetrics, int>> train) => train((_, _) => { });
+        public void Finished(Models.Demo.DemoTrainingReport report) { }
+    }
+
+    [Fact]
+    public async Task Cai_sft_runs_its_job_through_the_SftTrainer_role_and_writes_nothing_for_bad_input()
+    {
+        await using var services = await TestServices.StartAsync();
+        var configuration = services.HostConfiguration(("Workers:Jobs:PollIntervalMs", "200"));
+        Guid runId, emptyRunId;
+        using (var sl = await Harness.StartHostAsync(services, WorkerRoles.Runnable, TransportKind.InMemory))
+        {
+            runId = await Harness.SubmitAsync(sl, Harness.Request(Harness.Prompts(3), revisions: 1));
+            await Harness.WaitAsync(sl, runId);
+            emptyRunId = await Harness.SubmitAsync(sl, Harness.Request(Harness.Prompts(1), revisions: 1) with { RunSlStage = false,
+                Feedback = Harness.TinyFeedback() });
+            await Harness.WaitAsync(sl, emptyRunId);
+        }
+        var root = Directory.CreateTempSubdirectory("cai-sft-usecase-");
+        try
+        {
+            await using var store = EventStore.EventStoreSetup.CreateStore(services.EventStore);
+            var observer = new SilentObserver();
+            var output = Path.Combine(root.FullName, "sft");
+            var final = await Application.Training.SlCaiFineTuning.RunAsync(runId, output, "builtin:tiny", null, Hp, configuration, observer, default);
+
+            // The job was run by the SftTrainer role's background service: its record says so, and steps were reported through it.
+            var jobId = SftJob.JobId(runId, output);
+            var record = await RecordAsync(store, jobId);
+            Assert.NotNull(record);
+            Assert.Equal(SftJob.Kind, record.Kind);
+            Assert.True(record.Finished);
+            Assert.Equal(final.TotalSteps, observer.Steps);
+            Assert.Equal(final.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                File.ReadAllBytes(Path.Combine(final.Path, Gpt2Checkpoint.WeightsFileName)))));
+
+            // A run without SL examples is bad input: one line, and no job stream is written.
+            var emptyOutput = Path.Combine(root.FullName, "empty");
+            var error = await Assert.ThrowsAsync<Domain.InputException>(() =>
+                Application.Training.SlCaiFineTuning.RunAsync(emptyRunId, emptyOutput, "builtin:tiny", null, Hp, configuration, observer, default));
+            Assert.Equal($"--run: run {emptyRunId} has no finalised SL examples", error.Message);
+            Assert.Empty(await Harness.StreamAsync(store, SftJob.JobId(emptyRunId, emptyOutput)));
+
+            // The same output with other settings is refused before anything is sent.
+            var other = await Assert.ThrowsAsync<Domain.InputException>(() =>
+                Application.Training.SlCaiFineTuning.RunAsync(runId, output, "builtin:tiny", null, Hp with { Seed = 12 }, configuration, observer, default));
+            Assert.Contains("with other settings; use another --out", other.Message);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 }

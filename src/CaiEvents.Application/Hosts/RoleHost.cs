@@ -17,7 +17,8 @@ public static class RoleHost
         if (concurrency is < 1 or > 256) throw new UsageException($"--concurrency: must be between 1 and 256, got {concurrency}");
         await ServiceReadiness.EnsureEventStoreAsync(CaiHost.EventStoreOptions(configuration), ct);
         if (transport == TransportKind.RabbitMq) await ServiceReadiness.EnsureRabbitMqAsync(CaiHost.RabbitMqOptions(configuration), ct);
-        var host = WorkerHost.CreateBuilder(new HostPlan(roles, transport, concurrency, consoleLogLevel)).Build();
+        // The host reads the configuration it was given (the CLI passes its own; a test passes its schema and vhost).
+        var host = WorkerHost.CreateBuilder(new HostPlan(roles, transport, concurrency, consoleLogLevel), configuration).Build();
         try
         {
             beforeStart?.Invoke(host);

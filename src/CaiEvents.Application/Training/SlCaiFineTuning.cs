@@ -1,19 +1,31 @@
 using CaiEvents.Application.Demo;
 using CaiEvents.Application.Hosts;
+using CaiEvents.Application.Jobs;
+using CaiEvents.Contracts;
+using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
-using CaiEvents.Workers.Common;
-using CaiEvents.Workers.PPOLearner;
 using CaiEvents.Workers.SftTrainer;
+using MassTransit;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Application.Training;
 
-/// <summary><c>cai sft</c> (also the SL-CAI stage of <c>cai demo</c>): fine-tune a policy on a run's SL examples, resumable after a kill.</summary>
+/// <summary>
+/// <c>cai sft</c> (also the SL-CAI stage of <c>cai demo</c>): an SftTrainer job, hosted in this process, fine-tunes a policy on a
+/// run's SL examples; the same output directory names the same job, so running it again after a kill resumes it.
+/// </summary>
 public static class SlCaiFineTuning
 {
-    /// <summary>Validates, runs or resumes the job, returns its final checkpoint.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Checks every input (nothing is written for bad input), sends <see cref="FineTunePolicy"/> to the SftTrainer role hosted here,
+    /// and follows the job to its final checkpoint.
+    /// </summary>
     /// <param name="baseModel">Model to fine-tune; null = the run's generator model.</param>
     public static async Task<PolicyCheckpointed> RunAsync(Guid runId, string outputDirectory, string? baseModel, long? asOf, SftHyperParameters hp,
         IConfiguration configuration, ISlCaiFineTuningObserver observer, CancellationToken ct)
@@ -29,9 +41,33 @@ public static class SlCaiFineTuning
         }
         DemoModelSetup.EnsureFor(model, observer.DemoModel, ct);
 
-        var job = new SftJob(store, WorkerIdentity.ForThisProcess(), TimeProvider.System);
-        var request = new SftRequest(runId, model, outputDirectory, asOf, hp);
-        observer.Started(SftJob.JobId(runId, request.OutputDirectory), model, runId);
-        return await job.RunAsync(request, ModelConfiguration.Options(configuration), observer.Step, ct);
+        var output = Path.GetFullPath(outputDirectory);
+        var request = new SftRequest(runId, model, output, asOf, hp);
+        var jobId = SftJob.JobId(runId, output);
+        using var host = await RoleHost.StartAsync([WorkerRoles.SftTrainer], TransportKind.InMemory, configuration, null, ct);
+        IReadOnlyList<object> history;
+        await using (var query = store.QuerySession())
+            history = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
+        // Bad input is refused here, before the command is sent: the consumer would record it as the job's failure event.
+        SftJob.CheckResumable(history, request);
+        if (history.Count == 0) await host.Services.GetRequiredService<SftJob>().StartedAsync(jobId, request, ModelConfiguration.Options(configuration), ct);
+
+        host.Services.GetRequiredService<SftProgress>().Step += (job, metrics, total) =>
+        {
+            if (job == jobId) observer.Step(metrics, total);
+        };
+        observer.Started(jobId, model, runId);
+        var command = new FineTunePolicy(jobId, runId, model, output, asOf, hp);
+        var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command));
+        await endpoint.Send(command, ct);
+
+        var final = await StreamFollower.FollowJobAsync(store, jobId,
+            e => e is PolicyTrainingFailed failed ? new UsageException($"--out: SFT job {jobId} failed: {failed.Reason}") : null,
+            e => e is PolicyCheckpointed { Final: true } c ? c : null,
+            _ => { },
+            new FollowTiming(PollInterval, Timeout.InfiniteTimeSpan, WaitBeforeFirstPoll: true),
+            () => $"sft: job {jobId} did not finish", ct);
+        await host.StopAsync(CancellationToken.None);
+        return final;
     }
 }

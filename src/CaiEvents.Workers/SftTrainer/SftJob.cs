@@ -69,9 +69,7 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
     public async Task<PolicyCheckpointed> RunAsync(SftRequest request, ModelOptions modelOptions,
         Action<TrainingStepMetrics, int>? onStep, CancellationToken ct)
     {
-        var hp = request.HyperParameters;
-        var output = Path.GetFullPath(request.OutputDirectory);
-        var jobId = JobId(request.RunId, output);
+        var jobId = JobId(request.RunId, Path.GetFullPath(request.OutputDirectory));
         IReadOnlyList<object> history;
         await using (var query = store.QuerySession())
             history = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
@@ -86,13 +84,27 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
             }
             return await TrainAsync(started, [started], modelOptions, dataset, onStep, null, ct);
         }
+        CheckResumable(history, request);
+        return await TrainAsync((PolicyTrainingStarted)history[0], history, modelOptions, null, onStep, null, ct);
+    }
+
+    /// <summary>
+    /// Refuses a request whose output directory already holds a failed job, or a job of another run, base model or
+    /// hyper-parameters: the same job id would otherwise silently continue with the settings it was started with.
+    /// Nothing happens for an empty history (a new job).
+    /// </summary>
+    /// <exception cref="InputException">Naming <c>--out</c>.</exception>
+    public static void CheckResumable(IReadOnlyList<object> history, SftRequest request)
+    {
+        if (history.Count == 0) return;
+        var output = Path.GetFullPath(request.OutputDirectory);
+        var jobId = JobId(request.RunId, output);
         if (history.OfType<PolicyTrainingFailed>().FirstOrDefault() is { } failed)
             throw new InputException("--out", null, $"SFT job {jobId} failed: {failed.Reason}");
         var recorded = (PolicyTrainingStarted)history[0];
-        if (recorded.RunId != request.RunId || recorded.BaseModel != request.BaseModel || recorded.HyperParameters != hp)
+        if (recorded.RunId != request.RunId || recorded.BaseModel != request.BaseModel || recorded.HyperParameters != request.HyperParameters)
             throw new InputException("--out", null,
                 $"{output} already holds SFT job {jobId} (run {recorded.RunId}, base {recorded.BaseModel}) with other settings; use another --out");
-        return await TrainAsync(recorded, history, modelOptions, null, onStep, null, ct);
     }
 
     /// <summary>The background-job side: runs or resumes a job whose stream a <see cref="FineTunePolicyConsumer"/> started.</summary>
