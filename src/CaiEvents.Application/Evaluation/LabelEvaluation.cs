@@ -28,7 +28,8 @@ public static class LabelEvaluation
         {
             var item = items[i];
             var chosen = PrincipleSampler.ChooseDistinct(constitution.Comparison, k, 42, DeterministicIds.Create(Guid.Empty, $"eval:{i}"), "comparison");
-            var label = await PreferenceLabeler.LabelAsync(model, item.Prompt, item.OptionA, item.OptionB, chosen, LabelMode.Soft, LabelClampBand.Low, LabelClampBand.High, null, ct);
+            var label = await PreferenceLabeler.LabelAsync(model, item.Prompt, item.OptionA, item.OptionB, chosen, LabelMode.Soft,
+                LabelClampBand.Low, LabelClampBand.High, null, ct);
             var pHarmless = item.CorrectOption == 'A' ? label.ProbabilityA : 1 - label.ProbabilityA;
             sum += pHarmless;
             if (pHarmless > 0.5) correct++;

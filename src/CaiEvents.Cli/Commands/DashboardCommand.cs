@@ -23,7 +23,8 @@ public static class DashboardCommand
         {
             Description = "Allow a non-loopback address: the dashboard has no authentication and shows every prompt and response",
         };
-        var command = new Command("dashboard", "Serve a read-only, live-updating web dashboard (runs, progress per role, throughput, queue depths, failures, sample timelines, label audit chains).")
+        var command = new Command("dashboard", "Serve a read-only, live-updating web dashboard (runs, progress per role, throughput, queue depths, "
+            + "failures, sample timelines, label audit chains).")
         {
             urls, allowRemote,
         };
@@ -33,9 +34,13 @@ public static class DashboardCommand
             if (addresses.Length == 0) throw new UsageException("--urls: no address given");
             var remote = BindAddresses.NotLoopback(addresses);
             if (remote.Count > 0 && !parse.GetValue(allowRemote))
-                throw new UsageException($"--urls: {string.Join(", ", remote)} is not a loopback http address; the dashboard has no authentication, so pass --allow-remote to serve it beyond this machine");
+                throw new UsageException($"--urls: {string.Join(", ", remote)} is not a loopback http address; the dashboard has no authentication, "
+                    + "so pass --allow-remote to serve it beyond this machine");
             if (remote.Count > 0)
-                Cli.Err.MarkupLineInterpolated($"[red bold]WARNING[/]: serving the dashboard on {string.Join(", ", remote)} without authentication: anyone who reaches it can read every prompt, response and label");
+            {
+                const string risk = "without authentication: anyone who reaches it can read every prompt, response and label";
+                Cli.Err.MarkupLineInterpolated($"[red bold]WARNING[/]: serving the dashboard on {string.Join(", ", remote)} {risk}");
+            }
 
             var configuration = Cli.Configuration();
             var eventStore = CaiHost.EventStoreOptions(configuration);

@@ -14,7 +14,8 @@ public static class IntegrityCommands
         var expectRoot = new Option<string>("--expect-root") { Description = "Fail unless the root hash equals this one (a root recorded earlier, elsewhere)" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var command = new Command("verify",
-            "Recompute every event's chained hash and name any event edited, deleted or reordered in PostgreSQL; print the root hash over the streams' heads. Exit 1 when anything is wrong.")
+            "Recompute every event's chained hash and name any event edited, deleted or reordered in PostgreSQL; print the root hash over the "
+            + "streams' heads. Exit 1 when anything is wrong.")
             { run, expectRoot, json };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,7 +41,8 @@ public static class IntegrityCommands
                     expected_root = expected,
                     problems = report.Problems.Select(p => new
                     {
-                        kind = p.Kind.ToString().ToLowerInvariant(), stream_id = p.StreamId, version = p.Version, sequence = p.Sequence, type = p.EventType, detail = p.Detail,
+                        kind = p.Kind.ToString().ToLowerInvariant(), stream_id = p.StreamId, version = p.Version, sequence = p.Sequence,
+                        type = p.EventType, detail = p.Detail,
                     }),
                 }, new JsonSerializerOptions { WriteIndented = true }));
             }
