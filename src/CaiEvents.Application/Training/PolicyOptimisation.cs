@@ -10,6 +10,7 @@ using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.PPOLearner;
 using CaiEvents.Workers.SftTrainer;
+using CaiEvents.Workers.Common;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,8 +58,7 @@ public static class PolicyOptimisation
 
         using var host = await RoleHost.StartAsync(local ? [WorkerRoles.PpoLearner] : [], kind, configuration, null, ct);
         var train = new TrainPolicy(jobId, runId, pmDirectory, hp.Steps, hp.Seed, values, policyModel, outputDirectory, rollouts);
-        var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(train));
-        await endpoint.Send(train, ct);
+        await host.Services.GetRequiredService<ISendEndpointProvider>().SendCommandAsync(train, ct);
 
         var final = await observer.WatchAsync(onStep => StreamFollower.FollowJobAsync(store, jobId,
             e => e is PpoFailed failed ? new Domain.InputException("ppo train", null, failed.Reason) : null,

@@ -6,6 +6,7 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Hosting;
 using CaiEvents.Workers.PMTrainer;
+using CaiEvents.Workers.Common;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,8 +57,7 @@ public static class PreferenceModelTraining
         }
         observer.Started(jobId, runId, sequence, seed, hp["base_model"]);
         var train = new TrainPreferenceModel(jobId, runId, sequence, seed, hp);
-        var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(train));
-        await endpoint.Send(train, ct);
+        await host.Services.GetRequiredService<ISendEndpointProvider>().SendCommandAsync(train, ct);
 
         var final = await StreamFollower.FollowJobAsync(store, jobId,
             e => e is PreferenceModelTrainingFailed failed ? new Domain.InputException("pm train", null, failed.Reason) : null,

@@ -7,6 +7,7 @@ using CaiEvents.Contracts.Events;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
 using CaiEvents.Workers.SftTrainer;
+using CaiEvents.Workers.Common;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,8 +59,7 @@ public static class SlCaiFineTuning
         };
         observer.Started(jobId, model, runId);
         var command = new FineTunePolicy(jobId, runId, model, output, asOf, hp);
-        var endpoint = await host.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command));
-        await endpoint.Send(command, ct);
+        await host.Services.GetRequiredService<ISendEndpointProvider>().SendCommandAsync(command, ct);
 
         var final = await StreamFollower.FollowJobAsync(store, jobId,
             e => e is PolicyTrainingFailed failed ? new UsageException($"--out: SFT job {jobId} failed: {failed.Reason}") : null,
