@@ -1,5 +1,4 @@
 using CaiEvents.Contracts.Events;
-using CaiEvents.Domain.Sl;
 using JasperFx;
 using Marten;
 

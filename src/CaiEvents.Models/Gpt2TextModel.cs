@@ -1,4 +1,3 @@
-using CaiEvents.Contracts;
 using TorchSharp;
 using static TorchSharp.torch;
 

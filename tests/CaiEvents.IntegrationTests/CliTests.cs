@@ -1,7 +1,4 @@
 using CaiEvents.Contracts.Events;
-using CaiEvents.EventStore;
-using Marten;
-using Npgsql;
 
 namespace CaiEvents.IntegrationTests;
 

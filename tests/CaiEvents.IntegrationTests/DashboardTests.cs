@@ -9,7 +9,6 @@ using CaiEvents.EventStore;
 using CaiEvents.EventStore.Audit;
 using CaiEvents.Hosting;
 using Marten;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;

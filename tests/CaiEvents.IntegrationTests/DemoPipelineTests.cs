@@ -1,7 +1,6 @@
 using System.Text.Json;
 using CaiEvents.Contracts.Events;
 using CaiEvents.EventStore;
-using CaiEvents.Workers.PPOLearner;
 using CaiEvents.Workers.SftTrainer;
 using Marten;
 

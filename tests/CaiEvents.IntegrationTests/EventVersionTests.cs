@@ -1,4 +1,3 @@
-using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Preferences;
 using CaiEvents.EventStore;

@@ -6,7 +6,6 @@ using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
 using CaiEvents.Workers;
-using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
 using JasperFx.Events;
 using Marten;

@@ -9,7 +9,6 @@ using CaiEvents.Hosting;
 using CaiEvents.Models.Demo;
 using CaiEvents.Models.Training;
 using CaiEvents.Workers.PPOLearner;
-using CaiEvents.Workers.SftTrainer;
 using CaiEvents.Workers.Submission;
 
 namespace CaiEvents.IntegrationTests;

@@ -1,7 +1,6 @@
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
-using CaiEvents.Domain.Rl;
 using CaiEvents.Hosting;
 using CaiEvents.Models.Preference;
 using CaiEvents.Workers.PMTrainer;

@@ -5,7 +5,6 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore.Integrity;
 using CaiEvents.Hosting;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace CaiEvents.IntegrationTests;

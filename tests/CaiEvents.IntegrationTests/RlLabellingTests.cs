@@ -1,20 +1,19 @@
 using System.Text.Json;
 using CaiEvents.Contracts;
+using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Preferences;
 using CaiEvents.Domain.Rl;
+using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
-using CaiEvents.Contracts.Commands;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Generator;
-using CaiEvents.Domain.Sl;
-using MassTransit;
 using Marten;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.IntegrationTests;
 

@@ -3,7 +3,6 @@ using CaiEvents.Contracts.Events;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.Common;
-using CaiEvents.Workers.PPOLearner;
 using CaiEvents.Workers.SftTrainer;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;

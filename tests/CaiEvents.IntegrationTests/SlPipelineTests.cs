@@ -2,15 +2,14 @@ using System.Text.Json;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
-using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
-using MassTransit;
 using Marten;
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CaiEvents.IntegrationTests;

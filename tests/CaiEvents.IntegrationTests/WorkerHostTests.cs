@@ -5,7 +5,6 @@ using CaiEvents.Workers;
 using CaiEvents.Workers.Critic;
 using CaiEvents.Workers.Generator;
 using CaiEvents.Workers.SftTrainer;
-using MassTransit;
 using MassTransit.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -10,8 +10,6 @@ using CaiEvents.EventStore;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Hosting;
 using CaiEvents.Workers.PPOLearner;
-using CaiEvents.Workers.SftTrainer;
-using Marten;
 using Microsoft.Extensions.Configuration;
 
 namespace CaiEvents.Application.Demo;

@@ -6,7 +6,6 @@ using Marten;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Application.Runs;
 

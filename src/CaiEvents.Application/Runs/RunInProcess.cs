@@ -2,12 +2,10 @@ using CaiEvents.Application.Hosts;
 using CaiEvents.Contracts;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
-using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Application.Runs;
 

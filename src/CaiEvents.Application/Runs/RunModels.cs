@@ -1,7 +1,7 @@
 using CaiEvents.Application.Demo;
 using CaiEvents.Models;
-using CaiEvents.Workers.Common;
 using CaiEvents.Models.Demo;
+using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Submission;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

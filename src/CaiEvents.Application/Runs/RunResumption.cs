@@ -3,7 +3,6 @@ using CaiEvents.Hosting;
 using CaiEvents.Workers.Submission;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Application.Runs;
 

@@ -8,13 +8,11 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
-using CaiEvents.Workers.PPOLearner;
-using CaiEvents.Workers.SftTrainer;
 using CaiEvents.Workers.Common;
+using CaiEvents.Workers.PPOLearner;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Application.Training;
 

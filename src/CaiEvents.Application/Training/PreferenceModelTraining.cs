@@ -5,12 +5,11 @@ using CaiEvents.Contracts;
 using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Hosting;
-using CaiEvents.Workers.PMTrainer;
 using CaiEvents.Workers.Common;
+using CaiEvents.Workers.PMTrainer;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Application.Training;
 

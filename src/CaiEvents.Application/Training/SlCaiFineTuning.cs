@@ -6,12 +6,11 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
-using CaiEvents.Workers.SftTrainer;
 using CaiEvents.Workers.Common;
+using CaiEvents.Workers.SftTrainer;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace CaiEvents.Application.Training;
 

@@ -1,7 +1,7 @@
+using CaiEvents.Application.Runs;
 using CaiEvents.Contracts;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Prompts;
-using CaiEvents.Application.Runs;
 using CaiEvents.EventStore;
 using CaiEvents.Models.Synthetic;
 using CaiEvents.Workers.Submission;

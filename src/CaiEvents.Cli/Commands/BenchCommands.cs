@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using CaiEvents.Benchmarks.ModelCompute;
 using CaiEvents.Application.Demo;
+using CaiEvents.Benchmarks.ModelCompute;
 using CaiEvents.Benchmarks.Pipeline;
 using CaiEvents.Cli.Rendering;
 using CaiEvents.Models;

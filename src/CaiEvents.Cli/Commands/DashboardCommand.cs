@@ -1,7 +1,6 @@
 using System.CommandLine;
 using CaiEvents.Dashboard;
 using CaiEvents.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;

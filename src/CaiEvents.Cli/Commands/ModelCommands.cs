@@ -1,17 +1,9 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using CaiEvents.Application.Demo;
 using CaiEvents.Application.Evaluation;
 using CaiEvents.Cli.Rendering;
-using CaiEvents.Contracts;
-using CaiEvents.Domain.Constitutions;
-using CaiEvents.Domain.Sl;
-using CaiEvents.Workers.Labeller;
-using CaiEvents.Models;
 using CaiEvents.Models.Demo;
-using CaiEvents.Models.Training;
-using Spectre.Console;
 
 namespace CaiEvents.Cli.Commands;
 

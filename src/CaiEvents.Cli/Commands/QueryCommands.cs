@@ -2,13 +2,11 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using CaiEvents.Cli.Rendering;
-using CaiEvents.Contracts;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
 using CaiEvents.EventStore.Audit;
 using CaiEvents.EventStore.Datasets;
-using Marten;
 using Spectre.Console;
 
 namespace CaiEvents.Cli.Commands;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using JasperFx.Events;
 using Marten;
 
 namespace CaiEvents.EventStore.Integrity;

@@ -1,6 +1,4 @@
 using CaiEvents.Models.Training;
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CaiEvents.Models.Preference;

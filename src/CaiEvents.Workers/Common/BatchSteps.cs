@@ -1,6 +1,5 @@
 using System.Runtime.ExceptionServices;
 using CaiEvents.Contracts.Commands;
-using CaiEvents.Domain;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using MassTransit;

@@ -1,6 +1,3 @@
-using MassTransit;
-using Microsoft.Extensions.Options;
-
 namespace CaiEvents.Workers.Common;
 
 /// <summary>Options of a role that consumes a command in batches.</summary>

@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using CaiEvents.Contracts;
 using CaiEvents.Domain;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Sl;
-using CaiEvents.EventStore;
 using CaiEvents.Models;
-using Marten;
 
 namespace CaiEvents.Workers.Common;
 

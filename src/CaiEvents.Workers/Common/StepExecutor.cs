@@ -2,8 +2,8 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Domain;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
-using MassTransit;
 using Marten;
+using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace CaiEvents.Workers.Common;

@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Common;
 

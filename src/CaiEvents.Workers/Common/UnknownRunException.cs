@@ -1,12 +1,3 @@
-using System.Collections.Concurrent;
-using CaiEvents.Contracts;
-using CaiEvents.Domain;
-using CaiEvents.Domain.Constitutions;
-using CaiEvents.Domain.Sl;
-using CaiEvents.EventStore;
-using CaiEvents.Models;
-using Marten;
-
 namespace CaiEvents.Workers.Common;
 
 public sealed class UnknownRunException(Guid runId) : Exception($"run {runId} does not exist in the event store");

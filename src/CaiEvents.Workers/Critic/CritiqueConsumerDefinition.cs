@@ -1,9 +1,5 @@
-using CaiEvents.Contracts;
 using CaiEvents.Contracts.Commands;
-using CaiEvents.Contracts.Events;
-using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
-using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Critic;

@@ -4,8 +4,6 @@ using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Generator;
 

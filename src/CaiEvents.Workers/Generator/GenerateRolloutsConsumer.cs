@@ -5,7 +5,6 @@ using CaiEvents.Models;
 using CaiEvents.Workers.Common;
 using Marten;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Generator;
 

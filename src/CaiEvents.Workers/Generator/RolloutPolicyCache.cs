@@ -1,11 +1,5 @@
 using CaiEvents.Contracts;
-using CaiEvents.Contracts.Commands;
-using CaiEvents.Contracts.Events;
 using CaiEvents.Models;
-using CaiEvents.Workers.Common;
-using Marten;
-using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Generator;
 

@@ -1,14 +1,12 @@
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
 using MassTransit;
-using CaiEvents.Domain;
-using CaiEvents.Domain.Constitutions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Labeller;
 

@@ -10,7 +10,6 @@ using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Common.Jobs;
 using Marten;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.PMTrainer;
 

@@ -1,15 +1,4 @@
-using System.Diagnostics;
-using CaiEvents.Contracts.Events;
-using CaiEvents.Domain;
-using CaiEvents.Domain.Preferences;
-using CaiEvents.EventStore.Datasets;
-using CaiEvents.Models;
 using CaiEvents.Models.Preference;
-using CaiEvents.Workers.Common;
-using CaiEvents.Workers.Common.Jobs;
-using Marten;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.PMTrainer;
 

@@ -7,7 +7,6 @@ using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Common.Jobs;
 using Marten;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.PMTrainer;

@@ -4,7 +4,6 @@ using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Reviser;
 

@@ -1,13 +1,4 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using CaiEvents.Contracts.Events;
-using CaiEvents.Domain;
-using CaiEvents.Domain.Sl;
-using CaiEvents.EventStore.Datasets;
-using CaiEvents.Models;
-using CaiEvents.Models.Training;
-using CaiEvents.Workers.Common;
-using Marten;
 
 namespace CaiEvents.Workers.SftTrainer;
 

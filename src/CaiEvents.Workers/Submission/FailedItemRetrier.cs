@@ -3,9 +3,8 @@ using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
-using JasperFx;
-using MassTransit;
 using Marten;
+using MassTransit;
 
 namespace CaiEvents.Workers.Submission;
 

@@ -9,8 +9,8 @@ using CaiEvents.Domain.Prompts;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
-using MassTransit;
 using Marten;
+using MassTransit;
 
 namespace CaiEvents.Workers.Submission;
 

@@ -1,7 +1,6 @@
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
-using CaiEvents.Models.Training;
 using CaiEvents.UnitTests.Models;
 
 namespace CaiEvents.UnitTests.Demo;

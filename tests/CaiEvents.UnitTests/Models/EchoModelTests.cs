@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CaiEvents.Contracts;
 using CaiEvents.Models;
-using CaiEvents.Models.Synthetic;
 
 namespace CaiEvents.UnitTests.Models;
 

@@ -1,5 +1,4 @@
 using CaiEvents.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CaiEvents.UnitTests.Models;

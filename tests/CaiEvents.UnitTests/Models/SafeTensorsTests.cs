@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using CaiEvents.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CaiEvents.UnitTests.Models;

@@ -2,7 +2,6 @@ using CaiEvents.Contracts;
 using CaiEvents.Models;
 using CaiEvents.Models.Rl;
 using CaiEvents.UnitTests.Models;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,11 +1,3 @@
-using CaiEvents.Domain;
-using Marten;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Npgsql;
-
 namespace CaiEvents.Workers.Common.Jobs;
 
 public sealed record BackgroundJobOptions
