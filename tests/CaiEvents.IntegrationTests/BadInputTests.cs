@@ -93,6 +93,8 @@ public class BadInputTests
             ["replay"], Env: [("RabbitMq__ManagementPort", "1")], WithRun: true),
         ["run-id-unknown-status"] = new(BadInput, "run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist",
             ["status", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"]),
+        ["export-format-unknown"] = new(BadInput, "--format: 'xml' is not one of text, conversational",
+            ["export", "sl", "--run", "{run}", "--out", "{dir}/sl.jsonl", "--format", "xml"], WithRun: true),
         ["run-id-unknown-export"] = new(BadInput, "run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist",
             ["export", "sl", "--run", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "--out", "{dir}/sl.jsonl"]),
         ["run-id-not-a-guid"] = new(BadInput, "run 'last-tuesday' is not a valid id",
