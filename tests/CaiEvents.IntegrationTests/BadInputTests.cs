@@ -23,7 +23,8 @@ public class BadInputTests
     /// <c>WithRun</c>: a run is submitted first (`cai submit`, no worker), so {run} and {last} (its store's last event
     /// sequence) can be used; the store must then hold exactly what it held after that submission.
     /// </summary>
-    private sealed record Row(int Exit, string Expected, string[] Args, Action<string>? Setup = null, (string Key, string Value)[]? Env = null, bool WithRun = false);
+    private sealed record Row(int Exit, string Expected, string[] Args, Action<string>? Setup = null, (string Key, string Value)[]? Env = null,
+        bool WithRun = false);
 
     private static readonly Dictionary<string, Row> Rows = new()
     {
@@ -32,15 +33,18 @@ public class BadInputTests
             d => File.WriteAllText(Path.Combine(d, "mine.yaml"), "id: mine\nversion: 1\n  description: [oops\n")),
         ["constitution-empty-principle-list"] = new(BadInput, "mine.yaml:4: critique_revision: the list is empty",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--constitution", "{dir}/mine.yaml", "--model", "builtin:echo"],
-            d => File.WriteAllText(Path.Combine(d, "mine.yaml"), "id: mine\nversion: 1\ndescription: x\ncritique_revision: []\ncomparison:\n  - id: a\n    question: b\n")),
+            d => File.WriteAllText(Path.Combine(d, "mine.yaml"),
+                "id: mine\nversion: 1\ndescription: x\ncritique_revision: []\ncomparison:\n  - id: a\n    question: b\n")),
         ["constitution-duplicate-principle-id"] = new(BadInput, "mine.yaml:8: critique_revision[1]: duplicate id 'harm' (first at line 5)",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--constitution", "{dir}/mine.yaml", "--model", "builtin:echo"],
             d => File.WriteAllText(Path.Combine(d, "mine.yaml"),
-                "id: mine\nversion: 1\ndescription: x\ncritique_revision:\n  - id: harm\n    critique: c\n    revision: r\n  - id: harm\n    critique: c2\n    revision: r2\ncomparison:\n  - id: a\n    question: b\n")),
+                "id: mine\nversion: 1\ndescription: x\ncritique_revision:\n  - id: harm\n    critique: c\n    revision: r\n"
+                + "  - id: harm\n    critique: c2\n    revision: r2\ncomparison:\n  - id: a\n    question: b\n")),
         ["constitution-invalid-principle-id"] = new(BadInput, "mine.yaml:5: critique_revision[0].id: invalid id 'Harm Id'",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--constitution", "{dir}/mine.yaml", "--model", "builtin:echo"],
             d => File.WriteAllText(Path.Combine(d, "mine.yaml"),
-                "id: mine\nversion: 1\ndescription: x\ncritique_revision:\n  - id: Harm Id\n    critique: c\n    revision: r\ncomparison:\n  - id: a\n    question: b\n")),
+                "id: mine\nversion: 1\ndescription: x\ncritique_revision:\n  - id: Harm Id\n    critique: c\n    revision: r\n"
+                + "comparison:\n  - id: a\n    question: b\n")),
         ["constitution-missing-file"] = new(BadInput, "nowhere.yaml: file not found",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--constitution", "{dir}/nowhere.yaml", "--model", "builtin:echo"]),
         ["prompts-invalid-json-line-3"] = new(BadInput, "prompts.jsonl:3: ",
@@ -68,7 +72,8 @@ public class BadInputTests
             ["run", "--prompts", "{dir}/prompts.jsonl", "--model", "gpt-7"]),
         ["model-directory-missing"] = new(BadInput, "/no-such-model': model directory not found",
             ["submit", "--prompts", "{dir}/prompts.jsonl", "--model", "hf:{dir}/no-such-model"]),
-        ["safetensors-wrong-shape"] = new(BadInput, "model.safetensors', tensor 'transformer.wte.weight': shape [64, 257] does not match the config's [257, 64]",
+        ["safetensors-wrong-shape"] = new(BadInput,
+            "model.safetensors', tensor 'transformer.wte.weight': shape [64, 257] does not match the config's [257, 64]",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--model", "hf:{dir}/model"],
             d => SaveTinyModel(d, WrongShape)),
         ["safetensors-truncated"] = new(BadInput, "run past the end of the data section",
@@ -89,10 +94,13 @@ public class BadInputTests
         ["rabbitmq-unknown-virtual-host"] = new(Failure, "refused access to virtual host 'no-such-vhost'",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--model", "builtin:echo", "--transport", "rabbitmq"],
             Env: [("RabbitMq__VirtualHost", "no-such-vhost")]),
-        ["replay-broker-management-unreachable"] = new(Failure, "cannot check that no worker is writing: RabbitMQ management API at http://127.0.0.1:1/api/ unreachable",
+        ["replay-broker-management-unreachable"] = new(Failure,
+            "cannot check that no worker is writing: RabbitMQ management API at http://127.0.0.1:1/api/ unreachable",
             ["replay"], Env: [("RabbitMq__ManagementPort", "1")], WithRun: true),
         ["run-id-unknown-status"] = new(BadInput, "run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist",
             ["status", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"]),
+        ["export-format-unknown"] = new(BadInput, "--format: 'xml' is not one of text, conversational",
+            ["export", "sl", "--run", "{run}", "--out", "{dir}/sl.jsonl", "--format", "xml"], WithRun: true),
         ["run-id-unknown-export"] = new(BadInput, "run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist",
             ["export", "sl", "--run", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "--out", "{dir}/sl.jsonl"]),
         ["run-id-not-a-guid"] = new(BadInput, "run 'last-tuesday' is not a valid id",
@@ -120,7 +128,8 @@ public class BadInputTests
             var (run, last, storeBefore) = ("", 0L, (0L, 0L));
             if (row.WithRun)
             {
-                var submitted = await CliProcess.RunAsync(env, TimeSpan.FromSeconds(90), "submit", "--prompts", Path.Combine(dir.FullName, "prompts.jsonl"), "--model", "builtin:echo");
+                var submitted = await CliProcess.RunAsync(env, TimeSpan.FromSeconds(90),
+                    "submit", "--prompts", Path.Combine(dir.FullName, "prompts.jsonl"), "--model", "builtin:echo");
                 Assert.True(submitted.ExitCode == 0, $"submit: {submitted.Stderr}");
                 run = submitted.Stdout.Trim();
                 last = await LastSequenceAsync(services);
@@ -171,7 +180,8 @@ public class BadInputTests
         await connection.OpenAsync();
         await using var exists = new NpgsqlCommand($"SELECT to_regclass('{services.Schema}.mt_events') IS NOT NULL", connection);
         if (!(bool)(await exists.ExecuteScalarAsync())!) return (0, 0);
-        await using var count = new NpgsqlCommand($"SELECT (SELECT count(*) FROM {services.Schema}.mt_events), (SELECT count(*) FROM {services.Schema}.mt_streams)", connection);
+        await using var count = new NpgsqlCommand(
+            $"SELECT (SELECT count(*) FROM {services.Schema}.mt_events), (SELECT count(*) FROM {services.Schema}.mt_streams)", connection);
         await using var reader = await count.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));
@@ -199,7 +209,8 @@ public class BadInputTests
         var bytes = File.ReadAllBytes(path);
         var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, headerLength))!.AsObject();
-        var entry = header["wte.weight"] ?? header["transformer.wte.weight"] ?? throw new InvalidOperationException("no wte.weight in " + header.ToJsonString());
+        var entry = header["wte.weight"] ?? header["transformer.wte.weight"]
+            ?? throw new InvalidOperationException("no wte.weight in " + header.ToJsonString());
         var shape = entry["shape"]!.AsArray();
         entry["shape"] = new JsonArray((long)shape[1]!, (long)shape[0]!);
         var newHeader = Encoding.UTF8.GetBytes(header.ToJsonString());

@@ -110,24 +110,33 @@ public static class QueryCommands
 
     public static Command Export() => new("export", "Export datasets built from the event store.")
     {
-        DatasetExport("sl", "The SL-CAI dataset: one JSON line per finalised sample (prompt, completion, rounds, provenance ids).", "SL examples",
+        DatasetExport("sl", "The SL-CAI dataset: one JSON line per finalised sample (prompt, completion, rounds, provenance ids); "
+            + "--format conversational: messages (user, assistant) instead of prompt and completion.", "SL examples",
             SlDatasetExport.WriteFileAsync),
         DatasetExport("preferences",
-            "The preference dataset: prompt, chosen, rejected (TRL's reward/DPO shape), score (soft target for chosen), label_id, source (ai|human).",
+            "The preference dataset: prompt, chosen, rejected (TRL's reward/DPO shape), score (soft target for chosen), label_id, source (ai|human); "
+            + "--format conversational: prompt, chosen and rejected as message lists.",
             "preference examples", PreferenceDatasetExport.WriteFileAsync),
     };
 
     /// <summary>An export sub-command: validate the run and the output directory, then write the file atomically.</summary>
     private static Command DatasetExport(string name, string description, string what,
-        Func<Marten.IQuerySession, Guid, string, CancellationToken, long?, Task<int>> write)
+        Func<Marten.IQuerySession, Guid, string, CancellationToken, long?, DatasetExportOptions?, Task<int>> write)
     {
         var run = new Option<string>("--run") { Description = "Run id", Required = true };
-        var output = new Option<FileInfo>("--out") { Description = "Output file (JSONL); written atomically", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Output file (JSONL, or Parquet with --parquet); written atomically", Required = true };
         var asOf = new Option<long?>("--as-of") { Description = "Event sequence: the dataset exactly as it stood once this event was written (default: now)" };
-        var command = new Command(name, description) { run, output, asOf };
+        var format = new Option<string>("--format")
+        {
+            Description = "Row shape: text (default: prompt/completion, prompt/chosen/rejected as strings) or conversational (TRL's message lists)",
+            DefaultValueFactory = _ => "text",
+        };
+        var parquet = new Option<bool>("--parquet") { Description = "Write the same rows as one Parquet file instead of JSON Lines" };
+        var command = new Command(name, description) { run, output, asOf, format, parquet };
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
+            var options = new DatasetExportOptions(ParseFormat(parse.GetValue(format)!), parse.GetValue(parquet));
             var path = parse.GetValue(output)!.FullName;
             if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: directory {Path.GetDirectoryName(path)} does not exist");
             var configuration = Cli.Configuration();
@@ -139,7 +148,7 @@ public static class QueryCommands
             try
             {
                 if (sequence is { } limit) await PointInTime.ValidateAsync(session, limit, ct);
-                count = await write(session, runId, path, ct, sequence);
+                count = await write(session, runId, path, ct, sequence, options);
             }
             catch (AsOfException e) { throw new UsageException(e.Message); }
             Console.Error.WriteLine($"{count} {what} written");
@@ -148,6 +157,13 @@ public static class QueryCommands
         });
         return command;
     }
+
+    private static DatasetFormat ParseFormat(string value) => value.ToLowerInvariant() switch
+    {
+        "text" => DatasetFormat.Text,
+        "conversational" => DatasetFormat.Conversational,
+        _ => throw new UsageException($"--format: '{value}' is not one of text, conversational"),
+    };
 
     public static Command Audit()
     {

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Rl;
 using Marten;
@@ -12,12 +9,11 @@ public sealed record PreferenceExample(string Prompt, string Chosen, string Reje
 
 /// <summary>
 /// The preference dataset of a run: AI labels (the response with P ≥ ½ is <c>chosen</c>, and <c>score</c> is the
-/// soft target for it) followed by imported human comparisons (score 1), in a stable order.
+/// soft target for it) followed by imported human comparisons (score 1), in a stable order. This class reads; the row
+/// formats live in <see cref="PreferenceJsonlFormat"/>, <see cref="PreferenceTextRow"/> and <see cref="PreferenceConversationalRow"/>.
 /// </summary>
 public static class PreferenceDatasetExport
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <param name="asOf">Event sequence to load the dataset as of (folded from the events); null = now, from the read models.</param>
     public static async Task<IReadOnlyList<PreferenceExample>> LoadAsync(IQuerySession session, Guid runId, CancellationToken ct, long? asOf = null)
     {
@@ -39,40 +35,21 @@ public static class PreferenceDatasetExport
         return ai.Concat(human).ToList();
     }
 
-    public static async Task<int> WriteFileAsync(IQuerySession session, Guid runId, string path, CancellationToken ct, long? asOf = null)
+    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it, so a failed export leaves nothing half-written.</summary>
+    public static async Task<int> WriteFileAsync(IQuerySession session, Guid runId, string path, CancellationToken ct, long? asOf = null,
+        DatasetExportOptions? options = null)
     {
+        options ??= DatasetExportOptions.Default;
         var examples = await LoadAsync(session, runId, ct, asOf);
-        var full = Path.GetFullPath(path);
-        var temp = $"{full}.tmp-{Environment.ProcessId}";
-        try
+        return await AtomicFile.WriteAsync(path, async file =>
         {
-            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                foreach (var e in examples)
-                {
-                    using (var json = new Utf8JsonWriter(file, WriterOptions))
-                    {
-                        json.WriteStartObject();
-                        json.WriteString("prompt", e.Prompt);
-                        json.WriteString("chosen", e.Chosen);
-                        json.WriteString("rejected", e.Rejected);
-                        // Fixed formatting so the same dataset is byte-identical everywhere.
-                        json.WritePropertyName("score");
-                        json.WriteRawValue(e.Score.ToString("0.########", CultureInfo.InvariantCulture));
-                        json.WriteString("label_id", e.LabelId);
-                        json.WriteString("source", e.Source);
-                        json.WriteString("pair_id", e.PairId);
-                        json.WriteEndObject();
-                    }
-                    file.WriteByte((byte)'\n');
-                }
-            }
-            File.Move(temp, full, overwrite: true);
+            if (!options.Parquet)
+                foreach (var example in examples) PreferenceJsonlFormat.WriteLine(example, file, options.Format);
+            else if (options.Format == DatasetFormat.Conversational)
+                await DatasetParquet.WriteAsync(examples.Select(PreferenceConversationalRow.From), file, ct);
+            else
+                await DatasetParquet.WriteAsync(examples.Select(PreferenceTextRow.From), file, ct);
             return examples.Count;
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        });
     }
 }
