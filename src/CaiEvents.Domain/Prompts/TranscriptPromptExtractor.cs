@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace CaiEvents.Domain.Prompts;
@@ -17,6 +18,9 @@ public static class TranscriptPromptExtractor
     private const string AssistantTurn = "\n\nAssistant:";
 
     private static readonly string[] AllowedKeys = ["chosen", "rejected"];
+
+    /// <summary>Readable UTF-8 output (quotes and non-ASCII text kept as they are), as the dataset exports write.</summary>
+    private static readonly JsonSerializerOptions WriteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Reads a transcript file. The path as given is used in error messages.</summary>
     public static TranscriptPromptSet LoadFile(string path, TranscriptTurn turn)
@@ -40,7 +44,7 @@ public static class TranscriptPromptExtractor
         var text = new StringBuilder();
         foreach (PromptRecord p in prompts)
         {
-            text.Append(JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = p.Id, ["prompt"] = p.Prompt })).Append('\n');
+            text.Append(JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = p.Id, ["prompt"] = p.Prompt }, WriteOptions)).Append('\n');
         }
 
         return text.ToString();

@@ -55,6 +55,16 @@ public class TranscriptPromptExtractorTests
         Assert.Equal(1, set.Duplicates);
     }
 
+    [Fact]
+    public void Quotes_and_non_ascii_text_round_trip_readably()
+    {
+        var set = Parse(Line("\n\nHuman: Was heißt \"🙂\"?\n\nAssistant: Ein Lächeln") + "\n");
+        var jsonl = TranscriptPromptExtractor.ToJsonl(set.Prompts);
+
+        Assert.Equal("{\"id\":\"line-1\",\"prompt\":\"Was heißt \\\"🙂\\\"?\"}\n", jsonl);
+        Assert.Equal("Was heißt \"🙂\"?", PromptSetLoader.Parse(new MemoryStream(Encoding.UTF8.GetBytes(jsonl)), "o.jsonl").Single().Prompt);
+    }
+
     public static TheoryData<string, int?, string> Errors() => new()
     {
         { Line("\n\nHuman: q\n\nAssistant: a") + "\n{\"chosen\": oops}\n", 2, "invalid JSON" },
