@@ -92,7 +92,8 @@ public class BadInputTests
         ["replay-broker-management-unreachable"] = new(Failure, "cannot check that no worker is writing: RabbitMQ management API at http://127.0.0.1:1/api/ unreachable",
             ["replay"], Env: [("RabbitMq__ManagementPort", "1")], WithRun: true),
         ["import-preferences-unusable-line"] = new(BadInput,
-            "hh.jsonl:2: the final \"Assistant:\" reply in 'chosen' is empty or only whitespace (1 unusable line(s) in the file; --skip-invalid imports the rest",
+            "hh.jsonl:2: the final \"Assistant:\" reply in 'chosen' is empty or only whitespace "
+            + "(1 unusable line(s) in the file; --skip-invalid imports the rest",
             ["import", "preferences", "--file", "{dir}/hh.jsonl", "--run", "{run}"],
             d => File.WriteAllText(Path.Combine(d, "hh.jsonl"), HhLine("a", "b") + HhLine("", "b")), WithRun: true),
         ["import-preferences-malformed-despite-skip-invalid"] = new(BadInput, "hh.jsonl:2: invalid JSON",

@@ -19,7 +19,8 @@ public class PreferenceImportCliTests
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CaiEvents.sln"))) dir = dir.Parent;
-        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("CaiEvents.sln"), "tests", "CaiEvents.UnitTests", "Fixtures", "hh-rlhf-quirks.jsonl");
+        var root = dir?.FullName ?? throw new DirectoryNotFoundException("CaiEvents.sln");
+        return Path.Combine(root, "tests", "CaiEvents.UnitTests", "Fixtures", "hh-rlhf-quirks.jsonl");
     }
 
     [Fact]

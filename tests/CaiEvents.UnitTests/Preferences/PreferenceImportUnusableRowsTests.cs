@@ -34,7 +34,8 @@ public class PreferenceImportUnusableRowsTests
         Assert.Equal([3, 4, 5, 7], file.Unusable.Select(u => u.LineNumber));
         Assert.Equal(["line-3", "line-4", "line-5", "line-7"], file.Unusable.Select(u => u.Id));
         Assert.Equal("the final \"Assistant:\" reply in 'chosen' is empty or only whitespace", file.Unusable[0].Reason);
-        Assert.StartsWith("'chosen' and 'rejected' transcripts differ before their final \"Assistant:\" turn", file.Unusable[1].Reason, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "'chosen' and 'rejected' transcripts differ before their final \"Assistant:\" turn", file.Unusable[1].Reason, StringComparison.Ordinal);
         Assert.Equal("'chosen' and 'rejected' are identical, so the line carries no preference", file.Unusable[2].Reason);
         Assert.Equal("the final \"Assistant:\" reply in 'rejected' is empty or only whitespace", file.Unusable[3].Reason);
     }
@@ -42,10 +43,12 @@ public class PreferenceImportUnusableRowsTests
     [Fact]
     public void Identical_texts_in_the_prompt_shape_are_unusable_too()
     {
-        var file = Lenient("{\"prompt\":\"p\",\"chosen\":\"a\",\"rejected\":\"b\"}\n{\"prompt\":\"p\",\"chosen\":\"same\",\"rejected\":\"same\",\"id\":\"x\"}\n");
+        var file = Lenient(
+            "{\"prompt\":\"p\",\"chosen\":\"a\",\"rejected\":\"b\"}\n{\"prompt\":\"p\",\"chosen\":\"same\",\"rejected\":\"same\",\"id\":\"x\"}\n");
 
         Assert.Equal([1], file.Records.Select(r => r.LineNumber));
-        Assert.Equal(new UnusablePreferenceRow(2, "x", "'chosen' and 'rejected' are identical, so the line carries no preference"), Assert.Single(file.Unusable));
+        Assert.Equal(
+            new UnusablePreferenceRow(2, "x", "'chosen' and 'rejected' are identical, so the line carries no preference"), Assert.Single(file.Unusable));
     }
 
     public static TheoryData<string, int, string> Malformed() => new()
