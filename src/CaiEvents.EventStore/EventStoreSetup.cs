@@ -44,6 +44,7 @@ public static class EventStoreSetup
             typeof(PpoStarted), typeof(PolicyUpdateCompleted), typeof(PpoFailed), typeof(RolloutsGenerated),
             typeof(PolicyTrainingFailed),
             typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed),
+            typeof(PreferenceImportRowsSkipped),
             typeof(PreferenceModelTrainingStarted), typeof(EpochCompleted), typeof(PreferenceModelCheckpointed), typeof(PreferenceModelTrainingFailed),
             typeof(SampleRetryRequested), typeof(ComparisonRetryRequested), typeof(RunRetryRequested),
         ]);

@@ -97,6 +97,23 @@ public class BadInputTests
         ["replay-broker-management-unreachable"] = new(Failure,
             "cannot check that no worker is writing: RabbitMQ management API at http://127.0.0.1:1/api/ unreachable",
             ["replay"], Env: [("RabbitMq__ManagementPort", "1")], WithRun: true),
+        ["import-preferences-unusable-line"] = new(BadInput,
+            "hh.jsonl:2: the final \"Assistant:\" reply in 'chosen' is empty or only whitespace "
+            + "(1 unusable line(s) in the file; --skip-invalid imports the rest",
+            ["import", "preferences", "--file", "{dir}/hh.jsonl", "--run", "{run}"],
+            d => File.WriteAllText(Path.Combine(d, "hh.jsonl"), HhLine("a", "b") + HhLine("", "b")), WithRun: true),
+        ["import-preferences-malformed-despite-skip-invalid"] = new(BadInput, "hh.jsonl:2: invalid JSON",
+            ["import", "preferences", "--file", "{dir}/hh.jsonl", "--run", "{run}", "--skip-invalid"],
+            d => File.WriteAllText(Path.Combine(d, "hh.jsonl"), HhLine("same", "same") + "{\"chosen\": oops}\n"), WithRun: true),
+        ["import-prompts-no-human-turn"] = new(BadInput, "t.jsonl:1: 'chosen' has no \"Human:\" turn",
+            ["import", "prompts", "--from-transcripts", "{dir}/t.jsonl", "--out", "{dir}/out.jsonl"],
+            d => File.WriteAllText(Path.Combine(d, "t.jsonl"), "{\"chosen\": \"\\n\\nAssistant: hello\"}\n")),
+        ["import-prompts-turn-unknown"] = new(BadInput, "--turn: 'middle' is not one of first, last",
+            ["import", "prompts", "--from-transcripts", "{dir}/t.jsonl", "--out", "{dir}/out.jsonl", "--turn", "middle"],
+            d => File.WriteAllText(Path.Combine(d, "t.jsonl"), HhLine("a", "b"))),
+        ["import-prompts-out-folder-missing"] = new(BadInput, "--out: folder '",
+            ["import", "prompts", "--from-transcripts", "{dir}/t.jsonl", "--out", "{dir}/no-such-folder/out.jsonl"],
+            d => File.WriteAllText(Path.Combine(d, "t.jsonl"), HhLine("a", "b"))),
         ["run-id-unknown-status"] = new(BadInput, "run 3f2504e0-4f89-11d3-9a0c-0305e82c3301 does not exist",
             ["status", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"]),
         ["export-format-unknown"] = new(BadInput, "--format: 'xml' is not one of text, conversational",
@@ -108,6 +125,11 @@ public class BadInputTests
         ["as-of-beyond-the-end"] = new(BadInput, "is beyond the end of the event store (its last event is sequence {last})",
             ["export", "sl", "--run", "{run}", "--out", "{dir}/sl.jsonl", "--as-of", "{last+1}"], WithRun: true),
     };
+
+    /// <summary>One HH-RLHF line whose final replies are <paramref name="chosen"/> and <paramref name="rejected"/>.</summary>
+    private static string HhLine(string chosen, string rejected) =>
+        $"{{\"chosen\": \"\\n\\nHuman: May I borrow your ladder?\\n\\nAssistant: {chosen}\", "
+        + $"\"rejected\": \"\\n\\nHuman: May I borrow your ladder?\\n\\nAssistant: {rejected}\"}}\n";
 
     public static TheoryData<string> Names() => [.. Rows.Keys];
 

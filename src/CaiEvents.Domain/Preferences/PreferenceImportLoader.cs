@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
@@ -23,7 +24,10 @@ public sealed record ImportedPreference(int LineNumber, string Id, string Prompt
 /// earlier conversation verbatim (<c>"Human: …\n\nAssistant: …\n\nHuman: …"</c>, only the leading <c>"\n\n"</c> dropped).</item>
 /// </list>
 /// Blank lines are skipped; a leading UTF-8 byte order mark and CRLF line ends are accepted.
-/// Every problem becomes an <see cref="InputException"/> naming the file and line.
+/// Every problem becomes an <see cref="InputException"/> naming the file and line. Three problems make a well-formed
+/// line unusable rather than malformed (the public HH-RLHF splits have them): an empty final reply, conversation prefixes
+/// that differ between the two transcripts, and identical texts. <see cref="LoadFileWithUnusableRows"/> returns those
+/// lines apart instead of failing on them; malformed lines fail either way.
 /// </summary>
 public static class PreferenceImportLoader
 {
@@ -36,25 +40,44 @@ public static class PreferenceImportLoader
     private static readonly string[] AllowedKeys = ["prompt", "chosen", "rejected", "id"];
 
 
-    /// <summary>Reads a comparison file. The path as given is used in error messages.</summary>
-    public static IReadOnlyList<ImportedPreference> LoadFile(string path)
+    /// <summary>Reads a comparison file. The path as given is used in error messages; an unusable line is an error too.</summary>
+    public static IReadOnlyList<ImportedPreference> LoadFile(string path) => Strict(LoadFileWithUnusableRows(path), path);
+
+    /// <summary>Parses UTF-8 JSONL comparisons from <paramref name="utf8"/> (read to its end, not disposed); an unusable line is an error.</summary>
+    public static IReadOnlyList<ImportedPreference> Parse(Stream utf8, string sourceName) =>
+        Strict(ParseWithUnusableRows(utf8, sourceName), sourceName);
+
+    /// <summary>Reads a comparison file, returning unusable lines apart from the records; malformed lines still throw.</summary>
+    public static LoadedPreferenceFile LoadFileWithUnusableRows(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Parse(InputFiles.ReadAllBytes(path), path);
+        return Load(InputFiles.ReadAllBytes(path), path);
     }
 
-    /// <summary>Parses UTF-8 JSONL comparisons from <paramref name="utf8"/> (read to its end, not disposed).</summary>
-    public static IReadOnlyList<ImportedPreference> Parse(Stream utf8, string sourceName)
+    /// <summary>Parses UTF-8 JSONL comparisons, returning unusable lines apart from the records; malformed lines still throw.</summary>
+    public static LoadedPreferenceFile ParseWithUnusableRows(Stream utf8, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(utf8);
         ArgumentNullException.ThrowIfNull(sourceName);
-        return Parse(InputFiles.ReadAll(utf8), sourceName);
+        return Load(InputFiles.ReadAll(utf8), sourceName);
     }
 
-    private static IReadOnlyList<ImportedPreference> Parse(byte[] bytes, string source) =>
-        JsonLines.Read(bytes, source, "comparisons", (line, lineNumber) => ParseLine(line, source, lineNumber), r => r.Id);
+    private static IReadOnlyList<ImportedPreference> Strict(LoadedPreferenceFile file, string source) =>
+        file.Unusable.Count == 0 ? file.Records : throw new InputException(source, file.Unusable[0].LineNumber, file.Unusable[0].Reason);
 
-    private static ImportedPreference ParseLine(string line, string source, int lineNumber)
+    private static LoadedPreferenceFile Load(byte[] bytes, string source)
+    {
+        var rows = JsonLines.Read(bytes, source, "comparisons", (line, lineNumber) => ParseLine(line, source, lineNumber), r => r.Id);
+        return new LoadedPreferenceFile(
+            [.. rows.Where(r => r.Reason is null).Select(r => new ImportedPreference(r.LineNumber, r.Id, r.Prompt, r.Chosen, r.Rejected))],
+            [.. rows.Where(r => r.Reason is not null).Select(r => new UnusablePreferenceRow(r.LineNumber, r.Id, r.Reason!))],
+            Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>A parsed line: a comparison, or (with <see cref="Reason"/> set) a well-formed line that cannot be used.</summary>
+    private sealed record Row(int LineNumber, string Id, string Prompt, string Chosen, string Rejected, string? Reason);
+
+    private static Row ParseLine(string line, string source, int lineNumber)
     {
         InputException Error(string problem) => new(source, lineNumber, problem);
 
@@ -78,28 +101,32 @@ public static class PreferenceImportLoader
             string chosen = RequiredText(values, "chosen", Error);
             string rejected = RequiredText(values, "rejected", Error);
             string prompt;
+            string? unusable = null;
             if (values.ContainsKey("prompt"))
             {
                 prompt = RequiredText(values, "prompt", Error);
             }
             else
             {
-                (prompt, chosen, rejected) = SplitTranscripts(chosen, rejected, Error);
+                (prompt, chosen, rejected, unusable) = SplitTranscripts(chosen, rejected, Error);
             }
 
-            if (string.Equals(chosen, rejected, StringComparison.Ordinal))
+            if (unusable is null && string.Equals(chosen, rejected, StringComparison.Ordinal))
             {
-                throw Error("'chosen' and 'rejected' are identical, so the line carries no preference");
+                unusable = "'chosen' and 'rejected' are identical, so the line carries no preference";
             }
 
             string id = JsonLines.Id(values.TryGetValue("id", out JsonElement idElement) ? idElement : null, lineNumber, Error);
 
-            return new ImportedPreference(lineNumber, id, prompt, chosen, rejected);
+            return new Row(lineNumber, id, prompt, chosen, rejected, unusable);
         }
     }
 
-    /// <summary>Splits two HH-RLHF transcripts into the shared prompt and the two final assistant replies.</summary>
-    private static (string Prompt, string Chosen, string Rejected) SplitTranscripts(
+    /// <summary>
+    /// Splits two HH-RLHF transcripts into the shared prompt and the two final assistant replies; the last item is why
+    /// the line is unusable (differing prefixes, an empty reply), or null. Transcripts of the wrong shape throw.
+    /// </summary>
+    private static (string Prompt, string Chosen, string Rejected, string? Unusable) SplitTranscripts(
         string chosen, string rejected, Func<string, InputException> error)
     {
         int chosenCut = FinalAssistantTurn(chosen, "chosen", error);
@@ -109,7 +136,7 @@ public static class PreferenceImportLoader
         if (!chosenPrefix.SequenceEqual(rejectedPrefix))
         {
             int differ = chosenPrefix.CommonPrefixLength(rejectedPrefix);
-            throw error(string.Create(CultureInfo.InvariantCulture,
+            return ("", chosen, rejected, string.Create(CultureInfo.InvariantCulture,
                     $"'chosen' and 'rejected' transcripts differ before their final \"Assistant:\" turn (first difference at character {differ}); ")
                 + "without a 'prompt' key both must share the conversation up to that turn");
         }
@@ -130,17 +157,10 @@ public static class PreferenceImportLoader
 
         string chosenReply = StripOneSpace(chosen[(chosenCut + AssistantTurn.Length)..]);
         string rejectedReply = StripOneSpace(rejected[(rejectedCut + AssistantTurn.Length)..]);
-        if (string.IsNullOrWhiteSpace(chosenReply))
-        {
-            throw error("the final \"Assistant:\" reply in 'chosen' is empty or only whitespace");
-        }
-
-        if (string.IsNullOrWhiteSpace(rejectedReply))
-        {
-            throw error("the final \"Assistant:\" reply in 'rejected' is empty or only whitespace");
-        }
-
-        return (prompt, chosenReply, rejectedReply);
+        string? unusable = string.IsNullOrWhiteSpace(chosenReply) ? "the final \"Assistant:\" reply in 'chosen' is empty or only whitespace"
+            : string.IsNullOrWhiteSpace(rejectedReply) ? "the final \"Assistant:\" reply in 'rejected' is empty or only whitespace"
+            : null;
+        return (prompt, chosenReply, rejectedReply, unusable);
     }
 
     private static int FinalAssistantTurn(string transcript, string key, Func<string, InputException> error)

@@ -64,6 +64,11 @@ public static class EventDescriptions
         ]),
         PreferenceImported e => new("PreferenceImported", null,
             [new("source", $"{e.Origin.File}:{e.Origin.Line}"), new("prompt", e.Prompt), new("chosen", e.Chosen), new("rejected", e.Rejected)]),
+        PreferenceImportRowsSkipped e => new("PreferenceImportRowsSkipped", null,
+        [
+            new("file", e.File), new("sha256", e.FileSha256), new("skipped", e.Rows.Count.ToString(CultureInfo.InvariantCulture)),
+            .. e.Rows.Select(r => new EventField($"line {r.Origin.Line.ToString(CultureInfo.InvariantCulture)}", r.Reason)),
+        ]),
         _ => new(data.GetType().Name, null, []),
     };
 
