@@ -62,6 +62,29 @@ public sealed class CliProcess : IDisposable
         _process.WaitForExit(5000);
     }
 
+    /// <summary>SIGTERM, as `kill PID`, `docker stop` and compose send it.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -TERM {Id} failed with exit code {kill.ExitCode}");
+    }
+
+    /// <summary>Waits until stdout or stderr contains <paramref name="text"/> (the process is up), failing if it exits first.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Stdout.Contains(text, StringComparison.Ordinal) && !Stderr.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"exited ({_process.ExitCode}) before printing '{text}': {Stderr}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no '{text}' within {timeout}: {Stderr}");
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
