@@ -44,8 +44,9 @@ public static class Cli
         }
     }
 
-    private static bool IsCancellation(Exception? e) =>
-        e is OperationCanceledException || (e is AggregateException a && a.InnerExceptions.Any(IsCancellation)) || (e is not null && IsCancellation(e.InnerException));
+    private static bool IsCancellation(Exception? e) => e is OperationCanceledException
+        || (e is AggregateException a && a.InnerExceptions.Any(IsCancellation))
+        || (e is not null && IsCancellation(e.InnerException));
 
     /// <summary>Every failure is one line on stderr and a non-zero exit code.</summary>
     public static int Fail(Exception e)

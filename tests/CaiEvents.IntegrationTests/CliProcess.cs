@@ -39,12 +39,17 @@ public sealed class CliProcess : IDisposable
         return new CliProcess(Process.Start(info)!);
     }
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IDictionary<string, string> environment, TimeSpan timeout,
+        params string[] args)
     {
         using var p = Start(environment, args);
         using var cts = new CancellationTokenSource(timeout);
         try { await p._process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { p._process.Kill(entireProcessTree: true); throw new TimeoutException($"cai {string.Join(' ', args)} did not exit within {timeout}: {p.Stderr}"); }
+        catch (OperationCanceledException)
+        {
+            p._process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"cai {string.Join(' ', args)} did not exit within {timeout}: {p.Stderr}");
+        }
         p._process.WaitForExit(); // flush the async readers
         return (p._process.ExitCode, p.Stdout, p.Stderr);
     }

@@ -49,7 +49,7 @@ public class TerminationSignalTests
         try
         {
             var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
-            await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, 100).Select(i => $"{{\"prompt\": \"Signal prompt {i}: how do I pick a lock?\", \"id\": \"s-{i}\"}}"));
+            await File.WriteAllLinesAsync(prompts, Prompts(100));
 
             // A submitted run with no worker: `cai wait` follows it until stopped.
             var submit = await CliProcess.RunAsync(env, StartTimeout, "submit", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "8",
@@ -85,9 +85,9 @@ public class TerminationSignalTests
         try
         {
             var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
-            await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, 100).Select(i => $"{{\"prompt\": \"Signal prompt {i}: how do I pick a lock?\", \"id\": \"s-{i}\"}}"));
-            // Every role in this process, stopped while its run is in flight. Steps busy in a model call may hold the in-process
-            // host past its shutdown: then the CLI's grace period ends it (the unsettled samples are what `cai resume` re-sends).
+            await File.WriteAllLinesAsync(prompts, Prompts(100));
+            // Every role in this process, stopped while its run is in flight: the host gives its busy steps 5 s (RoleHost.StopTimeout),
+            // and the CLI's 8 s grace is the backstop (the unsettled samples are what `cai resume` re-sends).
             using var run = CliProcess.Start(services.ProcessEnvironment(), "run", "--prompts", prompts, "--revisions", "2", "--max-new-tokens", "64",
                 "--model", "builtin:tiny");
             await run.WaitForOutputAsync("transport ", StartTimeout);
@@ -101,6 +101,9 @@ public class TerminationSignalTests
             dir.Delete(recursive: true);
         }
     }
+
+    private static IEnumerable<string> Prompts(int count) =>
+        Enumerable.Range(1, count).Select(i => $"{{\"prompt\": \"Signal prompt {i}: how do I pick a lock?\", \"id\": \"s-{i}\"}}");
 
     private static async Task AssertStoppedBySigtermAsync(CliProcess process)
     {

@@ -81,6 +81,8 @@ public class ComposeFileTests
             Assert.Contains("model-cache:/home/app/.cache/caievents", volumes);
             Assert.Contains("training-outputs:/data/outputs", volumes);
             var environment = service["environment"]!;
+            // The YAML line continuation must join without a space.
+            Assert.Contains(";Username=${POSTGRES_USER:-caievents};Password=${POSTGRES_PASSWORD:?", environment["ConnectionStrings__EventStore"]!.GetValue<string>());
             foreach (var (role, folder) in new[] { ("SftTrainer", "sft"), ("PMTrainer", "pm"), ("PPOLearner", "ppo") })
                 Assert.Equal($"/data/outputs/{folder}", environment[$"Workers__{role}__OutputRoot"]!.GetValue<string>());
         }
