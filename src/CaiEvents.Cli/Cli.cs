@@ -21,15 +21,32 @@ public static class Cli
     public static async Task<int> InvokeAsync(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
+        using var signals = new TerminationSignals();
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var invocation = parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, signals.Token);
+            if (await Task.WhenAny(invocation, signals.GraceExpired) != invocation)
+            {
+                Console.Error.WriteLine($"error: stopped by {signals.SignalName} (still stopping after {TerminationSignals.GracePeriod.TotalSeconds:0} s)");
+                return signals.GraceExpired.Result;
+            }
+            return await invocation;
+        }
+        catch (Exception e) when (signals.ExitCode is { } signalled && IsCancellation(e))
+        {
+            // Stopped by a signal before it finished: nothing partial was committed (every write is one transaction or a rename).
+            Console.Error.WriteLine($"error: stopped by {signals.SignalName}");
+            return signalled;
         }
         catch (Exception e)
         {
             return Fail(e);
         }
     }
+
+    private static bool IsCancellation(Exception? e) => e is OperationCanceledException
+        || (e is AggregateException a && a.InnerExceptions.Any(IsCancellation))
+        || (e is not null && IsCancellation(e.InnerException));
 
     /// <summary>Every failure is one line on stderr and a non-zero exit code.</summary>
     public static int Fail(Exception e)

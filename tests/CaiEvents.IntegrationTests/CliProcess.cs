@@ -39,12 +39,17 @@ public sealed class CliProcess : IDisposable
         return new CliProcess(Process.Start(info)!);
     }
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IDictionary<string, string> environment, TimeSpan timeout,
+        params string[] args)
     {
         using var p = Start(environment, args);
         using var cts = new CancellationTokenSource(timeout);
         try { await p._process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { p._process.Kill(entireProcessTree: true); throw new TimeoutException($"cai {string.Join(' ', args)} did not exit within {timeout}: {p.Stderr}"); }
+        catch (OperationCanceledException)
+        {
+            p._process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"cai {string.Join(' ', args)} did not exit within {timeout}: {p.Stderr}");
+        }
         p._process.WaitForExit(); // flush the async readers
         return (p._process.ExitCode, p.Stdout, p.Stderr);
     }
@@ -60,6 +65,29 @@ public sealed class CliProcess : IDisposable
         if (_process.HasExited) return;
         _process.Kill(entireProcessTree: false);
         _process.WaitForExit(5000);
+    }
+
+    /// <summary>SIGTERM, as `kill PID`, `docker stop` and compose send it.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -TERM {Id} failed with exit code {kill.ExitCode}");
+    }
+
+    /// <summary>Waits until stdout or stderr contains <paramref name="text"/> (the process is up), failing if it exits first.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Stdout.Contains(text, StringComparison.Ordinal) && !Stderr.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"exited ({_process.ExitCode}) before printing '{text}': {Stderr}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no '{text}' within {timeout}: {Stderr}");
+            await Task.Delay(100);
+        }
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

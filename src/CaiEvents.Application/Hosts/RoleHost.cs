@@ -9,6 +9,9 @@ namespace CaiEvents.Application.Hosts;
 /// <summary>Starts a host with some worker roles (none: a host that only sends) after checking the services it needs.</summary>
 public static class RoleHost
 {
+    /// <summary>How long a host left without StopAsync (a cancelled use case) waits for its consumers when disposed.</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
     /// <param name="beforeStart">Checks that need the host's services but must fail before its bus starts (a host
     /// disposed while its bus is still starting logs a spurious shutdown warning into a one-line error).</param>
     public static async Task<IHost> StartAsync(IReadOnlyList<string> roles, TransportKind transport, IConfiguration configuration, int? concurrency,
@@ -29,6 +32,6 @@ public static class RoleHost
             throw;
         }
         await host.StartAsync(ct);
-        return host;
+        return new StopBeforeDisposeHost(host, StopTimeout);
     }
 }
