@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using CaiEvents.Models.Training;
@@ -24,8 +25,10 @@ public sealed record DemoModelRecipe(
         new TrainingOptions(Epochs: 5, BatchSize: 16, LearningRate: 3e-3, WarmupSteps: 20, MinLearningRateRatio: 0.1,
             WeightDecay: 0.05, MaxGradNorm: 1.0, Seed: 1234));
 
-    public string Hash(DemoCorpusInputs inputs) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"demo-model v{Version}|{DemoCorpusGenerator.ComputeRecipeHash(inputs, Corpus)}|{VocabSize}|{ContextLength}|{Embedding}|{Layers}|{Heads}|"
+    /// <remarks>Printed with the invariant culture (as the corpus hash is), so every machine computes the same hash.</remarks>
+    public string Hash(DemoCorpusInputs inputs) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(
+        CultureInfo.InvariantCulture,
+        $"demo-model v{Version}|{DemoCorpusGenerator.ComputeRecipeHash(inputs, Corpus)}|{VocabSize}|{ContextLength}|{Embedding}|{Layers}|{Heads}|")
         + HashedText(Training))));
 
     /// <summary>
@@ -33,8 +36,8 @@ public sealed record DemoModelRecipe(
     /// <c>CausalLmTrainingOptions</c>. Spelled out so that renaming or reshaping the options record cannot change these
     /// bytes, which would retrain every cached demo model.
     /// </summary>
-    private static string HashedText(TrainingOptions t) =>
+    private static string HashedText(TrainingOptions t) => string.Create(CultureInfo.InvariantCulture,
         $"CausalLmTrainingOptions {{ Epochs = {t.Epochs}, BatchSize = {t.BatchSize}, LearningRate = {t.LearningRate}, "
         + $"WarmupSteps = {t.WarmupSteps}, MinLearningRateRatio = {t.MinLearningRateRatio}, WeightDecay = {t.WeightDecay}, "
-        + $"MaxGradNorm = {t.MaxGradNorm}, Seed = {t.Seed} }}";
+        + $"MaxGradNorm = {t.MaxGradNorm}, Seed = {t.Seed} }}");
 }

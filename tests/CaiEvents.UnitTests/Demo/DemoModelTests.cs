@@ -1,3 +1,4 @@
+using System.Globalization;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
@@ -28,6 +29,18 @@ public class DemoModelTests
             constitution.Comparison.Select(c => c.Question).ToList());
 
         Assert.Equal("0935cc7716bbebeab2b364b794ec8b0dc8ab38da80edf697c584f86935fab8a2", DemoModelRecipe.Default.Hash(inputs));
+
+        // A machine whose culture writes 0,05 and 3E-05 differently computes the same hash (else it would retrain the cached model).
+        var culture = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+            Assert.Equal("0935cc7716bbebeab2b364b794ec8b0dc8ab38da80edf697c584f86935fab8a2", DemoModelRecipe.Default.Hash(inputs));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
     }
 
     [Fact]
