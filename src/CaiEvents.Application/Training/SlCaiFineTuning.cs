@@ -6,6 +6,7 @@ using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
 using CaiEvents.EventStore;
 using CaiEvents.Hosting;
+using CaiEvents.Models;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.SftTrainer;
 using MassTransit;
@@ -50,7 +51,8 @@ public static class SlCaiFineTuning
             history = (await query.Events.FetchStreamAsync(jobId, token: ct)).Select(e => e.Data).ToList();
         // Bad input is refused here, before the command is sent: the consumer would record it as the job's failure event.
         SftJob.CheckResumable(history, request);
-        if (history.Count == 0) await host.Services.GetRequiredService<SftJob>().StartedAsync(jobId, request, ModelConfiguration.Options(configuration), ct);
+        if (history.Count == 0)
+            await host.Services.GetRequiredService<SftJob>().StartedAsync(jobId, request, host.Services.GetRequiredService<ModelOptions>(), ct);
 
         host.Services.GetRequiredService<SftProgress>().Step += (job, metrics, total) =>
         {

@@ -41,15 +41,7 @@ public static class PreferenceDatasetExport
     {
         options ??= DatasetExportOptions.Default;
         var examples = await LoadAsync(session, runId, ct, asOf);
-        return await AtomicFile.WriteAsync(path, async file =>
-        {
-            if (!options.Parquet)
-                foreach (var example in examples) PreferenceJsonlFormat.WriteLine(example, file, options.Format);
-            else if (options.Format == DatasetFormat.Conversational)
-                await DatasetParquet.WriteAsync(examples.Select(PreferenceConversationalRow.From), file, ct);
-            else
-                await DatasetParquet.WriteAsync(examples.Select(PreferenceTextRow.From), file, ct);
-            return examples.Count;
-        });
+        return await DatasetFile.WriteAsync(path, examples, options, PreferenceJsonlFormat.WriteLine, PreferenceTextRow.From,
+            PreferenceConversationalRow.From, ct);
     }
 }

@@ -33,15 +33,6 @@ public static class SlDatasetExport
     {
         options ??= DatasetExportOptions.Default;
         var samples = await LoadAsync(session, runId, ct, asOf);
-        return await AtomicFile.WriteAsync(path, async file =>
-        {
-            if (!options.Parquet)
-                foreach (var sample in samples) SlJsonlFormat.WriteLine(sample, file, options.Format);
-            else if (options.Format == DatasetFormat.Conversational)
-                await DatasetParquet.WriteAsync(samples.Select(SlConversationalRow.From), file, ct);
-            else
-                await DatasetParquet.WriteAsync(samples.Select(SlTextRow.From), file, ct);
-            return samples.Count;
-        });
+        return await DatasetFile.WriteAsync(path, samples, options, SlJsonlFormat.WriteLine, SlTextRow.From, SlConversationalRow.From, ct);
     }
 }
