@@ -107,6 +107,8 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
 
     int ICausalLanguageModel.ContextLength => Config.NPositions;
 
+    int ICausalLanguageModel.HiddenSize => Config.NEmbd;
+
     Tensor ICausalLanguageModel.HiddenStates(Tensor inputIds, Tensor? attentionMask, IKeyValueCache? cache) =>
         HiddenStates(inputIds, attentionMask, cache switch
         {

@@ -17,6 +17,15 @@ public interface ICausalLanguageModel
 
     Device Device { get; }
 
+    /// <summary>Element type of the weights (and of the hidden states they produce).</summary>
+    ScalarType DType { get; }
+
+    /// <summary>Width C of the final hidden states, e.g. for a reward model's score head.</summary>
+    int HiddenSize { get; }
+
+    /// <summary>Trainable weights, as <see cref="nn.Module.parameters"/> gives them (every implementation is an <see cref="nn.Module"/>).</summary>
+    IEnumerable<TorchSharp.Modules.Parameter> parameters(bool recurse = true);
+
     bool training { get; }
 
     void eval();
