@@ -6,8 +6,8 @@ namespace CaiEvents.Models.Tokenization;
 
 /// <summary>
 /// Writes Hugging Face tokenizer files (<c>tokenizer.json</c> and <c>tokenizer_config.json</c>) for the small checkpoints the project
-/// makes itself. The vocabulary is the 256 byte-level tokens plus merges learned by <see cref="BpeTrainer"/> from a fixed English page
-/// shipped with this assembly, then the style's special tokens; the same arguments always write the same bytes.
+/// makes itself. The vocabulary is 256 byte tokens plus merges learned by <see cref="BpeTrainer"/> from a fixed English page shipped with
+/// this assembly, and the style's special tokens (<see cref="TokenizerVocabulary"/>); the same arguments always write the same bytes.
 /// </summary>
 public static class TokenizerFiles
 {
@@ -28,11 +28,14 @@ public static class TokenizerFiles
     {
         ArgumentNullException.ThrowIfNull(directory);
         var special = SpecialTokensOf(style);
-        var trained = BpeTrainer.Train(TrainingLines(), new BpeTrainerOptions(vocabSize, SpecialTokens: special.All));
+        var vocabulary = style == TokenizerStyle.SentencePiece
+            ? TokenizerVocabulary.SentencePieceBpe(TrainingLines(), vocabSize, special.All)
+            : TokenizerVocabulary.ByteLevelBpe(TrainingLines(), vocabSize, special.All, specialsInModelVocab: style == TokenizerStyle.Gpt2);
         Directory.CreateDirectory(directory);
         var utf8 = new UTF8Encoding(false);
-        File.WriteAllText(Path.Combine(directory, TokenizerJsonFileName), TokenizerJson(style, trained, special), utf8);
-        File.WriteAllText(Path.Combine(directory, TokenizerConfigFileName), TokenizerConfigJson(style, trained, special, chatTemplate, modelMaxLength), utf8);
+        File.WriteAllText(Path.Combine(directory, TokenizerJsonFileName), TokenizerJson(style, vocabulary, special), utf8);
+        File.WriteAllText(Path.Combine(directory, TokenizerConfigFileName),
+            TokenizerConfigJson(style, vocabulary, special, chatTemplate, modelMaxLength), utf8);
     }
 
     /// <summary>The English page the merges are learned from, one line per training text.</summary>
@@ -50,10 +53,11 @@ public static class TokenizerFiles
         TokenizerStyle.Llama3 => new(["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
             Bos: "<|begin_of_text|>", Eos: "<|end_of_text|>", Pad: "<|end_of_text|>"),
         TokenizerStyle.Qwen2 => new(["<|endoftext|>", "<|im_start|>", "<|im_end|>"], Bos: null, Eos: "<|endoftext|>", Pad: "<|endoftext|>"),
+        TokenizerStyle.SentencePiece => new(["<unk>", "<s>", "</s>"], Bos: "<s>", Eos: "</s>", Pad: null, Unk: "<unk>"),
         _ => throw new ArgumentOutOfRangeException(nameof(style), style, "Unknown tokenizer style."),
     };
 
-    private static string TokenizerJson(TokenizerStyle style, ByteLevelBpeTokenizer trained, SpecialTokens special)
+    private static string TokenizerJson(TokenizerStyle style, TokenizerVocabulary vocabulary, SpecialTokens special)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
@@ -63,10 +67,10 @@ public static class TokenizerFiles
             json.WriteNull("truncation");
             json.WriteNull("padding");
             json.WriteStartArray("added_tokens");
-            foreach (string token in special.All)
+            foreach (var (token, id) in vocabulary.Added)
             {
                 json.WriteStartObject();
-                json.WriteNumber("id", IdOf(trained, token));
+                json.WriteNumber("id", id);
                 json.WriteString("content", token);
                 WriteAddedTokenFlags(json);
                 json.WriteEndObject();
@@ -94,19 +98,32 @@ public static class TokenizerFiles
                 case TokenizerStyle.Llama3:
                     WriteSplitThenByteLevel(json, PreTokenizerPatterns.Llama3, trimOffsets: true);
                     break;
-                default:
+                case TokenizerStyle.Qwen2:
                     WriteSplitThenByteLevel(json, PreTokenizerPatterns.Qwen2, trimOffsets: false);
+                    break;
+                default:
+                    // Spaces become '▁' and one '▁' goes in front of the text (not after a special token); no splitting.
+                    json.WriteStartObject();
+                    json.WriteString("type", "Metaspace");
+                    json.WriteString("replacement", TokenizerVocabulary.SpaceMark.ToString());
+                    json.WriteString("prepend_scheme", "first");
+                    json.WriteBoolean("split", false);
+                    json.WriteEndObject();
                     break;
             }
 
             json.WritePropertyName("post_processor");
-            if (special.Bos is { } bos)
+            if (style == TokenizerStyle.SentencePiece)
+            {
+                WriteTemplateProcessing(json, special.Bos!, vocabulary.IdOf(special.Bos!));
+            }
+            else if (special.Bos is { } bos)
             {
                 json.WriteStartObject();
                 json.WriteString("type", "Sequence");
                 json.WriteStartArray("processors");
                 WriteByteLevel(json, useRegex: true, trimOffsets: false);
-                WriteTemplateProcessing(json, bos, IdOf(trained, bos));
+                WriteTemplateProcessing(json, bos, vocabulary.IdOf(bos));
                 json.WriteEndArray();
                 json.WriteEndObject();
             }
@@ -116,29 +133,25 @@ public static class TokenizerFiles
             }
 
             json.WritePropertyName("decoder");
-            WriteByteLevel(json, useRegex: true, trimOffsets: true);
+            if (style == TokenizerStyle.SentencePiece) WriteSentencePieceDecoder(json);
+            else WriteByteLevel(json, useRegex: true, trimOffsets: true);
 
+            bool sentencePiece = style == TokenizerStyle.SentencePiece;
             json.WriteStartObject("model");
             json.WriteString("type", "BPE");
             json.WriteNull("dropout");
-            json.WriteNull("unk_token");
+            WriteStringOrNull(json, "unk_token", special.Unk);
             json.WriteNull("continuing_subword_prefix");
             json.WriteNull("end_of_word_suffix");
-            json.WriteBoolean("fuse_unk", false);
-            json.WriteBoolean("byte_fallback", false);
+            json.WriteBoolean("fuse_unk", sentencePiece);
+            json.WriteBoolean("byte_fallback", sentencePiece);
             // Llama 3 looks a whole pre-token up in the vocabulary before merging; the others always merge.
             json.WriteBoolean("ignore_merges", style == TokenizerStyle.Llama3);
             json.WriteStartObject("vocab");
-            for (int id = 0; id < trained.VocabSize; id++)
-            {
-                string token = trained.IdToToken(id);
-                // As Llama 3 and Qwen2 ship them, added tokens live only in added_tokens; GPT-2 keeps its one in the vocabulary too.
-                if (style != TokenizerStyle.Gpt2 && trained.IsSpecial(id)) continue;
-                json.WriteNumber(token, id);
-            }
+            foreach (var (token, id) in vocabulary.ModelTokens) json.WriteNumber(token, id);
             json.WriteEndObject();
             json.WriteStartArray("merges");
-            foreach (var (left, right) in trained.Merges) json.WriteStringValue(left + " " + right);
+            foreach (var (left, right) in vocabulary.Merges) json.WriteStringValue(left + " " + right);
             json.WriteEndArray();
             json.WriteEndObject();
 
@@ -147,7 +160,7 @@ public static class TokenizerFiles
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private static string TokenizerConfigJson(TokenizerStyle style, ByteLevelBpeTokenizer trained, SpecialTokens special, string? chatTemplate,
+    private static string TokenizerConfigJson(TokenizerStyle style, TokenizerVocabulary vocabulary, SpecialTokens special, string? chatTemplate,
         int modelMaxLength)
     {
         using var buffer = new MemoryStream();
@@ -156,11 +169,12 @@ public static class TokenizerFiles
             json.WriteStartObject();
             json.WriteBoolean("add_bos_token", special.Bos is not null);
             json.WriteBoolean("add_eos_token", false);
-            json.WriteBoolean("add_prefix_space", false);
+            // For a Llama tokenizer transformers would rebuild the tokenizer from a SentencePiece model when this key is present.
+            if (style != TokenizerStyle.SentencePiece) json.WriteBoolean("add_prefix_space", false);
             json.WriteStartObject("added_tokens_decoder");
-            foreach (string token in special.All)
+            foreach (var (token, id) in vocabulary.Added)
             {
-                json.WriteStartObject(IdOf(trained, token).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteStartObject(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 json.WriteString("content", token);
                 WriteAddedTokenFlags(json);
                 json.WriteEndObject();
@@ -170,10 +184,16 @@ public static class TokenizerFiles
             if (chatTemplate is not null) json.WriteString("chat_template", chatTemplate);
             json.WriteBoolean("clean_up_tokenization_spaces", false);
             json.WriteString("eos_token", special.Eos);
+            if (style == TokenizerStyle.SentencePiece) json.WriteBoolean("legacy", false);
             json.WriteNumber("model_max_length", modelMaxLength);
-            json.WriteString("pad_token", special.Pad);
-            json.WriteString("tokenizer_class", style == TokenizerStyle.Qwen2 ? "Qwen2Tokenizer" : "PreTrainedTokenizerFast");
-            json.WriteNull("unk_token");
+            WriteStringOrNull(json, "pad_token", special.Pad);
+            json.WriteString("tokenizer_class", style switch
+            {
+                TokenizerStyle.Qwen2 => "Qwen2Tokenizer",
+                TokenizerStyle.SentencePiece => "LlamaTokenizerFast",
+                _ => "PreTrainedTokenizerFast",
+            });
+            WriteStringOrNull(json, "unk_token", special.Unk);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
@@ -195,6 +215,35 @@ public static class TokenizerFiles
         json.WriteBoolean("add_prefix_space", false);
         json.WriteBoolean("trim_offsets", trimOffsets);
         json.WriteBoolean("use_regex", useRegex);
+        json.WriteEndObject();
+    }
+
+    // '▁' back to spaces, <0xNN> tokens back to bytes, everything joined, and the one space the pre-tokenizer put in front removed.
+    private static void WriteSentencePieceDecoder(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", "Sequence");
+        json.WriteStartArray("decoders");
+        json.WriteStartObject();
+        json.WriteString("type", "Replace");
+        json.WriteStartObject("pattern");
+        json.WriteString("String", TokenizerVocabulary.SpaceMark.ToString());
+        json.WriteEndObject();
+        json.WriteString("content", " ");
+        json.WriteEndObject();
+        foreach (string type in (string[])["ByteFallback", "Fuse"])
+        {
+            json.WriteStartObject();
+            json.WriteString("type", type);
+            json.WriteEndObject();
+        }
+        json.WriteStartObject();
+        json.WriteString("type", "Strip");
+        json.WriteString("content", " ");
+        json.WriteNumber("start", 1);
+        json.WriteNumber("stop", 0);
+        json.WriteEndObject();
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 
@@ -255,20 +304,10 @@ public static class TokenizerFiles
         json.WriteEndObject();
     }
 
-    // Special tokens come last in a trained vocabulary.
-    private static int IdOf(ByteLevelBpeTokenizer trained, string token)
-    {
-        for (int id = trained.VocabSize - 1; id >= 0; id--)
-        {
-            if (trained.IdToToken(id) == token) return id;
-        }
-        throw new InvalidOperationException($"Token '{token}' is not in the trained vocabulary.");
-    }
-
     private static void WriteStringOrNull(Utf8JsonWriter json, string name, string? value)
     {
         if (value is null) json.WriteNull(name); else json.WriteString(name, value);
     }
 
-    private sealed record SpecialTokens(IReadOnlyList<string> All, string? Bos, string Eos, string Pad);
+    private sealed record SpecialTokens(IReadOnlyList<string> All, string? Bos, string Eos, string? Pad, string? Unk = null);
 }

@@ -14,4 +14,10 @@ public enum TokenizerStyle
 
     /// <summary>Qwen2: NFC, <c>Split</c> with <see cref="PreTokenizerPatterns.Qwen2"/> then <c>ByteLevel</c>; ChatML's tokens; no bos.</summary>
     Qwen2,
+
+    /// <summary>
+    /// SentencePiece BPE as Llama 2, Mistral and TinyLlama ship it: a <c>Metaspace</c> '▁' pre-tokenizer, characters as base tokens with
+    /// <c>&lt;0xNN&gt;</c> byte fallback, <c>&lt;unk&gt;</c>, and <c>&lt;s&gt;</c> added in front by a <c>TemplateProcessing</c> post-processor.
+    /// </summary>
+    SentencePiece,
 }

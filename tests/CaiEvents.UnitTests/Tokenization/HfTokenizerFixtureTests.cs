@@ -9,7 +9,7 @@ namespace CaiEvents.UnitTests.Tokenization;
 /// </summary>
 public class HfTokenizerFixtureTests
 {
-    public static TheoryData<string> Styles => new() { "gpt2", "llama3", "qwen2" };
+    public static TheoryData<string> Styles => new() { "gpt2", "llama3", "qwen2", "sentencepiece" };
 
     [Theory]
     [MemberData(nameof(Styles))]
@@ -31,7 +31,8 @@ public class HfTokenizerFixtureTests
 
         Assert.All(reference.Cases, c => Assert.Equal(c.Decoded, tokenizer.Decode(c.Ids)));
         var roundTripping = reference.Cases.Where(c => c.RoundTrips).ToArray();
-        Assert.True(roundTripping.Length >= reference.Cases.Length - 1, "HF round-trips all but decomposed accents under NFC");
+        // HF itself does not round-trip decomposed accents under NFC (Qwen2) nor leading spaces under Metaspace (SentencePiece).
+        Assert.True(roundTripping.Length >= reference.Cases.Length - 4);
         Assert.All(roundTripping, c => Assert.Equal(c.Text, tokenizer.Decode(tokenizer.Encode(c.Text))));
     }
 

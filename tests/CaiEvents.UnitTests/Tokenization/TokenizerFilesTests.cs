@@ -6,7 +6,7 @@ namespace CaiEvents.UnitTests.Tokenization;
 
 public class TokenizerFilesTests
 {
-    public static TheoryData<TokenizerStyle> AllStyles => new() { TokenizerStyle.Gpt2, TokenizerStyle.Llama3, TokenizerStyle.Qwen2 };
+    public static TheoryData<TokenizerStyle> AllStyles => new() { TokenizerStyle.Gpt2, TokenizerStyle.Llama3, TokenizerStyle.Qwen2, TokenizerStyle.SentencePiece };
 
     [Theory]
     [MemberData(nameof(AllStyles))]
@@ -27,10 +27,10 @@ public class TokenizerFilesTests
     public void Written_files_load_back_with_the_styles_special_tokens(TokenizerStyle style)
     {
         using var dir = new TempDir();
-        TokenizerFiles.Write(dir.Path, style, vocabSize: 300, chatTemplate: "{{ messages }}", modelMaxLength: 4096);
+        TokenizerFiles.Write(dir.Path, style, vocabSize: 400, chatTemplate: "{{ messages }}", modelMaxLength: 4096);
         using var tokenizer = HfTokenizer.Load(dir.Path);
 
-        Assert.Equal(300, tokenizer.VocabCount);
+        Assert.Equal(400, tokenizer.VocabCount);
         Assert.Equal("{{ messages }}", tokenizer.Config.ChatTemplate);
         Assert.Equal(4096, tokenizer.Config.ModelMaxLength);
         Assert.Equal("the moon", tokenizer.Decode(tokenizer.Encode("the moon")));
@@ -46,6 +46,14 @@ public class TokenizerFilesTests
                 Assert.NotNull(tokenizer.TokenToId("<|start_header_id|>"));
                 Assert.NotNull(tokenizer.TokenToId("<|end_header_id|>"));
                 Assert.NotNull(tokenizer.TokenToId("<|eot_id|>"));
+                break;
+            case TokenizerStyle.SentencePiece:
+                Assert.Equal(2, tokenizer.EndOfTextId);
+                Assert.Equal(1, tokenizer.BeginOfTextId);
+                Assert.Equal(tokenizer.EndOfTextId, tokenizer.PadId);
+                Assert.Equal("<unk>", tokenizer.Config.UnkToken);
+                // Byte fallback: a character the vocabulary lacks becomes its UTF-8 bytes, <0xC3> <0xA9> for 'é'.
+                Assert.Equal([tokenizer.TokenToId("<0xC3>")!.Value, tokenizer.TokenToId("<0xA9>")!.Value], tokenizer.Encode("é")[^2..]);
                 break;
             default:
                 Assert.Equal(tokenizer.TokenToId("<|endoftext|>"), tokenizer.EndOfTextId);
@@ -73,13 +81,19 @@ public class TokenizerFilesTests
     [InlineData(TokenizerStyle.Gpt2, null)]
     [InlineData(TokenizerStyle.Llama3, PreTokenizerPatterns.Llama3)]
     [InlineData(TokenizerStyle.Qwen2, PreTokenizerPatterns.Qwen2)]
+    [InlineData(TokenizerStyle.SentencePiece, null)]
     public void The_pre_tokenizer_carries_the_named_pattern_exactly(TokenizerStyle style, string? splitPattern)
     {
         using var dir = new TempDir();
-        TokenizerFiles.Write(dir.Path, style, vocabSize: 300);
+        TokenizerFiles.Write(dir.Path, style, vocabSize: 400);
         var pre = JsonNode.Parse(File.ReadAllText(dir.File("tokenizer.json")))!["pre_tokenizer"]!;
 
-        if (splitPattern is null)
+        if (style == TokenizerStyle.SentencePiece)
+        {
+            Assert.Equal("Metaspace", (string?)pre["type"]);
+            Assert.Equal("\u2581", (string?)pre["replacement"]);
+        }
+        else if (splitPattern is null)
         {
             Assert.Equal("ByteLevel", (string?)pre["type"]);
             Assert.True((bool?)pre["use_regex"]);
@@ -92,11 +106,13 @@ public class TokenizerFilesTests
         }
     }
 
-    [Fact]
-    public void A_vocabulary_too_small_for_bytes_and_special_tokens_is_refused()
+    [Theory]
+    [InlineData(TokenizerStyle.Llama3, 260)]
+    [InlineData(TokenizerStyle.SentencePiece, 300)]
+    public void A_vocabulary_too_small_for_bytes_and_special_tokens_is_refused(TokenizerStyle style, int vocabSize)
     {
         using var dir = new TempDir();
-        Assert.Throws<ArgumentOutOfRangeException>(() => TokenizerFiles.Write(dir.Path, TokenizerStyle.Llama3, vocabSize: 258));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TokenizerFiles.Write(dir.Path, style, vocabSize));
     }
 
     private static JsonObject Config(TempDir dir) => JsonNode.Parse(File.ReadAllText(dir.File("tokenizer_config.json")))!.AsObject();
