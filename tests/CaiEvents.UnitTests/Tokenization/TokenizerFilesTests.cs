@@ -6,7 +6,8 @@ namespace CaiEvents.UnitTests.Tokenization;
 
 public class TokenizerFilesTests
 {
-    public static TheoryData<TokenizerStyle> AllStyles => new() { TokenizerStyle.Gpt2, TokenizerStyle.Llama3, TokenizerStyle.Qwen2, TokenizerStyle.SentencePiece };
+    public static TheoryData<TokenizerStyle> AllStyles =>
+        new() { TokenizerStyle.Gpt2, TokenizerStyle.Llama3, TokenizerStyle.Qwen2, TokenizerStyle.SentencePiece };
 
     [Theory]
     [MemberData(nameof(AllStyles))]
