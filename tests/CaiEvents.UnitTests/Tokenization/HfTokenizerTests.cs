@@ -22,6 +22,11 @@ public class HfTokenizerTests
             Assert.Equal([Llama3Eos, Llama3EndOfTurn], tokenizer.StopIds.Order());
             Assert.Equal(Llama3Bos, tokenizer.BeginOfTextId);
             Assert.Equal(512, tokenizer.VocabCount);
+
+            // What generation sees through the interface, not its default members.
+            ITextTokenizer seam = tokenizer;
+            Assert.Equal([Llama3Eos, Llama3EndOfTurn], seam.StopIds.Order());
+            Assert.Equal(Llama3Bos, seam.BeginOfTextId);
         }
 
         File.WriteAllText(dir.File("generation_config.json"), $$"""{"eos_token_id": {{Llama3EndOfTurn}}}""");
