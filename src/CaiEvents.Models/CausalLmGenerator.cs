@@ -29,10 +29,7 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
         var maxNew = Math.Clamp(request.Sampling.MaxNewTokens, 0, model.ContextLength - 1);
         var prompt = promptIds.Length == 0 ? [tokenizer.EndOfTextId] : promptIds;
         var budget = model.ContextLength - maxNew;
-        if (prompt.Length > budget)
-        {
-            prompt = prompt[^budget..];
-        }
+        prompt = tokenizer.KeepLast(prompt, budget);
         var stops = (request.Sampling.StopSequences ?? []).Where(s => !string.IsNullOrEmpty(s)).ToArray();
         return new Row(prompt, maxNew, request.Sampling, SamplingMath.RowRandom(request.Seed), stops);
     }

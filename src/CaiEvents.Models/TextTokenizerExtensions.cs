@@ -13,4 +13,20 @@ public static class TextTokenizerExtensions
         var ids = tokenizer.Encode(text);
         return tokenizer.BeginOfTextId is { } begin ? [begin, .. ids] : ids;
     }
+
+    /// <summary>
+    /// The last <paramref name="budget"/> ids of <paramref name="ids"/> (all of them when they fit). A leading
+    /// <see cref="ITextTokenizer.BeginOfTextId"/> stays in front when the rest is cut, as the model was trained to see it.
+    /// </summary>
+    public static int[] KeepLast(this ITextTokenizer tokenizer, int[] ids, int budget)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(budget);
+        if (ids.Length <= budget)
+        {
+            return ids;
+        }
+        return budget > 1 && tokenizer.BeginOfTextId is { } begin && ids[0] == begin ? [begin, .. ids[^(budget - 1)..]] : ids[^budget..];
+    }
 }

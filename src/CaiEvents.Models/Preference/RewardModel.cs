@@ -62,14 +62,14 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
-    /// Token ids of <see cref="Format"/>(prompt, response), left-truncated to the context length (the response's end,
-    /// where the score is read, is always kept). Never empty.
+    /// Token ids of <see cref="Format"/>(prompt, response) after the tokenizer's begin-of-text id (if any), left-truncated to the
+    /// context length (the response's end, where the score is read, is always kept; so is begin-of-text). Never empty.
     /// </summary>
     public int[] Encode(string prompt, string response)
     {
         var ids = Tokenizer.EncodePrompt(Format(prompt, response));
         if (ids.Length == 0) return [Tokenizer.EndOfTextId];
-        return ids.Length > ContextLength ? ids[^ContextLength..] : ids;
+        return Tokenizer.KeepLast(ids, ContextLength);
     }
 
     /// <summary>

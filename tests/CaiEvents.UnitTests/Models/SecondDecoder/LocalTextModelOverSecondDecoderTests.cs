@@ -67,6 +67,28 @@ public class LocalTextModelOverSecondDecoderTests
     }
 
     [Fact]
+    public async Task A_prompt_cut_to_fit_the_context_keeps_its_begin_of_text_id_in_front()
+    {
+        using var model = NewModel();
+        var prompt = string.Concat(Enumerable.Range(0, 100).Select(i => (char)('a' + i % 26)));
+        const string continuation = " ok";
+
+        var generated = (await model.GenerateTokensAsync([new GenerationRequest(prompt, Sampled, 1)]))[0];
+        var scores = (await model.ScoreAsync(prompt, [continuation]))[0].TokenLogProbs;
+        var many = (await model.ScoreManyAsync([(prompt, [continuation])]))[0][0].TokenLogProbs;
+
+        // 64 positions: 8 new tokens leave 56 for the prompt, begin-of-text and the last 55 bytes.
+        Assert.Equal([SpecialTokenTokenizer.BeginOfText, .. Bytes(prompt)[^55..]], generated.PromptIds);
+        // Scoring 3 continuation tokens leaves 61: begin-of-text and the last 60 bytes.
+        var manual = ManualLogProbs(model, [SpecialTokenTokenizer.BeginOfText, .. Bytes(prompt)[^60..]], Bytes(continuation));
+        for (var i = 0; i < manual.Length; i++)
+        {
+            Assert.Equal(manual[i], scores[i], 4);
+            Assert.Equal(manual[i], many[i], 4);
+        }
+    }
+
+    [Fact]
     public async Task A_batch_with_left_padding_and_the_kv_cache_gives_each_row_what_it_gives_alone_without_the_cache()
     {
         using var model = NewModel(seed: 4);

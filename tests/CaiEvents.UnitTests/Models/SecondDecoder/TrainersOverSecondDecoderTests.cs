@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using CaiEvents.Contracts;
 using CaiEvents.Models;
 using CaiEvents.Models.Preference;
@@ -39,6 +40,10 @@ public class TrainersOverSecondDecoderTests
         var good = model.Encode("Hi", "Hello, how can I help?");
         var bad = model.Encode("Hi", "Go away.");
         Assert.Equal(SpecialTokenTokenizer.BeginOfText, good[0]);
+        var cut = model.Encode(new string('x', 200), "fine");
+        Assert.Equal(64, cut.Length);
+        Assert.Equal(SpecialTokenTokenizer.BeginOfText, cut[0]);
+        Assert.Equal(Encoding.UTF8.GetBytes("fine").Select(b => (int)b), cut[^4..]);
         var pairs = Enumerable.Range(0, 4).Select(_ => new PreferencePair(good, bad, 1.0)).ToList();
         var before = PreferenceTrainer.Predict(model, pairs, 4)[0];
 
