@@ -3,7 +3,10 @@ using static TorchSharp.torch;
 
 namespace CaiEvents.Models;
 
-/// <summary>GPT-2 as an <see cref="ILocalArchitecture"/>: the <see cref="Gpt2Checkpoint"/> layout over <see cref="Gpt2Model"/> and <see cref="Gpt2Tokenizer"/>.</summary>
+/// <summary>
+/// GPT-2 as an <see cref="ILocalArchitecture"/>: the <see cref="Gpt2Checkpoint"/> layout over <see cref="Gpt2Model"/> and
+/// <see cref="Gpt2Tokenizer"/>.
+/// </summary>
 public sealed class Gpt2Architecture : ILocalArchitecture
 {
     public const string ModelType = "gpt2";

@@ -178,7 +178,8 @@ public sealed class PpoTrainer : IDisposable
     }
 
     /// <summary>log π(y_t | x, y_&lt;t) [B, L] of the response tokens, and the logits [B, L, V] that predicted them.</summary>
-    private static (Tensor logProbs, Tensor logits) ResponseLogProbs(ICausalLanguageModel model, Tensor ids, Tensor mask, Tensor targets, int promptWidth, int length)
+    private static (Tensor logProbs, Tensor logits) ResponseLogProbs(
+        ICausalLanguageModel model, Tensor ids, Tensor mask, Tensor targets, int promptWidth, int length)
     {
         var hidden = model.HiddenStates(ids, mask);
         var logits = model.Logits(hidden.narrow(1, promptWidth - 1, length)).to(ScalarType.Float32);

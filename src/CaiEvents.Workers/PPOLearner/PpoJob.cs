@@ -175,7 +175,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 hp.ValueCoefficient, hp.EntropyCoefficient, hp.Gamma, hp.Lambda, hp.MaxGradNorm, hp.Seed);
             using var trainer = await TorchThread.RunAsync(() =>
             {
-                var t = new PpoTrainer(policy.Network, reference.Network, new ValueFunction(value, value.TokenScores), options, kl, policy.Tokenizer.EndOfTextId);
+                var t = new PpoTrainer(policy.Network, reference.Network, new ValueFunction(value, value.TokenScores), options, kl,
+                    policy.Tokenizer.EndOfTextId);
                 if (last is not null) t.LoadOptimizerState(Path.Combine(last.Path, OptimizerStateFileName));
                 return t;
             }, ct);
