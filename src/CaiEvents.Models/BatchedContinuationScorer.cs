@@ -114,6 +114,6 @@ internal sealed class BatchedContinuationScorer(ICausalLanguageModel model, ITex
             throw new ArgumentException($"A continuation of {longest} tokens does not fit the context length {context} after a prompt.", "continuations");
         }
         var prompt = promptIds.Count == 0 ? [tokenizer.EndOfTextId] : promptIds.ToArray();
-        return prompt.Length > context - longest ? prompt[^(context - longest)..] : prompt;
+        return tokenizer.KeepLast(prompt, context - longest);
     }
 }

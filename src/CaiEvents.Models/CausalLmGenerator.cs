@@ -7,7 +7,7 @@ namespace CaiEvents.Models;
 /// The generation loop of a causal language model: the requests run as one left-padded batch (an attention mask keeps
 /// padding out of the real rows), with a KV cache so each step feeds one new token, and each row samples in managed code
 /// with its own <see cref="Random"/> seeded from its request, so (prompt, sampling parameters, seed) gives the same text
-/// alone or in a batch on CPU. Rows stop at end-of-text, a stop sequence or their token budget. Call it on the
+/// alone or in a batch on CPU. Rows stop at one of the tokenizer's stop ids, a stop sequence or their token budget. Call it on the
 /// <see cref="TorchThread"/>.
 /// </summary>
 internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokenizer tokenizer)
@@ -16,7 +16,7 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
 
     /// <summary>
     /// Generates from already-tokenized prompts. <paramref name="useKvCache"/> false recomputes the whole sequence every
-    /// step (for benchmarks and tests); <paramref name="stopAtEndOfText"/> false lets rows run on past end-of-text.
+    /// step (for benchmarks and tests); <paramref name="stopAtEndOfText"/> false lets rows run on past the stop ids.
     /// </summary>
     public List<GeneratedSequence> Generate(
         IReadOnlyList<(int[] PromptIds, GenerationRequest Request)> requests, bool useKvCache, bool stopAtEndOfText,
@@ -29,10 +29,7 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
         var maxNew = Math.Clamp(request.Sampling.MaxNewTokens, 0, model.ContextLength - 1);
         var prompt = promptIds.Length == 0 ? [tokenizer.EndOfTextId] : promptIds;
         var budget = model.ContextLength - maxNew;
-        if (prompt.Length > budget)
-        {
-            prompt = prompt[^budget..];
-        }
+        prompt = tokenizer.KeepLast(prompt, budget);
         var stops = (request.Sampling.StopSequences ?? []).Where(s => !string.IsNullOrEmpty(s)).ToArray();
         return new Row(prompt, maxNew, request.Sampling, SamplingMath.RowRandom(request.Seed), stops);
     }
@@ -46,6 +43,7 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
         int batch = rows.Count, promptWidth = rows.Max(r => r.Prompt.Length), steps = rows.Max(r => r.MaxNew);
         var width = promptWidth + steps;
         var eos = tokenizer.EndOfTextId;
+        var stopIds = tokenizer.StopIds;
         var vocabLimit = tokenizer.VocabCount; // never sample ids the tokenizer cannot decode (padded vocabularies)
         var tokens = rows.Select(_ => new List<int>()).ToArray();
         var logProbs = rows.Select(_ => new List<double>()).ToArray();
@@ -99,7 +97,7 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
                     next[b] = token;
                     tokens[b].Add(token);
                     logProbs[b].Add(SamplingMath.LogSoftmaxAt(row, token));
-                    if (stopAtEndOfText && token == eos)
+                    if (stopAtEndOfText && stopIds.Contains(token))
                     {
                         stops[b] = GenerationStop.EndOfText;
                     }

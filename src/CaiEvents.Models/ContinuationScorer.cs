@@ -42,10 +42,7 @@ internal sealed class ContinuationScorer(ICausalLanguageModel model, ITextTokeni
                 $"A continuation of {longest} tokens does not fit the context length {context} after a prompt.", nameof(continuations));
         }
         var prompt = promptIds.Count == 0 ? [tokenizer.EndOfTextId] : promptIds.ToArray();
-        if (prompt.Length > context - longest)
-        {
-            prompt = prompt[^(context - longest)..];
-        }
+        prompt = tokenizer.KeepLast(prompt, context - longest);
 
         // Right padding needs no mask: causal attention keeps padding after a token from affecting it.
         int batch = scored.Count, width = prompt.Length + longest;

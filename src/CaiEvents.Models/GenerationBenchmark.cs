@@ -27,7 +27,7 @@ public sealed record GenerationBenchmarkResult(
 public static class GenerationBenchmark
 {
     public static async Task<GenerationBenchmarkResult> RunAsync(
-        Gpt2TextModel model, int newTokens = 256, bool useKvCache = true, int batchSize = 1, int promptTokens = 16,
+        LocalTextModel model, int newTokens = 256, bool useKvCache = true, int batchSize = 1, int promptTokens = 16,
         int repeats = 3, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -35,9 +35,9 @@ public static class GenerationBenchmark
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(promptTokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repeats);
-        if (promptTokens + newTokens > model.Config.NPositions)
+        if (promptTokens + newTokens > model.Network.ContextLength)
         {
-            throw new ArgumentException($"{promptTokens} prompt + {newTokens} new tokens exceed the context length {model.Config.NPositions}.");
+            throw new ArgumentException($"{promptTokens} prompt + {newTokens} new tokens exceed the context length {model.Network.ContextLength}.");
         }
         // A fixed prompt of ordinary token ids, so the run needs no text and is the same every time.
         var prompt = Enumerable.Range(0, promptTokens).Select(i => i * 7 % model.Tokenizer.VocabCount).ToArray();
@@ -55,12 +55,12 @@ public static class GenerationBenchmark
             runs.Add(clock.Elapsed);
             Debug.Assert(results.All(r => r.TokenIds.Count == newTokens));
         }
-        var parameters = model.Module.parameters().Sum(p => p.numel());
+        var parameters = model.Network.parameters().Sum(p => p.numel());
         return new GenerationBenchmarkResult(model.Identity.ModelId, parameters, batchSize, promptTokens, newTokens, useKvCache, runs);
     }
 
     /// <inheritdoc cref="RunAsync"/>
     public static GenerationBenchmarkResult Run(
-        Gpt2TextModel model, int newTokens = 256, bool useKvCache = true, int batchSize = 1, int promptTokens = 16, int repeats = 3)
+        LocalTextModel model, int newTokens = 256, bool useKvCache = true, int batchSize = 1, int promptTokens = 16, int repeats = 3)
         => RunAsync(model, newTokens, useKvCache, batchSize, promptTokens, repeats).GetAwaiter().GetResult();
 }

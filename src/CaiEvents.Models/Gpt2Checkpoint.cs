@@ -26,12 +26,28 @@ public static class Gpt2Checkpoint
     /// <exception cref="CheckpointFormatException">Missing directory or file, malformed file, missing or mis-shaped tensor.</exception>
     public static (Gpt2Model Model, Gpt2Tokenizer Tokenizer, string WeightsSha256) Load(string directory)
     {
+        var (model, tokenizer, sha, _) = Load(directory, extraTensorNames: null, withoutDropout: false);
+        return (model, tokenizer, sha);
+    }
+
+    /// <summary>
+    /// <see cref="Load(string)"/>, setting aside the tensors named in <paramref name="extraTensorNames"/> (not weights of the
+    /// network, e.g. a reward head): those present are returned as CPU copies the caller disposes.
+    /// <paramref name="withoutDropout"/> zeroes the config's dropout rates.
+    /// </summary>
+    public static (Gpt2Model Model, Gpt2Tokenizer Tokenizer, string WeightsSha256, Dictionary<string, Tensor> ExtraTensors) Load(
+        string directory, IReadOnlySet<string>? extraTensorNames, bool withoutDropout)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         if (!Directory.Exists(directory))
         {
             throw new CheckpointFormatException(directory, null, "model directory not found");
         }
         var config = Gpt2Config.Load(Path.Combine(directory, Gpt2Config.FileName));
+        if (withoutDropout)
+        {
+            config = config.WithoutDropout();
+        }
         var tokenizer = Gpt2Tokenizer.Load(directory);
         if (tokenizer.VocabCount > config.VocabSize)
         {
@@ -44,28 +60,49 @@ public static class Gpt2Checkpoint
             throw new CheckpointFormatException(weightsPath, null, "file not found (only single-file safetensors checkpoints are supported)");
         }
         var model = new Gpt2Model(config);
+        var extras = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             using (var file = SafeTensors.Read(weightsPath))
             {
-                LoadWeights(model, file, weightsPath);
+                // A view without the extra tensors for the weight loader (the file still owns every tensor).
+                var body = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+                foreach (var (name, tensor) in file.Tensors)
+                {
+                    if (extraTensorNames?.Contains(name) == true)
+                    {
+                        extras[name] = tensor.clone();
+                    }
+                    else
+                    {
+                        body.Add(name, tensor);
+                    }
+                }
+                LoadWeights(model, new SafeTensorsFile(body, file.Metadata), weightsPath);
             }
             string sha;
             using (var stream = File.OpenRead(weightsPath))
             {
                 sha = Convert.ToHexStringLower(SHA256.HashData(stream));
             }
-            return (model, tokenizer, sha);
+            return (model, tokenizer, sha, extras);
         }
         catch
         {
             model.Dispose();
+            foreach (var extra in extras.Values)
+            {
+                extra.Dispose();
+            }
             throw;
         }
     }
 
-    /// <summary>Writes <paramref name="model"/> and <paramref name="tokenizer"/> as a GPT-2 directory (created if needed).</summary>
-    public static void Save(Gpt2Model model, Gpt2Tokenizer tokenizer, string directory)
+    /// <summary>
+    /// Writes <paramref name="model"/> and <paramref name="tokenizer"/> as a GPT-2 directory (created if needed);
+    /// <paramref name="extraTensors"/> (e.g. a reward head) go into <c>model.safetensors</c> under their own names.
+    /// </summary>
+    public static void Save(Gpt2Model model, Gpt2Tokenizer tokenizer, string directory, IReadOnlyDictionary<string, Tensor>? extraTensors = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -85,24 +122,24 @@ public static class Gpt2Checkpoint
         File.WriteAllText(Path.Combine(directory, TokenizerConfigFileName),
             tokenizerConfig.ToJsonString(new() { WriteIndented = true }) + "\n", new UTF8Encoding(false));
         using var scope = NewDisposeScope();
-        SafeTensors.Write(Path.Combine(directory, WeightsFileName), HfTensors(model), Metadata);
+        SafeTensors.Write(Path.Combine(directory, WeightsFileName), HfTensors(model, extraTensors), Metadata);
     }
 
     /// <summary>sha256 (lower-case hex) of the <c>model.safetensors</c> bytes that <see cref="Save"/> would write.</summary>
-    public static string ComputeWeightsSha256(Gpt2Model model)
+    public static string ComputeWeightsSha256(Gpt2Model model, IReadOnlyDictionary<string, Tensor>? extraTensors = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var sha = SHA256.Create();
         using (var hashing = new CryptoStream(Stream.Null, sha, CryptoStreamMode.Write))
         using (var scope = NewDisposeScope())
         {
-            SafeTensors.Write(hashing, HfTensors(model), Metadata);
+            SafeTensors.Write(hashing, HfTensors(model, extraTensors), Metadata);
         }
         return Convert.ToHexStringLower(sha.Hash!);
     }
 
     /// <summary>The model's weights under HF names, Conv1D weights transposed (new tensors in the caller's dispose scope).</summary>
-    public static Dictionary<string, Tensor> HfTensors(Gpt2Model model)
+    public static Dictionary<string, Tensor> HfTensors(Gpt2Model model, IReadOnlyDictionary<string, Tensor>? extraTensors = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -110,6 +147,13 @@ public static class Gpt2Checkpoint
         {
             var value = tensor.detach();
             result[Prefix + name] = IsConv1DWeight(name) ? value.t().contiguous() : value;
+        }
+        foreach (var (name, tensor) in extraTensors ?? new Dictionary<string, Tensor>())
+        {
+            if (!result.TryAdd(name, tensor.detach()))
+            {
+                throw new ArgumentException($"Extra tensor '{name}' has the name of a GPT-2 weight.", nameof(extraTensors));
+            }
         }
         return result;
     }

@@ -10,7 +10,10 @@ public static class ModelCatalog
     /// <summary>Untrained tiny GPT-2 over the byte-level vocabulary, initialised from <see cref="ModelOptions.Seed"/>.</summary>
     public const string BuiltinTiny = "builtin:tiny";
 
-    /// <summary>Prefix of a Hugging Face GPT-2 directory on disk: <c>hf:/path/to/dir</c>.</summary>
+    /// <summary>
+    /// Prefix of a Hugging Face directory on disk: <c>hf:/path/to/dir</c>, loaded by the architecture its <c>config.json</c>
+    /// <c>model_type</c> names (<see cref="ModelArchitectures"/>).
+    /// </summary>
     public const string HfScheme = CaiEvents.Contracts.ModelIds.HfScheme;
 
     public static IReadOnlyList<string> SupportedModelIds { get; } =
@@ -30,8 +33,8 @@ public static class ModelCatalog
         var scheme = modelId.IndexOf(':') is var colon and > 0 ? modelId[..(colon + 1)] : "";
         return scheme switch
         {
-            "builtin:" when modelId == BuiltinTiny => Gpt2TextModel.CreateRandom(BuiltinTiny, TinyConfig, Gpt2Tokenizer.ByteLevel(), options),
-            HfScheme when modelId.Length > HfScheme.Length => Gpt2TextModel.Load(modelId, modelId[HfScheme.Length..], options),
+            "builtin:" when modelId == BuiltinTiny => Gpt2Architecture.CreateRandom(BuiltinTiny, TinyConfig, Gpt2Tokenizer.ByteLevel(), options),
+            HfScheme when modelId.Length > HfScheme.Length => LocalTextModel.Load(modelId, modelId[HfScheme.Length..], options),
             "openai:" => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
             "builtin:" when modelId == Demo.DemoModel.ModelId => LoadDemo(options),
             "builtin:" when modelId.StartsWith(Synthetic.EchoModel.ModelId, StringComparison.Ordinal) => Synthetic.EchoModel.Parse(modelId),
@@ -44,20 +47,20 @@ public static class ModelCatalog
     private static ITextModel LoadDemo(ModelOptions options)
     {
         var directory = Demo.DemoModel.Directory;
-        if (!File.Exists(Path.Combine(directory, Gpt2Checkpoint.WeightsFileName)))
+        if (!LocalCheckpoint.Exists(directory))
             throw new ArgumentException($"{Demo.DemoModel.ModelId} is not trained yet ({directory} has no model): run ./cai model train-demo");
-        return Gpt2TextModel.Load(Demo.DemoModel.ModelId, directory, options);
+        return LocalTextModel.Load(Demo.DemoModel.ModelId, directory, options);
     }
 
-    /// <summary>Writes a local model as a Hugging Face GPT-2 directory, loadable again as <c>hf:</c> + <paramref name="directory"/>.</summary>
-    /// <exception cref="NotSupportedException">The model is not a local GPT-2 model.</exception>
+    /// <summary>Writes a local model as a Hugging Face directory of its architecture, loadable again as <c>hf:</c> + <paramref name="directory"/>.</summary>
+    /// <exception cref="NotSupportedException">The model is not a local model (the message keeps its GPT-2-era wording).</exception>
     public static void Save(ITextModel model, string directory)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model is not Gpt2TextModel gpt2)
+        if (model is not LocalTextModel local)
         {
             throw new NotSupportedException($"Model '{model.Identity.ModelId}' ({model.GetType().Name}) cannot be saved as a GPT-2 directory.");
         }
-        gpt2.Save(directory);
+        local.Save(directory);
     }
 }

@@ -27,8 +27,8 @@ public static class PolicyEvaluation
         var perPrompt = samples;
         if (perPrompt < 1) throw new UsageException("--samples: must be ≥ 1");
         var pmDirectory = ModelIds.LocalDirectory(pm);
-        if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
-            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
+        if (!LocalCheckpoint.Exists(pmDirectory))
+            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName})");
         await using var store = await EventStoreAccess.OpenAsync(configuration, ct);
         List<string> prompts;
         await using (var query = store.QuerySession())
@@ -40,10 +40,10 @@ public static class PolicyEvaluation
         var modelOptions = ModelConfiguration.Options(configuration);
         var policyId = await PolicyReference.ResolveAsync(store, policy, "--policy", "", ct);
         var referenceId = reference is { } r ? await PolicyReference.ResolveAsync(store, r, "--reference", "", ct) : null;
-        using var model = ModelCatalog.Load(policyId, modelOptions) as Gpt2TextModel
+        using var model = ModelCatalog.Load(policyId, modelOptions) as LocalTextModel
                           ?? throw new UsageException($"--policy: {policyId} is not a local GPT-2 model");
         using var referenceModel = referenceId is null ? null
-            : ModelCatalog.Load(referenceId, modelOptions) as Gpt2TextModel
+            : ModelCatalog.Load(referenceId, modelOptions) as LocalTextModel
               ?? throw new UsageException($"--reference: {referenceId} is not a local GPT-2 model");
         using var scorer = Models.Preference.RewardScorer.Load(pmDirectory, modelOptions);
         var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: maxNewTokens, StopSequences: PromptFormat.StopSequences);
@@ -62,7 +62,7 @@ public static class PolicyEvaluation
                 var rollouts = generated.Select(g =>
                     new Rollout(g.PromptIds.ToArray(), g.TokenIds.Count == 0 ? [model.Tokenizer.EndOfTextId] : g.TokenIds.ToArray(), 0)).ToList();
                 kls.AddRange(await TorchThread.RunAsync(
-                    () => PpoTrainer.SequenceKl(model.Module, referenceModel.Module, rollouts, model.Tokenizer.EndOfTextId), ct));
+                    () => PpoTrainer.SequenceKl(model.Network, referenceModel.Network, rollouts, model.Tokenizer.EndOfTextId), ct));
             }
             onProgress(rewards.Count, items.Count);
         }

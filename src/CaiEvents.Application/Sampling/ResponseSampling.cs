@@ -13,9 +13,9 @@ public static class ResponseSampling
         IConfiguration configuration, CancellationToken ct)
     {
         var directory = ModelIds.LocalDirectory(checkpoint);
-        if (!File.Exists(Path.Combine(directory, Gpt2Checkpoint.WeightsFileName)))
-            throw new UsageException($"--checkpoint: {directory} has no {Gpt2Checkpoint.WeightsFileName}");
-        using var model = Gpt2TextModel.Load(ModelIds.Hf(Path.GetFullPath(directory)), directory, ModelConfiguration.Options(configuration));
+        if (!LocalCheckpoint.Exists(directory))
+            throw new UsageException($"--checkpoint: {directory} has no {LocalCheckpoint.WeightsFileName}");
+        using var model = LocalTextModel.Load(ModelIds.Hf(Path.GetFullPath(directory)), directory, ModelConfiguration.Options(configuration));
         var sampling = new SamplingParameters(Temperature: temperature, TopP: 1, MaxNewTokens: maxNewTokens, StopSequences: PromptFormat.StopSequences);
         var result = await model.GenerateAsync([new GenerationRequest(PromptFormat.RenderResponsePrompt(prompt), sampling, seed)], ct);
         return PromptFormat.CutAtTurnMarker(result[0].Text);

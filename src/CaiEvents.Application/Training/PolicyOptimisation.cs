@@ -33,8 +33,8 @@ public static class PolicyOptimisation
         IConfiguration configuration, IPolicyOptimisationObserver observer, CancellationToken ct)
     {
         var pmDirectory = Path.GetFullPath(ModelIds.LocalDirectory(pm));
-        if (local && !File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
-            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
+        if (local && !LocalCheckpoint.Exists(pmDirectory))
+            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName})");
 
         await using var store = await EventStoreAccess.OpenAsync(configuration, ct);
         var policyModel = await PolicyReference.ResolveAsync(store, policy ?? ModelIds.SftScheme + runId, "--policy",

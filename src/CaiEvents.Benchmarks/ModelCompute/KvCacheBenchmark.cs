@@ -9,7 +9,7 @@ namespace CaiEvents.Benchmarks.ModelCompute;
 /// </summary>
 public static class KvCacheBenchmark
 {
-    public static async Task<KvCacheBenchmarkResult> RunAsync(Gpt2TextModel model, int newTokens, CancellationToken ct)
+    public static async Task<KvCacheBenchmarkResult> RunAsync(LocalTextModel model, int newTokens, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(model);
         var cached = await GenerationBenchmark.RunAsync(model, newTokens, useKvCache: true, cancellationToken: ct);

@@ -12,16 +12,17 @@ namespace CaiEvents.Benchmarks.ModelCompute;
 /// </summary>
 public static class TrainingBenchmark
 {
-    public static TrainingBenchmarkResult Run(Gpt2TextModel model, int steps, int batchSize, int sequenceLength, long seed = 1)
+    public static TrainingBenchmarkResult Run(LocalTextModel model, int steps, int batchSize, int sequenceLength, long seed = 1)
     {
-        var config = model.Config;
-        if (sequenceLength > config.NPositions) throw new ArgumentException($"--length {sequenceLength} exceeds the context length {config.NPositions}");
+        var network = model.Network;
+        if (sequenceLength > network.ContextLength)
+            throw new ArgumentException($"--length {sequenceLength} exceeds the context length {network.ContextLength}");
         var matmul = MatmulGflops();
         var random = new Random((int)seed);
         var data = Enumerable.Range(0, batchSize * (steps + 1))
             .Select(_ => TrainingSequence.Document(Enumerable.Range(0, sequenceLength).Select(_ => random.Next(model.Tokenizer.VocabCount)).ToArray()))
             .ToList();
-        using var trainer = new CausalLmTrainer(model.Module, data,
+        using var trainer = new CausalLmTrainer(network, data,
             new TrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed), model.Tokenizer.EndOfTextId);
         trainer.TrainStep(); // warm-up: allocations and first-call costs
         var clock = Stopwatch.StartNew();
@@ -29,13 +30,27 @@ public static class TrainingBenchmark
         for (var i = 0; i < steps; i++) tokens += trainer.TrainStep().InputTokens;
         var seconds = clock.Elapsed.TotalSeconds;
 
-        var all = model.Module.parameters().Sum(p => p.numel());
-        var positionParams = (long)config.NPositions * config.NEmbd; // a lookup, no FLOPs
-        var flopsPerToken = 6.0 * (all - positionParams) + 12.0 * config.NLayer * config.NEmbd * sequenceLength;
+        var all = network.parameters().Sum(p => p.numel());
+        var flopsPerToken = FlopsPerToken(network, all, sequenceLength);
         var tokensPerSecond = tokens / seconds;
         var modelGflops = flopsPerToken * tokensPerSecond / 1e9;
         return new TrainingBenchmarkResult("train", model.Identity.ModelId, all, steps, batchSize, sequenceLength,
             Math.Round(tokensPerSecond, 1), Math.Round(modelGflops, 2), Math.Round(matmul, 2), Math.Round(modelGflops / matmul, 4), get_num_threads());
+    }
+
+    /// <summary>
+    /// Training FLOPs per token. GPT-2: 6·(N − position table, a lookup) + 12·L·d·T for the attention scores. Other
+    /// architectures do not expose their layer count here, so they count 6·N only (a lower bound).
+    /// </summary>
+    private static double FlopsPerToken(ICausalLanguageModel network, long parameters, int sequenceLength)
+    {
+        if (network is not Gpt2Model gpt2)
+        {
+            return 6.0 * parameters;
+        }
+        var config = gpt2.Config;
+        var positionParams = (long)config.NPositions * config.NEmbd;
+        return 6.0 * (parameters - positionParams) + 12.0 * config.NLayer * config.NEmbd * sequenceLength;
     }
 
     /// <summary>Median GFLOP/s of a 1024×1024 float32 matmul (2·n³ FLOPs) over several runs.</summary>

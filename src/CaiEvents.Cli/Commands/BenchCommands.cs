@@ -300,11 +300,11 @@ public static class BenchCommands
     private static int AtLeastOne(int value, string option) =>
         value >= 1 ? value : throw new UsageException($"{option}: must be at least 1, got {value}");
 
-    /// <summary>A local GPT-2 model on the CPU; builtin:demo is trained first if its cache is missing or stale.</summary>
-    private static Gpt2TextModel LoadTrainable(string modelId)
+    /// <summary>A local model on the CPU; builtin:demo is trained first if its cache is missing or stale.</summary>
+    private static LocalTextModel LoadTrainable(string modelId)
     {
         if (modelId == DemoModel.ModelId) DemoModelSetup.Ensure(force: false, new ConsoleDemoModelTrainingObserver(), CancellationToken.None);
-        return ModelCatalog.Load(modelId, new ModelOptions(Device: "cpu")) as Gpt2TextModel
+        return ModelCatalog.Load(modelId, new ModelOptions(Device: "cpu")) as LocalTextModel
                ?? throw new UsageException($"--model: {modelId} is not a local GPT-2 model");
     }
 }

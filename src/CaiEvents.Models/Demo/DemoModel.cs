@@ -49,8 +49,8 @@ public static class DemoModel
         var train = Sequences(corpus.Train);
         var heldOut = Sequences(corpus.HeldOut);
 
-        using var model = Gpt2TextModel.CreateRandom(ModelId, config, tokenizer, options with { Seed = recipe.Training.Seed });
-        using var trainer = new CausalLmTrainer(model.Module, train, recipe.Training, tokenizer.EndOfTextId);
+        using var model = Gpt2Architecture.CreateRandom(ModelId, config, tokenizer, options with { Seed = recipe.Training.Seed });
+        using var trainer = new CausalLmTrainer(model.Network, train, recipe.Training, tokenizer.EndOfTextId);
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         var lastLoss = double.NaN;
@@ -69,8 +69,8 @@ public static class DemoModel
         var staging = directory.TrimEnd('/') + $".tmp-{Environment.ProcessId}";
         if (System.IO.Directory.Exists(staging)) System.IO.Directory.Delete(staging, recursive: true);
         model.Save(staging);
-        var report = new DemoTrainingReport(recipe.Hash(inputs), Gpt2Checkpoint.ComputeWeightsSha256(model.Module),
-            model.Module.parameters().Sum(p => p.numel()), trainer.TotalSteps, tokens, seconds, lastLoss, heldOutLoss,
+        var report = new DemoTrainingReport(recipe.Hash(inputs), model.CurrentWeightsSha256(),
+            model.Network.parameters().Sum(p => p.numel()), trainer.TotalSteps, tokens, seconds, lastLoss, heldOutLoss,
             corpus.HeldOutComparisons.Count, rate, meanProbability, corpus.Summary());
         File.WriteAllText(Path.Combine(staging, ReportFileName), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);

@@ -7,11 +7,12 @@ using static TorchSharp.torch;
 namespace CaiEvents.Models.Preference;
 
 /// <summary>
-/// A preference (reward) model r(x, y): a <see cref="Gpt2Model"/> backbone (<c>transformer</c>) and a scalar linear
-/// head (<c>score</c>, C → 1) read at the last real token of <see cref="Format"/>(prompt, response). The head applied at
-/// every position (<see cref="TokenScores"/>) doubles as a value function for PPO.
-/// On disk it is a Hugging Face style GPT-2 directory whose <c>model.safetensors</c> also holds <c>score.weight</c> [1, C]
-/// and <c>score.bias</c> [1]; the checkpoint hash is that file's sha256. Use it on the <see cref="TorchThread"/>
+/// A preference (reward) model r(x, y): a decoder backbone (<c>transformer</c>, any <see cref="ICausalLanguageModel"/>) and a
+/// scalar linear head (<c>score</c>, C → 1, C = <see cref="ICausalLanguageModel.HiddenSize"/>) read at the last real token of
+/// <see cref="Format"/>(prompt, response). The head applied at every position (<see cref="TokenScores"/>) doubles as a value
+/// function for PPO. On disk it is the backbone's Hugging Face directory (its <see cref="ILocalArchitecture"/>'s layout) whose
+/// weights also hold <c>score.weight</c> [1, C] and <c>score.bias</c> [1]; the checkpoint hash is the architecture's
+/// (for GPT-2, the sha256 of <c>model.safetensors</c>). Use it on the <see cref="TorchThread"/>
 /// (or through <see cref="RewardScorer"/>), like every local model.
 /// </summary>
 public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
@@ -19,26 +20,38 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     public const string ScoreWeightName = "score.weight";
     public const string ScoreBiasName = "score.bias";
 
-    private static readonly IReadOnlyDictionary<string, string> Metadata = new Dictionary<string, string> { ["format"] = "pt" };
 
-    private readonly Gpt2Model transformer;
+    private static readonly IReadOnlySet<string> HeadTensorNames = new HashSet<string>(StringComparer.Ordinal) { ScoreWeightName, ScoreBiasName };
+
+    // Typed as a module so that RegisterComponents names its weights transformer.*; Backbone is the same object.
+    private readonly nn.Module transformer;
     private readonly Linear score;
 
-    private RewardModel(Gpt2Model backbone, Gpt2Tokenizer tokenizer) : base(nameof(RewardModel))
+    private RewardModel(ILocalArchitecture architecture, ICausalLanguageModel backbone, ITextTokenizer tokenizer) : base(nameof(RewardModel))
     {
-        transformer = backbone;
-        score = nn.Linear(backbone.Config.NEmbd, 1, dtype: backbone.DType, device: backbone.Device);
+        transformer = backbone as nn.Module
+            ?? throw new ArgumentException($"The backbone must be an nn.Module, not a {backbone.GetType().Name}.", nameof(backbone));
+        Architecture = architecture;
+        score = nn.Linear(backbone.HiddenSize, 1, dtype: backbone.DType, device: backbone.Device);
         Tokenizer = tokenizer;
         RegisterComponents();
     }
 
-    public Gpt2Model Backbone => transformer;
+    /// <summary>The backbone network (computed, so that RegisterComponents sees it once, as <c>transformer</c>).</summary>
+    public ICausalLanguageModel Backbone => (ICausalLanguageModel)transformer;
 
-    public Gpt2Tokenizer Tokenizer { get; }
+    /// <summary>Saves and hashes the backbone in its family's layout (the head goes beside its weights).</summary>
+    public ILocalArchitecture Architecture { get; }
 
-    public Gpt2Config Config => transformer.Config;
+    public ITextTokenizer Tokenizer { get; }
 
-    public Device Device => transformer.Device;
+    /// <summary>Most tokens one scored row may hold (the backbone's context length).</summary>
+    public int ContextLength => Backbone.ContextLength;
+
+    /// <summary>Width of the backbone's logits.</summary>
+    public int VocabSize => Backbone.VocabSize;
+
+    public Device Device => Backbone.Device;
 
     /// <summary>The one text layout every (prompt, response) is scored in: <c>Human: {prompt}\n\nAssistant: {response}</c>.</summary>
     public static string Format(string prompt, string response)
@@ -49,18 +62,18 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
-    /// Token ids of <see cref="Format"/>(prompt, response), left-truncated to the context length (the response's end,
-    /// where the score is read, is always kept). Never empty.
+    /// Token ids of <see cref="Format"/>(prompt, response) after the tokenizer's begin-of-text id (if any), left-truncated to the
+    /// context length (the response's end, where the score is read, is always kept; so is begin-of-text). Never empty.
     /// </summary>
     public int[] Encode(string prompt, string response)
     {
-        var ids = Tokenizer.Encode(Format(prompt, response));
+        var ids = Tokenizer.EncodePrompt(Format(prompt, response));
         if (ids.Length == 0) return [Tokenizer.EndOfTextId];
-        return ids.Length > Config.NPositions ? ids[^Config.NPositions..] : ids;
+        return Tokenizer.KeepLast(ids, ContextLength);
     }
 
     /// <summary>
-    /// Rows left-padded to one width (pad id = end-of-text, mask 0), as <see cref="Gpt2TextModel"/> pads prompts:
+    /// Rows left-padded to one width (pad id = end-of-text, mask 0), as <see cref="LocalTextModel"/> pads prompts:
     /// ids and attention mask [B, T], int64, on this model's device.
     /// </summary>
     public (Tensor InputIds, Tensor AttentionMask) LeftPad(IReadOnlyList<int[]> rows)
@@ -86,7 +99,7 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     public Tensor TokenScores(Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var hidden = transformer.HiddenStates(inputIds, attentionMask);
+        var hidden = Backbone.HiddenStates(inputIds, attentionMask);
         return score.forward(hidden).squeeze(-1).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
@@ -115,17 +128,23 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask) => Scores(inputIds, attentionMask);
 
     /// <summary>
-    /// A reward model over <paramref name="backbone"/> (taken over) with a fresh head: weight normal(0, 0.02) from
-    /// <paramref name="headSeed"/>, bias 0. The head lives on the backbone's device and dtype.
+    /// A reward model over <paramref name="backbone"/> (taken over; an <see cref="nn.Module"/> of <paramref name="architecture"/>)
+    /// with a fresh head: weight normal(0, 0.02) from <paramref name="headSeed"/>, bias 0. The head lives on the backbone's
+    /// device and dtype.
     /// </summary>
-    public static RewardModel FromBackbone(Gpt2Model backbone, Gpt2Tokenizer tokenizer, long headSeed)
+    public static RewardModel FromBackbone(ILocalArchitecture architecture, ICausalLanguageModel backbone, ITextTokenizer tokenizer, long headSeed)
     {
+        ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        var model = new RewardModel(backbone, tokenizer);
+        var model = new RewardModel(architecture, backbone, tokenizer);
         model.InitializeHead(headSeed);
         return model;
     }
+
+    /// <summary><see cref="FromBackbone(ILocalArchitecture, ICausalLanguageModel, ITextTokenizer, long)"/> for a GPT-2 backbone.</summary>
+    public static RewardModel FromBackbone(Gpt2Model backbone, Gpt2Tokenizer tokenizer, long headSeed) =>
+        FromBackbone(Gpt2Architecture.Instance, backbone, tokenizer, headSeed);
 
     /// <summary>Re-draws the head from <paramref name="seed"/> alone (weight normal(0, 0.02), bias 0).</summary>
     public void InitializeHead(long seed)
@@ -140,7 +159,7 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>
     /// A reward model from a model id: <c>builtin:tiny</c> (weights from <see cref="ModelOptions.Seed"/>),
     /// <c>builtin:demo</c>, or <c>hf:DIR</c>. A directory that already holds <c>score.*</c> loads as a reward model;
-    /// a plain GPT-2 directory (a policy or base checkpoint) gets a fresh head from <paramref name="headSeed"/>.
+    /// a plain checkpoint directory (a policy or base checkpoint) gets a fresh head from <paramref name="headSeed"/>.
     /// Dropout is switched off (training on CPU stays a pure function of the seed).
     /// </summary>
     /// <exception cref="ArgumentException">Unknown or non-local model id.</exception>
@@ -160,7 +179,7 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         if (modelId == DemoModel.ModelId)
         {
             directory = DemoModel.Directory;
-            if (!File.Exists(Path.Combine(directory, Gpt2Checkpoint.WeightsFileName)))
+            if (!LocalCheckpoint.Exists(directory))
                 throw new ArgumentException($"{DemoModel.ModelId} is not trained yet ({directory} has no model): run ./cai model train-demo");
         }
         else if (modelId.StartsWith(ModelCatalog.HfScheme, StringComparison.Ordinal) && modelId.Length > ModelCatalog.HfScheme.Length)
@@ -183,36 +202,30 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(options);
-        var (device, dtype) = options.Resolve();
-        if (!Directory.Exists(directory)) throw new CheckpointFormatException(directory, null, "model directory not found");
-        var config = Gpt2Config.Load(Path.Combine(directory, Gpt2Config.FileName)).WithoutDropout();
-        var tokenizer = Gpt2Tokenizer.Load(directory);
-        var weightsPath = Path.Combine(directory, Gpt2Checkpoint.WeightsFileName);
-        using var file = SafeTensors.Read(weightsPath);
-        var backbone = new Gpt2Model(config);
+        options.Resolve();
+        var (architecture, checkpoint) = ModelArchitectures.Load(directory, options, HeadTensorNames, withoutDropout: true);
+        var head = checkpoint.ExtraTensors;
+        var backbone = checkpoint.Network;
         try
         {
-            var head = file.Tensors.Where(t => t.Key is ScoreWeightName or ScoreBiasName).ToDictionary(t => t.Key, t => t.Value);
-            // A view without the head for the backbone loader (the file still owns every tensor).
-            var body = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var (name, t) in file.Tensors.Where(t => !head.ContainsKey(t.Key))) body.Add(name, t);
-            Gpt2Checkpoint.LoadWeights(backbone, new SafeTensorsFile(body, file.Metadata), weightsPath);
-            backbone = backbone.to(device, dtype);
-            var model = new RewardModel(backbone, tokenizer);
+            var model = new RewardModel(architecture, backbone, checkpoint.Tokenizer);
             if (head.Count == 0 && headSeed is { } seed)
             {
                 model.InitializeHead(seed);
                 return model;
             }
+            // Errors name the single weights file, or the directory of a sharded checkpoint.
+            var weightsPath = Path.Combine(directory, LocalCheckpoint.WeightsFileName);
+            var where = File.Exists(weightsPath) ? weightsPath : directory;
             if (!head.TryGetValue(ScoreWeightName, out var weight))
-                throw new CheckpointFormatException(weightsPath, ScoreWeightName, "missing: not a reward-model checkpoint (no scalar head)");
+                throw new CheckpointFormatException(where, ScoreWeightName, "missing: not a reward-model checkpoint (no scalar head)");
             if (!head.TryGetValue(ScoreBiasName, out var bias))
-                throw new CheckpointFormatException(weightsPath, ScoreBiasName, "missing from the checkpoint");
-            if (!weight.shape.SequenceEqual([1L, config.NEmbd]))
+                throw new CheckpointFormatException(where, ScoreBiasName, "missing from the checkpoint");
+            if (!weight.shape.SequenceEqual([1L, backbone.HiddenSize]))
                 throw new CheckpointFormatException(
-                    weightsPath, ScoreWeightName, $"shape [{string.Join(", ", weight.shape)}] does not match [1, {config.NEmbd}]");
+                    where, ScoreWeightName, $"shape [{string.Join(", ", weight.shape)}] does not match [1, {backbone.HiddenSize}]");
             if (!bias.shape.SequenceEqual([1L]))
-                throw new CheckpointFormatException(weightsPath, ScoreBiasName, $"shape [{string.Join(", ", bias.shape)}] does not match [1]");
+                throw new CheckpointFormatException(where, ScoreBiasName, $"shape [{string.Join(", ", bias.shape)}] does not match [1]");
             using (no_grad())
             using (NewDisposeScope())
             {
@@ -223,48 +236,46 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         }
         catch
         {
-            backbone.Dispose();
+            (backbone as IDisposable)?.Dispose();
             throw;
+        }
+        finally
+        {
+            foreach (var tensor in head.Values)
+            {
+                tensor.Dispose();
+            }
         }
     }
 
     /// <summary>
-    /// Writes config.json, tokenizer files and model.safetensors (backbone as <c>transformer.*</c>, plus the head)
-    /// into <paramref name="directory"/> (created if needed). Deterministic bytes for the same weights.
+    /// Writes the backbone's directory (config, tokenizer files, weights) with the head beside its weights into
+    /// <paramref name="directory"/> (created if needed). Deterministic bytes for the same weights.
     /// </summary>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        // Backbone, config and tokenizer files in the GPT-2 layout; then the weights file again, with the head.
-        Gpt2Checkpoint.Save(transformer, Tokenizer, directory);
         using var scope = NewDisposeScope();
-        SafeTensors.Write(Path.Combine(directory, Gpt2Checkpoint.WeightsFileName), Tensors(), Metadata);
+        Architecture.Save(Backbone, Tokenizer, directory, HeadTensors());
     }
 
-    /// <summary>sha256 (lower-case hex) of the model.safetensors that <see cref="Save"/> writes for the current weights.</summary>
+    /// <summary>The checkpoint hash that <see cref="Save"/> writes for the current weights (for GPT-2, model.safetensors' sha256).</summary>
     public string ComputeSha256()
     {
-        using var sha = SHA256.Create();
-        using (var hashing = new CryptoStream(Stream.Null, sha, CryptoStreamMode.Write))
-        using (var scope = NewDisposeScope())
-        {
-            SafeTensors.Write(hashing, Tensors(), Metadata);
-        }
-        return Convert.ToHexStringLower(sha.Hash!);
+        using var scope = NewDisposeScope();
+        return Architecture.WeightsSha256(Backbone, HeadTensors());
     }
 
-    /// <summary>sha256 of a directory's model.safetensors (the checkpoint hash).</summary>
+    /// <summary>sha256 of a directory's model.safetensors (the checkpoint hash of a single-file checkpoint).</summary>
     public static string FileSha256(string directory)
     {
-        using var stream = File.OpenRead(Path.Combine(directory, Gpt2Checkpoint.WeightsFileName));
+        using var stream = File.OpenRead(Path.Combine(directory, LocalCheckpoint.WeightsFileName));
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    private Dictionary<string, Tensor> Tensors()
+    private Dictionary<string, Tensor> HeadTensors() => new(StringComparer.Ordinal)
     {
-        var tensors = Gpt2Checkpoint.HfTensors(transformer);
-        tensors[ScoreWeightName] = score.weight!.detach();
-        tensors[ScoreBiasName] = score.bias!.detach();
-        return tensors;
-    }
+        [ScoreWeightName] = score.weight!.detach(),
+        [ScoreBiasName] = score.bias!.detach(),
+    };
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace CaiEvents.Models.Rl;
 
 /// <summary>
-/// PPO updates of a <see cref="Gpt2Model"/> policy against a frozen reference copy, with a separate value network
+/// PPO updates of a decoder (<see cref="ICausalLanguageModel"/>) policy against a frozen reference copy, with a separate value network
 /// (in RLHF, initialised from the preference model). Rewards per token are −β·KL plus the score at the last token;
 /// advantages come from GAE and are whitened; the policy and value losses are clipped; gradients are clipped per network.
 /// Dropout is off (the networks stay in eval mode), so the first minibatch's ratio is exactly 1 and CPU runs are
@@ -12,8 +12,8 @@ namespace CaiEvents.Models.Rl;
 /// </summary>
 public sealed class PpoTrainer : IDisposable
 {
-    private readonly Gpt2Model _policy;
-    private readonly Gpt2Model _reference;
+    private readonly ICausalLanguageModel _policy;
+    private readonly ICausalLanguageModel _reference;
     private readonly ValueFunction _value;
     private readonly PpoOptions _options;
     private readonly IKlController _kl;
@@ -22,7 +22,7 @@ public sealed class PpoTrainer : IDisposable
     private readonly Parameter[] _policyParameters;
     private readonly Parameter[] _valueParameters;
 
-    public PpoTrainer(Gpt2Model policy, Gpt2Model reference, ValueFunction value, PpoOptions options, IKlController kl, int padId)
+    public PpoTrainer(ICausalLanguageModel policy, ICausalLanguageModel reference, ValueFunction value, PpoOptions options, IKlController kl, int padId)
     {
         _policy = policy;
         _reference = reference;
@@ -142,13 +142,13 @@ public sealed class PpoTrainer : IDisposable
     /// <summary>Prompts left-padded to end in one column, responses right-padded after it; the mask marks real tokens.</summary>
     private Batch Layout(IReadOnlyList<Rollout> rollouts) => Layout(rollouts, _policy, _padId);
 
-    private static Batch Layout(IReadOnlyList<Rollout> rollouts, Gpt2Model _policy, int _padId)
+    private static Batch Layout(IReadOnlyList<Rollout> rollouts, ICausalLanguageModel _policy, int _padId)
     {
         int rows = rollouts.Count, promptWidth = rollouts.Max(r => r.PromptIds.Length), length = Math.Max(1, rollouts.Max(r => r.ResponseIds.Length));
         var width = promptWidth + length;
-        if (width > _policy.Config.NPositions)
+        if (width > _policy.ContextLength)
         {
-            throw new ArgumentException($"prompt + response of {width} tokens exceed the context length {_policy.Config.NPositions}");
+            throw new ArgumentException($"prompt + response of {width} tokens exceed the context length {_policy.ContextLength}");
         }
         var ids = new long[rows * width];
         var mask = new long[rows * width];
@@ -178,7 +178,8 @@ public sealed class PpoTrainer : IDisposable
     }
 
     /// <summary>log π(y_t | x, y_&lt;t) [B, L] of the response tokens, and the logits [B, L, V] that predicted them.</summary>
-    private static (Tensor logProbs, Tensor logits) ResponseLogProbs(Gpt2Model model, Tensor ids, Tensor mask, Tensor targets, int promptWidth, int length)
+    private static (Tensor logProbs, Tensor logits) ResponseLogProbs(
+        ICausalLanguageModel model, Tensor ids, Tensor mask, Tensor targets, int promptWidth, int length)
     {
         var hidden = model.HiddenStates(ids, mask);
         var logits = model.Logits(hidden.narrow(1, promptWidth - 1, length)).to(ScalarType.Float32);
@@ -190,7 +191,7 @@ public sealed class PpoTrainer : IDisposable
     /// Σ_t log π(y_t|·) − log π_ref(y_t|·) per rollout (the sequence KL estimate PPO penalises), for evaluating a trained policy
     /// against its reference on fresh samples. Call it on the <see cref="TorchThread"/>.
     /// </summary>
-    public static double[] SequenceKl(Gpt2Model policy, Gpt2Model reference, IReadOnlyList<Rollout> rollouts, int padId)
+    public static double[] SequenceKl(ICausalLanguageModel policy, ICausalLanguageModel reference, IReadOnlyList<Rollout> rollouts, int padId)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -4,27 +4,27 @@ using F = TorchSharp.torch.nn.functional;
 namespace CaiEvents.Models.Training;
 
 /// <summary>
-/// Next-token training of a <see cref="Gpt2Model"/>: AdamW, warm-up + cosine learning rate, gradient clipping,
+/// Next-token training of any decoder (<see cref="ICausalLanguageModel"/>): AdamW, warm-up + cosine learning rate, gradient clipping,
 /// masked cross-entropy (only target tokens count). The batch order is a pure function of the seed and the
 /// epoch, and the learning rate a pure function of the step, so a job resumed from step N (weights +
 /// optimizer state) continues exactly as if it had never stopped.
 /// </summary>
 public sealed class CausalLmTrainer : IDisposable
 {
-    private readonly Gpt2Model _model;
+    private readonly ICausalLanguageModel _model;
     private readonly IReadOnlyList<TrainingSequence> _data;
     private readonly TrainingOptions _options;
     private readonly TrainingSchedule _schedule;
     private readonly int _padId;
 
-    public CausalLmTrainer(Gpt2Model model, IReadOnlyList<TrainingSequence> data, TrainingOptions options, int padId)
+    public CausalLmTrainer(ICausalLanguageModel model, IReadOnlyList<TrainingSequence> data, TrainingOptions options, int padId)
     {
         if (data.Count == 0) throw new ArgumentException("no training sequences", nameof(data));
-        var tooLong = data.FirstOrDefault(d => d.Tokens.Length > model.Config.NPositions);
+        var tooLong = data.FirstOrDefault(d => d.Tokens.Length > model.ContextLength);
         if (tooLong is not null)
         {
             throw new ArgumentException(
-                $"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.Config.NPositions}", nameof(data));
+                $"a sequence of {tooLong.Tokens.Length} tokens exceeds the context length {model.ContextLength}", nameof(data));
         }
         _model = model;
         _data = data;
@@ -118,7 +118,7 @@ public sealed class CausalLmTrainer : IDisposable
         var mask = tensor(attention, [batch.Count, length], device: device);
         var weights = tensor(target, [batch.Count, length - 1], device: device);
         // Right padding: positions of real tokens are unaffected, and padded positions are never targets.
-        var logits = _model.Forward(input, mask).narrow(1, 0, length - 1);
+        var logits = _model.Logits(_model.HiddenStates(input, mask)).narrow(1, 0, length - 1);
         var labels = input.narrow(1, 1, length - 1);
         var perToken = F.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), labels.reshape(-1), reduction: nn.Reduction.None)
             .reshape(batch.Count, length - 1);

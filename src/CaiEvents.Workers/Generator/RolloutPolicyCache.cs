@@ -7,10 +7,10 @@ namespace CaiEvents.Workers.Generator;
 public sealed class RolloutPolicyCache(ModelOptions options) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Directory, Gpt2TextModel Model)? _current;
+    private (string Directory, LocalTextModel Model)? _current;
 
     /// <summary>Runs <paramref name="use"/> with the model loaded from <paramref name="directory"/> (loaded once per directory).</summary>
-    public async Task<T> UseAsync<T>(string directory, Func<Gpt2TextModel, Task<T>> use, CancellationToken ct)
+    public async Task<T> UseAsync<T>(string directory, Func<LocalTextModel, Task<T>> use, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
@@ -19,7 +19,7 @@ public sealed class RolloutPolicyCache(ModelOptions options) : IDisposable
             {
                 _current?.Model.Dispose();
                 _current = null;
-                _current = (directory, Gpt2TextModel.Load(ModelIds.Hf(directory), directory, options));
+                _current = (directory, LocalTextModel.Load(ModelIds.Hf(directory), directory, options));
             }
             return await use(_current.Value.Model);
         }

@@ -7,6 +7,6 @@ namespace CaiEvents.Workers.PPOLearner;
 public interface IRolloutGenerator
 {
     /// <summary>Samples one response per prompt from the policy whose weights hash to <paramref name="policyHash"/>.</summary>
-    Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
+    Task<IReadOnlyList<RolloutSample>> GenerateAsync(LocalTextModel policy, string policyHash, Guid jobId, int step,
         IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct);
 }

@@ -6,9 +6,9 @@ namespace CaiEvents.Workers.PPOLearner;
 /// <summary>Loads the policy a <see cref="PolicyCheckpointed"/> event names (SFT and PPO jobs alike), refusing files that no longer match it.</summary>
 public static class PolicyCheckpointFiles
 {
-    public static Gpt2TextModel Load(PolicyCheckpointed checkpoint, ModelOptions options)
+    public static LocalTextModel Load(PolicyCheckpointed checkpoint, ModelOptions options)
     {
-        var model = Gpt2TextModel.Load("hf:" + checkpoint.Path, checkpoint.Path, options);
+        var model = LocalTextModel.Load("hf:" + checkpoint.Path, checkpoint.Path, options);
         if (model.Identity.CheckpointHash != checkpoint.Sha256)
         {
             model.Dispose();

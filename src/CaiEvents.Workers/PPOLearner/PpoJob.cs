@@ -61,8 +61,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var pmDirectory = Path.GetFullPath(request.PreferenceModelDirectory);
         var prompts = await RunPromptsAsync(request.RunId, ct);
         if (prompts.Count == 0) throw new InputException("--run", null, $"run {request.RunId} has no prompts");
-        if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
-            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint (no {Gpt2Checkpoint.WeightsFileName})");
+        if (!LocalCheckpoint.Exists(pmDirectory))
+            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName})");
         var pmHash = RewardModel.FileSha256(pmDirectory);
         using var probe = LoadPolicy(request.PolicyModel, modelOptions);
         return new PpoStarted(jobId, request.RunId, request.PolicyModel, probe.Identity.CheckpointHash, request.PolicyModel, probe.Identity.CheckpointHash,
@@ -151,8 +151,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var prompts = await RunPromptsAsync(started.RunId, ct);
         if (started.PromptSetHash != PromptSetHash(prompts))
             throw new InvalidOperationException($"job {jobId}: run {started.RunId}'s prompts no longer hash to {started.PromptSetHash}");
-        if (!File.Exists(Path.Combine(pmDirectory, Gpt2Checkpoint.WeightsFileName)))
-            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint on this worker (no {Gpt2Checkpoint.WeightsFileName})");
+        if (!LocalCheckpoint.Exists(pmDirectory))
+            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint on this worker (no {LocalCheckpoint.WeightsFileName})");
         if (RewardModel.FileSha256(pmDirectory) != started.PreferenceModelCheckpointHash)
             throw new InputException("--pm", null, $"{pmDirectory} no longer hashes to {started.PreferenceModelCheckpointHash}");
 
@@ -165,9 +165,9 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var value = await TorchThread.RunAsync(() => RewardModel.Load(valueDirectory, modelOptions), ct);
         try
         {
-            if (value.Config.VocabSize != policy.Config.VocabSize)
+            if (value.VocabSize != policy.Network.VocabSize)
                 throw new InputException("--pm", null,
-                    $"the preference model's vocabulary ({value.Config.VocabSize}) differs from the policy's ({policy.Config.VocabSize})");
+                    $"the preference model's vocabulary ({value.VocabSize}) differs from the policy's ({policy.Network.VocabSize})");
             IKlController kl = hp.KlTarget is { } target
                 ? new AdaptiveKlController(last?.Metrics[KlCoefficientMetric] ?? hp.InitialKlCoefficient, target, hp.KlHorizon)
                 : new FixedKlController(hp.InitialKlCoefficient);
@@ -175,7 +175,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 hp.ValueCoefficient, hp.EntropyCoefficient, hp.Gamma, hp.Lambda, hp.MaxGradNorm, hp.Seed);
             using var trainer = await TorchThread.RunAsync(() =>
             {
-                var t = new PpoTrainer(policy.Module, reference.Module, new ValueFunction(value, value.TokenScores), options, kl, policy.Tokenizer.EndOfTextId);
+                var t = new PpoTrainer(policy.Network, reference.Network, new ValueFunction(value, value.TokenScores), options, kl,
+                    policy.Tokenizer.EndOfTextId);
                 if (last is not null) t.LoadOptimizerState(Path.Combine(last.Path, OptimizerStateFileName));
                 return t;
             }, ct);
@@ -202,7 +203,7 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                     m.Entropy, m.KlCoefficient, m.MeanResponseTokens, policyHash, PromptSampler.Position(step + 1, hp.RolloutsPerStep), clock.GetUtcNow());
                 window.Add(update);
                 // The policy changed: its weights no longer hash to policyHash. Hash the new weights for the next rollouts' provenance.
-                policyHash = await TorchThread.RunAsync(() => Gpt2Checkpoint.ComputeWeightsSha256(policy.Module), ct);
+                policyHash = await TorchThread.RunAsync(policy.CurrentWeightsSha256, ct);
                 var isCheckpoint = (step + 1) % hp.CheckpointEvery == 0 || step + 1 == hp.Steps;
                 var newEvents = new List<object>();
                 if (recorded.Add(update.Step)) newEvents.Add(update); // a step retraced after a resume is already in the stream
@@ -261,18 +262,18 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         if (hp.KlTarget is not null && hp.InitialKlCoefficient <= 0) throw new InputException("--kl-coef", null, "an adaptive KL coefficient must start > 0");
     }
 
-    private static Gpt2TextModel LoadPolicy(string modelId, ModelOptions options) =>
-        ModelCatalog.Load(modelId, options) as Gpt2TextModel
+    private static LocalTextModel LoadPolicy(string modelId, ModelOptions options) =>
+        ModelCatalog.Load(modelId, options) as LocalTextModel
         ?? throw new InputException("--policy", null, $"{modelId} is not a local GPT-2 model and cannot be trained here");
 
-    private static Gpt2TextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
+    private static LocalTextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
 
     /// <summary>Policy, value network and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
-    private static void SaveAtomically(Gpt2TextModel policy, RewardModel value, PpoTrainer trainer, string path)
+    private static void SaveAtomically(LocalTextModel policy, RewardModel value, PpoTrainer trainer, string path)
     {
         var staging = path + $".tmp-{Environment.ProcessId}";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        Gpt2Checkpoint.Save(policy.Module, policy.Tokenizer, staging);
+        policy.Architecture.Save(policy.Network, policy.Tokenizer, staging);
         value.Save(Path.Combine(staging, ValueDirectoryName));
         trainer.SaveOptimizerState(Path.Combine(staging, OptimizerStateFileName));
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);

@@ -26,7 +26,7 @@ public sealed class WorkerRollouts(IDocumentStore store, ISendEndpointProvider s
     /// <summary>The request id of shard <paramref name="shard"/> of a step's rollouts: a function of job, step, policy hash and shard.</summary>
     public static Guid RequestId(Guid jobId, int step, string policyHash, int shard) => DeterministicIds.Create(jobId, $"rollouts:{step}:{policyHash}:{shard}");
 
-    public async Task<IReadOnlyList<RolloutSample>> GenerateAsync(Gpt2TextModel policy, string policyHash, Guid jobId, int step,
+    public async Task<IReadOnlyList<RolloutSample>> GenerateAsync(LocalTextModel policy, string policyHash, Guid jobId, int step,
         IReadOnlyList<RolloutPrompt> prompts, SamplingParameters sampling, string outputDirectory, CancellationToken ct)
     {
         // The step's prompts in shards, one request each, so that several Generator workers sample one step together.
@@ -73,7 +73,7 @@ public sealed class WorkerRollouts(IDocumentStore store, ISendEndpointProvider s
     }
 
     /// <summary>Writes the policy's weights once per hash (renamed into place) and removes older ones of this job.</summary>
-    private static async Task<string> PublishPolicyAsync(Gpt2TextModel policy, string policyHash, string outputDirectory, CancellationToken ct)
+    private static async Task<string> PublishPolicyAsync(LocalTextModel policy, string policyHash, string outputDirectory, CancellationToken ct)
     {
         var root = Path.Combine(outputDirectory, PolicyDirectoryName);
         var directory = Path.Combine(root, policyHash);
@@ -83,7 +83,7 @@ public sealed class WorkerRollouts(IDocumentStore store, ISendEndpointProvider s
             await TorchThread.RunAsync(() =>
             {
                 if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-                Gpt2Checkpoint.Save(policy.Module, policy.Tokenizer, staging);
+                policy.Architecture.Save(policy.Network, policy.Tokenizer, staging);
                 return true;
             }, ct);
             var sha = RewardModel.FileSha256(staging);

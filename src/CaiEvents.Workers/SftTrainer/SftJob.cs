@@ -37,9 +37,9 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         DeterministicIds.Create(runId, $"sft:{Path.GetFullPath(outputDirectory).TrimEnd('/')}");
 
     /// <summary>The supervised pair of one example: the prompt as the policy sees it, and the completion it should write.</summary>
-    public static TrainingSequence Sequence(Gpt2Tokenizer tokenizer, SlExample example, int maxLength) =>
+    public static TrainingSequence Sequence(ITextTokenizer tokenizer, SlExample example, int maxLength) =>
         TrainingSequence.PromptCompletion(
-            tokenizer.Encode(PromptFormat.RenderResponsePrompt(example.Prompt)),
+            tokenizer.EncodePrompt(PromptFormat.RenderResponsePrompt(example.Prompt)),
             [.. tokenizer.Encode(" " + example.Completion), tokenizer.EndOfTextId]).Truncate(maxLength);
 
     /// <summary>
@@ -161,10 +161,10 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         }
 
         using var policy = last is null ? LoadPolicy(started.BaseModel, modelOptions) : LoadCheckpoint(last, modelOptions);
-        var sequences = dataset.Examples.Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Config.NPositions))).ToList();
+        var sequences = dataset.Examples.Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Network.ContextLength))).ToList();
         var options = new TrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,
             hp.WeightDecay, hp.MaxGradNorm, hp.Seed);
-        using var trainer = new CausalLmTrainer(policy.Module, sequences, options, policy.Tokenizer.EndOfTextId);
+        using var trainer = new CausalLmTrainer(policy.Network, sequences, options, policy.Tokenizer.EndOfTextId);
         if (last is not null) trainer.Resume(Path.Combine(last.Path, OptimizerStateFileName), last.Step);
         // Stream version so far: the started event (written just now, or earlier) plus the checkpoints already recorded.
         var version = Math.Max(1, history.Count);
@@ -183,7 +183,7 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
             var path = Path.Combine(started.OutputDirectory, "checkpoints", $"step-{trainer.Step:000000}");
             SaveAtomically(policy, trainer, path);
             checkpoint = new PolicyCheckpointed(jobId, trainer.Step, trainer.TotalSteps, path,
-                Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(path, Gpt2Checkpoint.WeightsFileName)))),
+                policy.CurrentWeightsSha256(),
                 started.DatasetSnapshotPosition, hp, new Dictionary<string, double>
                 {
                     ["loss"] = window.Average(m => m.Loss),
@@ -206,18 +206,18 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         return checkpoint ?? last!;
     }
 
-    private static Gpt2TextModel LoadPolicy(string modelId, ModelOptions options) =>
-        ModelCatalog.Load(modelId, options) as Gpt2TextModel
+    private static LocalTextModel LoadPolicy(string modelId, ModelOptions options) =>
+        ModelCatalog.Load(modelId, options) as LocalTextModel
         ?? throw new InputException("--base", null, $"{modelId} is not a local GPT-2 model and cannot be fine-tuned here");
 
-    private static Gpt2TextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
+    private static LocalTextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
 
     /// <summary>Weights, tokenizer and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
-    private static void SaveAtomically(Gpt2TextModel policy, CausalLmTrainer trainer, string path)
+    private static void SaveAtomically(LocalTextModel policy, CausalLmTrainer trainer, string path)
     {
         var staging = path + $".tmp-{Environment.ProcessId}";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        Gpt2Checkpoint.Save(policy.Module, policy.Tokenizer, staging);
+        policy.Architecture.Save(policy.Network, policy.Tokenizer, staging);
         trainer.SaveOptimizerState(Path.Combine(staging, OptimizerStateFileName));
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

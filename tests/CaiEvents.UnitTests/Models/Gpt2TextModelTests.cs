@@ -11,7 +11,7 @@ public class Gpt2TextModelTests
 {
     private static readonly SamplingParameters Sampled = new(Temperature: 1.0, TopP: 0.95, TopK: 20, MaxNewTokens: 24);
 
-    private static Gpt2TextModel Load(long seed = 1234) => (Gpt2TextModel)ModelCatalog.Load("builtin:tiny", ModelOptions.Cpu with { Seed = seed });
+    private static LocalTextModel Load(long seed = 1234) => (LocalTextModel)ModelCatalog.Load("builtin:tiny", ModelOptions.Cpu with { Seed = seed });
 
     private static async Task<GenerationResult> GenerateOne(ITextModel model, string prompt, SamplingParameters sampling, long seed = 7)
         => (await model.GenerateAsync([new GenerationRequest(prompt, sampling, seed)]))[0];
@@ -220,7 +220,7 @@ public class Gpt2TextModelTests
         // Make every hidden state the same vector v and the end-of-text embedding 10·v: its logit dominates.
         using (no_grad())
         {
-            var state = model.Module.state_dict();
+            var state = ((Gpt2Model)model.Network).state_dict();
             state["ln_f.weight"].zero_();
             state["ln_f.bias"].fill_(1.0);
             state["wte.weight"][model.Tokenizer.EndOfTextId].fill_(10.0);
@@ -240,7 +240,7 @@ public class Gpt2TextModelTests
         // As above, but the NUL byte token (id 0) dominates.
         using (no_grad())
         {
-            var state = model.Module.state_dict();
+            var state = ((Gpt2Model)model.Network).state_dict();
             state["ln_f.weight"].zero_();
             state["ln_f.bias"].fill_(1.0);
             state["wte.weight"][0].fill_(10.0);
@@ -294,7 +294,7 @@ public class Gpt2TextModelTests
         var result = await GenerateOne(model, prompt, sampling);
         var scores = await model.ScoreAsync(prompt, ["tail"]);
 
-        Assert.Equal(model.Config.NPositions - 16, result.PromptTokens);
+        Assert.Equal(model.Network.ContextLength - 16, result.PromptTokens);
         Assert.InRange(result.GeneratedTokens, 0, 16);
         Assert.Equal(4, scores[0].TokenLogProbs.Count);
     }
@@ -422,7 +422,7 @@ public class Gpt2TextModelLeakTests
     [Fact]
     public async Task Generating_and_scoring_leave_no_live_tensors_behind()
     {
-        using var model = (Gpt2TextModel)ModelCatalog.Load("builtin:tiny", ModelOptions.Cpu);
+        using var model = (LocalTextModel)ModelCatalog.Load("builtin:tiny", ModelOptions.Cpu);
         var sampling = new SamplingParameters(Temperature: 0.9, TopP: 0.9, TopK: 10, MaxNewTokens: 8, StopSequences: ["\n\n"]);
         await model.GenerateAsync([new GenerationRequest("warm up", sampling, 0)]);
         // Let other tests' undisposed tensors be finalized first, then keep the GC (and so the tensor

@@ -28,8 +28,8 @@ public class PpoRequestAndKlTests
     public async Task Sequence_kl_is_zero_against_itself_and_does_not_depend_on_the_padding_of_the_batch()
     {
         var config = ModelTestData.TinyConfig().WithoutDropout();
-        using var policy = Gpt2TextModel.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), ModelOptions.Cpu with { Seed = 3 });
-        using var reference = Gpt2TextModel.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), ModelOptions.Cpu with { Seed = 4 });
+        using var policy = Gpt2Architecture.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), ModelOptions.Cpu with { Seed = 3 });
+        using var reference = Gpt2Architecture.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), ModelOptions.Cpu with { Seed = 4 });
         var pad = policy.Tokenizer.EndOfTextId;
         var rollouts = new[]
         {
@@ -37,10 +37,10 @@ public class PpoRequestAndKlTests
             new Rollout(policy.Tokenizer.Encode("Human: a much longer question here\n\nAssistant:").ToArray(), policy.Tokenizer.Encode(" no").ToArray(), 0),
         };
         var (self, batched, alone0, alone1) = await TorchThread.RunAsync(() => (
-            PpoTrainer.SequenceKl(policy.Module, policy.Module, rollouts, pad),
-            PpoTrainer.SequenceKl(policy.Module, reference.Module, rollouts, pad),
-            PpoTrainer.SequenceKl(policy.Module, reference.Module, [rollouts[0]], pad)[0],
-            PpoTrainer.SequenceKl(policy.Module, reference.Module, [rollouts[1]], pad)[0]));
+            PpoTrainer.SequenceKl(policy.Network, policy.Network, rollouts, pad),
+            PpoTrainer.SequenceKl(policy.Network, reference.Network, rollouts, pad),
+            PpoTrainer.SequenceKl(policy.Network, reference.Network, [rollouts[0]], pad)[0],
+            PpoTrainer.SequenceKl(policy.Network, reference.Network, [rollouts[1]], pad)[0]));
         Assert.All(self, v => Assert.Equal(0, v, 6));
         Assert.Equal(alone0, batched[0], 4);
         Assert.Equal(alone1, batched[1], 4);

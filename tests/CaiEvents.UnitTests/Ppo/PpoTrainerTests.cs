@@ -55,20 +55,20 @@ public class PpoTrainerTests
     {
         var config = ModelTestData.TinyConfig().WithoutDropout();
         var options = ModelOptions.Cpu with { Seed = 7 };
-        using var policy = Gpt2TextModel.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), options);
-        using var reference = Gpt2TextModel.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), options);
+        using var policy = Gpt2Architecture.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), options);
+        using var reference = Gpt2Architecture.CreateRandom("builtin:tiny", config, Gpt2Tokenizer.ByteLevel(), options);
         var prompts = new[] { "Human: hi\n\nAssistant:", "Human: how are you?\n\nAssistant:", "Human: tell me\n\nAssistant:" }
             .Select(p => policy.Tokenizer.Encode(p)).ToArray();
         var (trainer, value) = await TorchThread.RunAsync(() =>
         {
             var v = new ValueNet(config, 3);
             var ppo = new PpoOptions(MiniBatchSize: 4, Epochs: 4, LearningRate: 1e-2, ValueLearningRate: 1e-3, Seed: 5);
-            return (new PpoTrainer(policy.Module, reference.Module, new ValueFunction(v, v.TokenValues), ppo, new AdaptiveKlController(0.05, 1.0, 64),
+            return (new PpoTrainer(policy.Network, reference.Network, new ValueFunction(v, v.TokenValues), ppo, new AdaptiveKlController(0.05, 1.0, 64),
                 policy.Tokenizer.EndOfTextId), v);
         });
         try
         {
-            var before = await TorchThread.RunAsync(() => WantedMass(policy.Module, prompts));
+            var before = await TorchThread.RunAsync(() => WantedMass((Gpt2Model)policy.Network, prompts));
             var metrics = new List<PpoStepMetrics>();
             for (var step = 0; step < steps; step++)
             {
@@ -79,7 +79,7 @@ public class PpoTrainerTests
                 var s = step;
                 metrics.Add(await TorchThread.RunAsync(() => trainer.Step(rollouts, s)));
             }
-            var after = await TorchThread.RunAsync(() => WantedMass(policy.Module, prompts));
+            var after = await TorchThread.RunAsync(() => WantedMass((Gpt2Model)policy.Network, prompts));
             return (before, after, metrics);
         }
         finally

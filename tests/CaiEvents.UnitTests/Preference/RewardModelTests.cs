@@ -81,7 +81,7 @@ public class RewardModelTests
     public void A_plain_gpt2_directory_loads_with_a_fresh_seeded_head_but_not_as_a_finished_reward_model()
     {
         using var dir = new TempDir();
-        using (var policy = Gpt2TextModel.CreateRandom("builtin:tiny", ModelCatalog.TinyConfig, Gpt2Tokenizer.ByteLevel(), ModelOptions.Cpu))
+        using (var policy = Gpt2Architecture.CreateRandom("builtin:tiny", ModelCatalog.TinyConfig, Gpt2Tokenizer.ByteLevel(), ModelOptions.Cpu))
         {
             policy.Save(dir.Path);
         }

@@ -4,30 +4,43 @@ using static TorchSharp.torch;
 namespace CaiEvents.Models;
 
 /// <summary>
-/// <see cref="ITextModel"/> over a <see cref="Gpt2Model"/> and its <see cref="Gpt2Tokenizer"/>.
+/// <see cref="ITextModel"/> over any local decoder: an <see cref="ICausalLanguageModel"/> network (always an
+/// <see cref="nn.Module"/>), its <see cref="ITextTokenizer"/>, and the <see cref="ILocalArchitecture"/> that saves and hashes them.
 /// Calls run one at a time on the <see cref="TorchThread"/>, so one instance can be shared by several
 /// consumers. Requests in one call run as one left-padded batch; each row samples in managed code with its own
 /// <see cref="Random"/> seeded from the request, so (prompt, sampling parameters, seed) gives the same
-/// text alone or in a batch on CPU.
+/// text alone or in a batch on CPU. Text prompts start with the tokenizer's <see cref="ITextTokenizer.BeginOfTextId"/>
+/// when it has one; generation stops on any of its <see cref="ITextTokenizer.StopIds"/>.
 /// </summary>
-public sealed class Gpt2TextModel : ITextModel
+public sealed class LocalTextModel : ITextModel
 {
     private readonly TorchThreadGate gate;
     private readonly CausalLmGenerator generator;
     private readonly ContinuationScorer scorer;
     private readonly BatchedContinuationScorer batchedScorer;
 
-    private Gpt2TextModel(string modelId, Gpt2Model module, Gpt2Tokenizer tokenizer, string checkpointHash, ModelOptions options)
+    /// <summary>Takes over <paramref name="network"/> (moved to <paramref name="options"/>' device and dtype, put in eval mode).</summary>
+    public LocalTextModel(
+        string modelId, ILocalArchitecture architecture, ICausalLanguageModel network, ITextTokenizer tokenizer, string checkpointHash, ModelOptions options)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointHash);
+        ArgumentNullException.ThrowIfNull(options);
+        var module = network as nn.Module
+            ?? throw new ArgumentException($"The network must be an nn.Module, not a {network?.GetType().Name ?? "null"}.", nameof(network));
         (Device, var dtype) = options.Resolve();
         Identity = new ModelIdentity(modelId, checkpointHash);
+        Architecture = architecture;
         Tokenizer = tokenizer;
-        Module = module.to(Device, dtype);
-        Module.eval();
-        gate = new TorchThreadGate(this, Module);
-        generator = new CausalLmGenerator(Module, tokenizer);
-        scorer = new ContinuationScorer(Module, tokenizer);
-        batchedScorer = new BatchedContinuationScorer(Module, tokenizer);
+        module.to(Device, dtype); // in place: parameters and buffers move, the object stays
+        Network = network;
+        Network.eval();
+        gate = new TorchThreadGate(this, module);
+        generator = new CausalLmGenerator(Network, tokenizer);
+        scorer = new ContinuationScorer(Network, tokenizer);
+        batchedScorer = new BatchedContinuationScorer(Network, tokenizer);
     }
 
     /// <summary>
@@ -36,71 +49,51 @@ public sealed class Gpt2TextModel : ITextModel
     /// </summary>
     public ModelIdentity Identity { get; }
 
+    /// <summary>Saves and hashes <see cref="Network"/> in its family's Hugging Face layout.</summary>
+    public ILocalArchitecture Architecture { get; }
+
     /// <summary>
     /// The network, for fine-tuning code (hidden states, extra heads). Use it on the
     /// <see cref="TorchThread"/> so that it never runs at the same time as this model's own calls.
     /// </summary>
-    public Gpt2Model Module { get; }
+    public ICausalLanguageModel Network { get; }
 
-    public Gpt2Tokenizer Tokenizer { get; }
-
-    public Gpt2Config Config => Module.Config;
+    public ITextTokenizer Tokenizer { get; }
 
     public Device Device { get; }
 
     /// <summary>
-    /// A model whose weights come from <see cref="ModelOptions.Seed"/> alone. Its checkpoint hash is the
-    /// sha256 of the <c>model.safetensors</c> that <see cref="Save"/> writes for these weights.
+    /// Loads a Hugging Face directory through the architecture its <c>config.json</c> names (<see cref="ModelArchitectures"/>);
+    /// the checkpoint hash is the architecture's (for GPT-2, the sha256 of its <c>model.safetensors</c>).
     /// </summary>
-    public static Gpt2TextModel CreateRandom(string modelId, Gpt2Config config, Gpt2Tokenizer tokenizer, ModelOptions options)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(tokenizer);
-        ArgumentNullException.ThrowIfNull(options);
-        if (tokenizer.VocabCount > config.VocabSize)
-        {
-            throw new ArgumentException($"Tokenizer ids reach {tokenizer.VocabCount - 1} but the config has vocab_size {config.VocabSize}.", nameof(config));
-        }
-        options.Resolve(); // fail on bad options before allocating anything
-        var module = new Gpt2Model(config);
-        try
-        {
-            module.InitializeWeights(options.Seed);
-            return new Gpt2TextModel(modelId, module, tokenizer, Gpt2Checkpoint.ComputeWeightsSha256(module), options);
-        }
-        catch
-        {
-            module.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Loads a Hugging Face GPT-2 directory; the checkpoint hash is the sha256 of its <c>model.safetensors</c>.</summary>
-    public static Gpt2TextModel Load(string modelId, string directory, ModelOptions options)
+    /// <exception cref="CheckpointFormatException">Missing or malformed directory, or an unsupported <c>model_type</c>.</exception>
+    public static LocalTextModel Load(string modelId, string directory, ModelOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         ArgumentNullException.ThrowIfNull(options);
         options.Resolve();
-        var (module, tokenizer, sha) = Gpt2Checkpoint.Load(directory);
+        var (architecture, checkpoint) = ModelArchitectures.Load(directory, options);
         try
         {
-            return new Gpt2TextModel(modelId, module, tokenizer, sha, options);
+            return new LocalTextModel(modelId, architecture, checkpoint.Network, checkpoint.Tokenizer, checkpoint.WeightsSha256, options);
         }
         catch
         {
-            module.Dispose();
+            (checkpoint.Network as IDisposable)?.Dispose();
             throw;
         }
     }
 
-    /// <summary>Writes the current weights and tokenizer as a Hugging Face GPT-2 directory.</summary>
+    /// <summary>Writes the current weights and tokenizer as a Hugging Face directory of <see cref="Architecture"/>'s layout.</summary>
     public Task SaveAsync(string directory, CancellationToken cancellationToken = default) =>
         RunExclusiveAsync(() =>
         {
-            Gpt2Checkpoint.Save(Module, Tokenizer, directory);
+            Architecture.Save(Network, Tokenizer, directory);
             return true;
         }, cancellationToken);
+
+    /// <summary>The checkpoint hash that <see cref="Save"/> would write for the current weights (call it on the <see cref="TorchThread"/>).</summary>
+    public string CurrentWeightsSha256() => Architecture.WeightsSha256(Network);
 
     /// <inheritdoc cref="SaveAsync"/>
     public void Save(string directory) => SaveAsync(directory).GetAwaiter().GetResult();
@@ -127,7 +120,7 @@ public sealed class Gpt2TextModel : ITextModel
         }
         return RunExclusiveAsync<IReadOnlyList<GeneratedSequence>>(() =>
         {
-            var prompts = requests.Select(r => (Tokenizer.Encode(r.Prompt), r)).ToList();
+            var prompts = requests.Select(r => (Tokenizer.EncodePrompt(r.Prompt), r)).ToList();
             return generator.Generate(prompts, useKvCache, stopAtEndOfText: true, cancellationToken);
         }, cancellationToken);
     }
@@ -145,14 +138,14 @@ public sealed class Gpt2TextModel : ITextModel
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(continuations);
         var encoded = continuations.Select(c => (IReadOnlyList<int>)Tokenizer.Encode(c ?? throw new ArgumentNullException(nameof(continuations)))).ToList();
-        var scores = await ScoreTokensAsync(Tokenizer.Encode(prompt), encoded, cancellationToken).ConfigureAwait(false);
+        var scores = await ScoreTokensAsync(Tokenizer.EncodePrompt(prompt), encoded, cancellationToken).ConfigureAwait(false);
         return continuations.Select((c, i) => new ContinuationScore(c, scores[i].Sum(), scores[i])).ToList();
     }
 
     /// <summary>
     /// Exact log-probabilities (log_softmax) of each continuation's tokens after <paramref name="promptIds"/>,
     /// all continuations in one forward pass. The prompt is left-truncated to fit the longest
-    /// continuation into the context; an empty prompt stands for <c>&lt;|endoftext|&gt;</c>.
+    /// continuation into the context; an empty prompt stands for end-of-text. The ids are used as given (no begin-of-text is added).
     /// </summary>
     public Task<IReadOnlyList<double[]>> ScoreTokensAsync(
         IReadOnlyList<int> promptIds, IReadOnlyList<IReadOnlyList<int>> continuations, CancellationToken cancellationToken = default)
@@ -178,7 +171,7 @@ public sealed class Gpt2TextModel : ITextModel
             ArgumentNullException.ThrowIfNull(item.Continuations, nameof(items));
             var continuations = item.Continuations
                 .Select(c => (IReadOnlyList<int>)Tokenizer.Encode(c ?? throw new ArgumentNullException(nameof(items)))).ToList();
-            return ((IReadOnlyList<int>)Tokenizer.Encode(item.Prompt), (IReadOnlyList<IReadOnlyList<int>>)continuations);
+            return ((IReadOnlyList<int>)Tokenizer.EncodePrompt(item.Prompt), (IReadOnlyList<IReadOnlyList<int>>)continuations);
         }).ToList();
         var scores = await ScoreManyTokensAsync(encoded, cancellationToken).ConfigureAwait(false);
         return items.Select((item, i) => (IReadOnlyList<ContinuationScore>)item.Continuations
