@@ -13,8 +13,11 @@ namespace CaiEvents.Models.Llama;
 /// <param name="AttentionBias">
 /// llama/qwen3: biases on q, k, v and o projections. qwen2 always has q/k/v biases (and none on o) whatever this says.
 /// </param>
-/// <param name="SlidingWindow">mistral (when set) and qwen2/qwen3 (when <paramref name="UseSlidingWindow"/>): attention span.</param>
-/// <param name="MaxWindowLayers">qwen2/qwen3: recorded as read, written back as it was.</param>
+/// <param name="SlidingWindow">
+/// Attention span: mistral's every layer when set; qwen2/qwen3's layers from <paramref name="MaxWindowLayers"/> on when
+/// <paramref name="UseSlidingWindow"/>. See <see cref="EffectiveSlidingWindow"/>.
+/// </param>
+/// <param name="MaxWindowLayers">qwen2/qwen3: layers below this index attend fully (null: transformers' default 28).</param>
 /// <param name="EosTokenIds">One or more end-of-sequence ids (HF allows an int or a list).</param>
 /// <param name="TorchDtype">The dtype the weights were saved in, as HF names it (informational).</param>
 public sealed record LlamaConfig(
@@ -43,6 +46,9 @@ public sealed record LlamaConfig(
 {
     public const string FileName = "config.json";
 
+    /// <summary>transformers' default max_window_layers for qwen2 and qwen3 when config.json omits it.</summary>
+    public const int DefaultMaxWindowLayers = 28;
+
     private static readonly string[] RequiredKeys =
         ["model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "max_position_embeddings"];
 
@@ -59,7 +65,9 @@ public sealed record LlamaConfig(
     public int? EffectiveSlidingWindow => ModelType switch
     {
         LlamaModelType.Mistral => SlidingWindow,
-        LlamaModelType.Qwen2 or LlamaModelType.Qwen3 when UseSlidingWindow => SlidingWindow,
+        // transformers gives layers i >= max_window_layers the window, so with max_window_layers >= the depth no layer has one.
+        LlamaModelType.Qwen2 or LlamaModelType.Qwen3 when UseSlidingWindow && (MaxWindowLayers ?? DefaultMaxWindowLayers) < NumHiddenLayers
+            => SlidingWindow,
         _ => null,
     };
 

@@ -25,11 +25,13 @@ public static class LlamaShapes
     {
         if (!LlamaModelType.All.Contains(modelType))
         {
-            throw new ArgumentException($"model_type '{modelType}' is not supported; expected one of {string.Join(", ", LlamaModelType.All)}.", nameof(modelType));
+            throw new ArgumentException(
+                $"model_type '{modelType}' is not supported; expected one of {string.Join(", ", LlamaModelType.All)}.", nameof(modelType));
         }
         var config = shape switch
         {
-            Tiny => TinyConfig(modelType, vocabSize ?? throw new ArgumentException("The tiny shape needs the tokenizer's vocabulary size.", nameof(vocabSize))),
+            Tiny => TinyConfig(modelType,
+                vocabSize ?? throw new ArgumentException("The tiny shape needs the tokenizer's vocabulary size.", nameof(vocabSize))),
             Small => SmallConfig(modelType, vocabSize ?? SmallVocabSize),
             _ => throw new ArgumentException($"Unknown model shape '{shape}'; expected one of {string.Join(", ", All)}.", nameof(shape)),
         };

@@ -57,12 +57,15 @@ public class LlamaConfigTests
     }
 
     [Fact]
-    public void Sliding_window_applies_to_mistral_when_set_and_to_qwen2_only_with_use_sliding_window()
+    public void Sliding_window_applies_to_mistral_when_set_and_to_qwen2_only_with_use_sliding_window_below_max_window_layers()
     {
         Assert.Equal(32, LlamaConfig.Parse(Json("mistral", ", \"sliding_window\": 32"), Source).EffectiveSlidingWindow);
         Assert.Null(LlamaConfig.Parse(Json("mistral", ", \"sliding_window\": null"), Source).EffectiveSlidingWindow);
         Assert.Null(LlamaConfig.Parse(Json("qwen2", ", \"sliding_window\": 32"), Source).EffectiveSlidingWindow);
-        Assert.Equal(32, LlamaConfig.Parse(Json("qwen2", ", \"sliding_window\": 32, \"use_sliding_window\": true"), Source).EffectiveSlidingWindow);
+        const string windowed = ", \"sliding_window\": 32, \"use_sliding_window\": true";
+        Assert.Equal(32, LlamaConfig.Parse(Json("qwen2", windowed + ", \"max_window_layers\": 1"), Source).EffectiveSlidingWindow);
+        // transformers' default max_window_layers (28) is beyond these 2 layers: no layer has a window.
+        Assert.Null(LlamaConfig.Parse(Json("qwen2", windowed), Source).EffectiveSlidingWindow);
     }
 
     [Fact]
