@@ -191,6 +191,25 @@ public class LlamaCheckpointTests
     }
 
     [Fact]
+    public void A_tensor_missing_from_every_shard_is_named_with_the_index_and_a_missing_shard_with_its_path()
+    {
+        using var dir = new TempDir();
+        using var model = LlamaTestModels.NewModel("qwen2");
+        LlamaCheckpoint.Save(model, dir.Path, maxShardBytes: 40_000);
+        var shards = Directory.GetFiles(dir.Path, "model-*.safetensors").Order(StringComparer.Ordinal).ToList();
+        RewriteWeights(shards[0], tensors => tensors.Remove(tensors.Keys.Order(StringComparer.Ordinal).First()));
+
+        var missing = Assert.Throws<CheckpointFormatException>(() => LlamaCheckpoint.Load(dir.Path, ModelOptions.Cpu));
+        File.Delete(shards[^1]);
+        var gone = Assert.Throws<CheckpointFormatException>(() => LlamaCheckpoint.Load(dir.Path, ModelOptions.Cpu));
+
+        Assert.Equal(dir.File("model.safetensors.index.json"), missing.Path);
+        Assert.Equal("model.embed_tokens.weight", missing.TensorName);
+        Assert.Equal(shards[^1], gone.Path);
+        Assert.Contains("file not found", gone.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_directory_without_weights_is_refused_in_one_line()
     {
         using var dir = new TempDir();
