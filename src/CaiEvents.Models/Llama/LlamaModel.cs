@@ -35,12 +35,29 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>, ICausalLanguageModel
 
     public LlamaConfig Config { get; }
 
-    /// <summary>The token embedding [V, C] (also the output projection when tied).</summary>
+    /// <summary>
+    /// The token embedding [V, C] (also the output projection when tied). TorchSharp hands out a new tensor handle on each
+    /// read: dispose it, or read it inside a dispose scope.
+    /// </summary>
     public Tensor TokenEmbedding => model.EmbeddingWeight;
 
-    public Device Device => TokenEmbedding.device;
+    public Device Device
+    {
+        get
+        {
+            using var scope = NewDisposeScope();
+            return TokenEmbedding.device;
+        }
+    }
 
-    public ScalarType DType => TokenEmbedding.dtype;
+    public ScalarType DType
+    {
+        get
+        {
+            using var scope = NewDisposeScope();
+            return TokenEmbedding.dtype;
+        }
+    }
 
     /// <summary>Logits [B, T, V] for token ids [B, T] starting at position 0, no padding.</summary>
     public override Tensor forward(Tensor inputIds) => Forward(inputIds);
@@ -53,7 +70,15 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     }
 
     /// <summary>Output logits [..., V] from final hidden states [..., C]: <c>lm_head</c>, or hidden · embed_tokensᵀ when tied.</summary>
-    public Tensor Logits(Tensor hidden) => lm_head is null ? F.linear(hidden, TokenEmbedding) : lm_head.forward(hidden);
+    public Tensor Logits(Tensor hidden)
+    {
+        if (lm_head is not null)
+        {
+            return lm_head.forward(hidden);
+        }
+        using var scope = NewDisposeScope();
+        return F.linear(hidden, TokenEmbedding).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Final hidden states [B, T, C] (after <c>model.norm</c>).</summary>
     /// <param name="inputIds">Token ids [B, T], int64.</param>

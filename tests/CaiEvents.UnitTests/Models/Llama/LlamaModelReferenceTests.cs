@@ -7,9 +7,27 @@ public class LlamaModelReferenceTests
 {
     [Theory]
     [MemberData(nameof(LlamaTestModels.ModelTypes), MemberType = typeof(LlamaTestModels))]
-    public void Logits_match_a_plain_double_precision_implementation_of_the_formulas(string modelType)
+    public void Logits_match_a_plain_double_precision_implementation_of_the_formulas(string modelType) =>
+        AssertMatchesReference(LlamaTestModels.TinyConfig(modelType));
+
+    [Fact]
+    public void Linear_rope_scaling_matches_the_reference()
     {
-        using var model = LlamaTestModels.NewModel(modelType, 21);
+        AssertMatchesReference(LlamaTestModels.TinyConfig("llama") with { RopeScaling = new RopeScaling("linear", 4) });
+    }
+
+    [Fact]
+    public void Llama_with_attention_and_mlp_biases_and_a_single_kv_head_matches_the_reference()
+    {
+        AssertMatchesReference(LlamaTestModels.TinyConfig("llama") with
+        {
+            AttentionBias = true, MlpBias = true, NumKeyValueHeads = 1, RopeScaling = null, TieWordEmbeddings = true,
+        });
+    }
+
+    private static void AssertMatchesReference(LlamaConfig config)
+    {
+        using var model = LlamaTestModels.NewModel(config.ModelType, 21, config);
         using (no_grad())
         {
             // Non-trivial norms and biases, so their handling is compared too.
