@@ -158,9 +158,12 @@ public static class LlamaCheckpoint
         };
         (model.Config with { TorchDtype = dtypeName }).Save(Path.Combine(directory, LlamaConfig.FileName));
         (generation ?? LlamaGenerationConfig.FromModelConfig(model.Config)).Save(directory);
-        foreach (var stale in Directory.EnumerateFiles(directory, "model*.safetensors").Append(Path.Combine(directory, IndexFileName)))
+        // Only this layout's own names: a single file, an index, or shards model-NNNNN-of-MMMMM.safetensors.
+        var stale = Directory.EnumerateFiles(directory, "model-?????-of-?????.safetensors")
+            .Append(Path.Combine(directory, WeightsFileName)).Append(Path.Combine(directory, IndexFileName));
+        foreach (var file in stale)
         {
-            File.Delete(stale);
+            File.Delete(file);
         }
         using var scope = NewDisposeScope();
         var tensors = HfTensors(model, saveAs);

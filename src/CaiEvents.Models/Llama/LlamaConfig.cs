@@ -18,7 +18,9 @@ namespace CaiEvents.Models.Llama;
 /// <paramref name="UseSlidingWindow"/>. See <see cref="EffectiveSlidingWindow"/>.
 /// </param>
 /// <param name="MaxWindowLayers">qwen2/qwen3: layers below this index attend fully (null: transformers' default 28).</param>
-/// <param name="EosTokenIds">One or more end-of-sequence ids (HF allows an int or a list).</param>
+/// <param name="EosTokenIds">
+/// One or more end-of-sequence ids (HF allows an int or a list). A list: record equality compares it by reference.
+/// </param>
 /// <param name="TorchDtype">The dtype the weights were saved in, as HF names it (informational).</param>
 public sealed record LlamaConfig(
     string ModelType,

@@ -77,6 +77,11 @@ public class LlamaCheckpointTests
         var index = File.ReadAllText(sharded.File("model.safetensors.index.json"));
         Assert.Contains("\"weight_map\"", index, StringComparison.Ordinal);
         Assert.Contains("\"total_size\"", index, StringComparison.Ordinal);
+
+        // Saving single-file over the sharded directory removes the shards and the index.
+        LlamaCheckpoint.Save(model, sharded.Path);
+        Assert.Empty(Directory.GetFiles(sharded.Path, "model-*-of-*.safetensors"));
+        Assert.False(File.Exists(sharded.File("model.safetensors.index.json")));
     }
 
     [Theory]
