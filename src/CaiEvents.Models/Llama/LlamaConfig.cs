@@ -150,6 +150,20 @@ public sealed record LlamaConfig(
         return Parse(File.ReadAllText(path), path);
     }
 
+    /// <summary>
+    /// The <c>model_type</c> of a <c>config.json</c> (null when it has none), to tell a Llama-family directory from a GPT-2 one
+    /// before choosing a loader.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">Missing file or bad JSON.</exception>
+    public static string? ReadModelType(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CheckpointFormatException(path, null, "file not found");
+        }
+        return JsonFields.Get<string?>(JsonFields.ParseObject(File.ReadAllText(path), path), "model_type", null, path);
+    }
+
     /// <param name="source">Names the file in error messages.</param>
     public static LlamaConfig Parse(string json, string source)
     {
@@ -189,8 +203,8 @@ public sealed record LlamaConfig(
             HeadDim: headDim ?? (heads > 0 ? hidden / heads : 0),
             MaxPositionEmbeddings: JsonFields.Get(root, "max_position_embeddings", 0, source),
             RmsNormEps: JsonFields.Get(root, "rms_norm_eps", 1e-6, source),
-            RopeTheta: JsonFields.Get(root, "rope_theta", 10000.0, source),
-            RopeScaling: ParseRopeScaling(root["rope_scaling"], source),
+            RopeTheta: ReadRopeTheta(root, source),
+            RopeScaling: ParseRopeScaling(root["rope_scaling"] ?? root["rope_parameters"], source),
             TieWordEmbeddings: JsonFields.Get(root, "tie_word_embeddings", false, source),
             AttentionBias: JsonFields.Get(root, "attention_bias", false, source),
             MlpBias: JsonFields.Get(root, "mlp_bias", false, source),
@@ -301,6 +315,20 @@ public sealed record LlamaConfig(
             throw new ArgumentException(
                 "rope_scaling llama3 needs low_freq_factor > 0, high_freq_factor > low_freq_factor and original_max_position_embeddings > 0.");
         }
+    }
+
+    /// <summary>
+    /// <c>rope_theta</c>, or where newer transformers write it, <c>rope_parameters.rope_theta</c> (which then also holds the
+    /// scaling); 10000 when neither is given, as transformers assumes.
+    /// </summary>
+    private static double ReadRopeTheta(JsonObject root, string source)
+    {
+        var theta = JsonFields.Get<double?>(root, "rope_theta", null, source);
+        if (theta is null && root["rope_parameters"] is JsonObject parameters)
+        {
+            theta = JsonFields.Get<double?>(parameters, "rope_theta", null, source);
+        }
+        return theta ?? 10000.0;
     }
 
     private static RopeScaling? ParseRopeScaling(JsonNode? node, string source)

@@ -82,6 +82,22 @@ public class LlamaConfigTests
         Assert.Equal(new RopeScaling("linear", 2), linear.RopeScaling);
     }
 
+    [Fact]
+    public void Newer_transformers_rope_parameters_give_theta_and_scaling()
+    {
+        const string parameters = """
+            , "rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
+            """;
+        var config = LlamaConfig.Parse(Json("llama", parameters), Source);
+        var plain = LlamaConfig.Parse(Json("qwen3", """, "rope_parameters": {"rope_type": "default", "rope_theta": 1000000}"""), Source);
+
+        Assert.Equal(500000, config.RopeTheta);
+        Assert.Equal(new RopeScaling("llama3", 32, 1, 4, 8192), config.RopeScaling);
+        Assert.Equal(1000000, plain.RopeTheta);
+        Assert.Null(plain.RopeScaling);
+    }
+
     [Theory]
     [InlineData("gpt_neox", "", "field 'model_type' is 'gpt_neox'; supported model types: llama, mistral, qwen2, qwen3")]
     [InlineData("llama", ", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}", "field 'rope_scaling' has type 'yarn'; supported: linear, llama3")]
@@ -110,6 +126,19 @@ public class LlamaConfigTests
         var e = Assert.Throws<CheckpointFormatException>(() => LlamaConfig.Parse("""{"model_type": "llama", "vocab_size": 10}""", Source));
 
         Assert.Contains("missing required field(s): hidden_size, intermediate_size, num_hidden_layers", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Model_type_can_be_read_before_choosing_a_loader()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("gpt2.json"), """{"model_type": "gpt2", "n_embd": 8}""");
+        File.WriteAllText(dir.File("none.json"), """{"n_embd": 8}""");
+        LlamaShapes.Create("qwen3", "tiny", 10).Save(dir.File("qwen3.json"));
+
+        Assert.Equal("gpt2", LlamaConfig.ReadModelType(dir.File("gpt2.json")));
+        Assert.Null(LlamaConfig.ReadModelType(dir.File("none.json")));
+        Assert.Equal("qwen3", LlamaConfig.ReadModelType(dir.File("qwen3.json")));
     }
 
     [Fact]
