@@ -8,7 +8,7 @@ namespace CaiEvents.Models;
 /// Reader and writer for the safetensors format: an 8-byte little-endian header length, a JSON header
 /// <c>{name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}</c>, then the raw
 /// little-endian tensor bytes. Writing is deterministic (tensors sorted by name, fixed JSON layout),
-/// so the same weights always give the same bytes and the same sha256.
+/// so the same weights always give the same bytes and the same sha256. <see cref="SafeTensorsReader"/> reads one tensor at a time.
 /// </summary>
 public static class SafeTensors
 {
@@ -147,9 +147,9 @@ public static class SafeTensors
         return buffer.ToArray();
     }
 
-    private sealed record Entry(string Name, (string Name, ScalarType Type, int Size) DType, long[] Shape, long Begin, long End);
+    internal sealed record Entry(string Name, (string Name, ScalarType Type, int Size) DType, long[] Shape, long Begin, long End);
 
-    private static (List<Entry> Entries, Dictionary<string, string> Metadata, long DataStart) ReadHeader(Stream stream, string path)
+    internal static (List<Entry> Entries, Dictionary<string, string> Metadata, long DataStart) ReadHeader(Stream stream, string path)
     {
         var fileLength = stream.Length;
         if (fileLength < 8)
@@ -282,7 +282,7 @@ public static class SafeTensors
         return new Entry(name, dtype, shape.ToArray(), begin, end);
     }
 
-    private static void EnsureLittleEndian()
+    internal static void EnsureLittleEndian()
     {
         if (!BitConverter.IsLittleEndian)
         {

@@ -1,0 +1,68 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace CaiEvents.Models.Llama;
+
+/// <summary>
+/// Grouped-query self-attention: n query heads, n_kv key/value heads each shared by n/n_kv query heads, rotary positions on
+/// queries and keys (after qwen3's per-head <c>q_norm</c>/<c>k_norm</c>), scale 1/sqrt(head_dim), no dropout.
+/// </summary>
+internal sealed class LlamaAttention : nn.Module
+{
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly Linear o_proj;
+    private readonly RmsNorm? q_norm;
+    private readonly RmsNorm? k_norm;
+    private readonly int heads;
+    private readonly int keyValueHeads;
+    private readonly int headDim;
+
+    public LlamaAttention(string name, LlamaConfig config, Device? device, ScalarType? dtype) : base(name)
+    {
+        heads = config.NumAttentionHeads;
+        keyValueHeads = config.NumKeyValueHeads;
+        headDim = config.HeadDim;
+        q_proj = nn.Linear(config.HiddenSize, heads * headDim, config.QkvBias, device, dtype);
+        k_proj = nn.Linear(config.HiddenSize, keyValueHeads * headDim, config.QkvBias, device, dtype);
+        v_proj = nn.Linear(config.HiddenSize, keyValueHeads * headDim, config.QkvBias, device, dtype);
+        o_proj = nn.Linear(heads * headDim, config.HiddenSize, config.OutputBias, device, dtype);
+        if (config.QkNorm)
+        {
+            q_norm = new RmsNorm(nameof(q_norm), headDim, config.RmsNormEps, device, dtype);
+            k_norm = new RmsNorm(nameof(k_norm), headDim, config.RmsNormEps, device, dtype);
+        }
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, LlamaKvCache? cache, int layer)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], length = x.shape[1];
+        // [B, T, h·d] -> [B, T, h, d] (where the qwen3 norms apply, per head) -> [B, h, T, d]
+        Tensor Heads(Linear projection, long count, RmsNorm? norm)
+        {
+            var split = projection.forward(x).view(batch, length, count, headDim);
+            return (norm is null ? split : norm.forward(split)).transpose(1, 2);
+        }
+        var q = RotaryEmbedding.Apply(Heads(q_proj, heads, q_norm), cos, sin);
+        var k = RotaryEmbedding.Apply(Heads(k_proj, keyValueHeads, k_norm), cos, sin);
+        var v = Heads(v_proj, keyValueHeads, null);
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(layer, k, v);
+        }
+        var group = heads / keyValueHeads;
+        if (group > 1)
+        {
+            // kv head j serves query heads j·group .. j·group + group − 1, as HF's repeat_kv.
+            k = k.repeat_interleave(group, dim: 1);
+            v = v.repeat_interleave(group, dim: 1);
+        }
+        var y = F.scaled_dot_product_attention(q, k, v, mask, 0, isCausal);
+        y = y.transpose(1, 2).reshape(batch, length, heads * headDim);
+        return o_proj.forward(y).MoveToOuterDisposeScope();
+    }
+}
