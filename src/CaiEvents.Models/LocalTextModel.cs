@@ -194,5 +194,9 @@ public sealed class LocalTextModel : ITextModel
     private Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken) => gate.RunAsync(work, cancellationToken);
 
     /// <summary>Lets calls queued before it finish, then frees the weights (on the torch thread).</summary>
-    public void Dispose() => gate.Dispose();
+    public void Dispose()
+    {
+        gate.Dispose();
+        (Tokenizer as IDisposable)?.Dispose(); // a Hugging Face tokenizer holds a native handle
+    }
 }

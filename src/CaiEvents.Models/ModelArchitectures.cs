@@ -12,10 +12,8 @@ public static class ModelArchitectures
     public const string ConfigFileName = "config.json";
 
     private static readonly IReadOnlyDictionary<string, ILocalArchitecture> ByModelType =
-        new Dictionary<string, ILocalArchitecture>(StringComparer.Ordinal)
-        {
-            [Gpt2Architecture.ModelType] = Gpt2Architecture.Instance,
-        };
+        new ILocalArchitecture[] { Gpt2Architecture.Instance }.Concat(Llama.LlamaArchitecture.All)
+            .ToDictionary(a => a.Name, StringComparer.Ordinal);
 
     /// <summary>Every supported <c>model_type</c>, sorted.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } = [.. ByModelType.Keys.Order(StringComparer.Ordinal)];

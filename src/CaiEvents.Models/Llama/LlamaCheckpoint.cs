@@ -81,7 +81,16 @@ public static class LlamaCheckpoint
 
     /// <summary>Copies the tensors of <paramref name="files"/> into <paramref name="model"/>, one at a time.</summary>
     /// <param name="describedBy">The index or single file, named when a tensor is missing.</param>
-    public static void LoadWeights(LlamaModel model, IReadOnlyList<string> files, string describedBy)
+    public static void LoadWeights(LlamaModel model, IReadOnlyList<string> files, string describedBy) =>
+        LoadWeights(model, files, describedBy, extraTensorNames: null, extras: null);
+
+    /// <summary>
+    /// <see cref="LoadWeights(LlamaModel, IReadOnlyList{string}, string)"/>, setting aside the tensors named in
+    /// <paramref name="extraTensorNames"/> (not weights of the network, e.g. a reward head): each present one is read into a new
+    /// CPU tensor of its stored dtype and added to <paramref name="extras"/>, owned by the caller.
+    /// </summary>
+    public static void LoadWeights(LlamaModel model, IReadOnlyList<string> files, string describedBy,
+        IReadOnlySet<string>? extraTensorNames, IDictionary<string, Tensor>? extras)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(files);
@@ -93,6 +102,11 @@ public static class LlamaCheckpoint
             foreach (var entry in reader.Entries)
             {
                 var name = entry.Name;
+                if (extraTensorNames?.Contains(name) == true && extras is not null)
+                {
+                    extras[name] = reader.Read(name);
+                    continue;
+                }
                 // A tied head may still be saved; old Llama checkpoints carry RoPE's inverse frequencies, which are derived here.
                 if ((model.Config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal))
                 {
@@ -136,8 +150,9 @@ public static class LlamaCheckpoint
     /// a copy of the weights while writing.</param>
     /// <param name="generation">Null: ids from the model's config.</param>
     /// <returns>The checkpoint sha256.</returns>
+    /// <param name="extraTensors">Tensors stored beside the weights under their own names (a reward head, say).</param>
     public static string Save(LlamaModel model, string directory, long? maxShardBytes = null, ScalarType? saveAs = null,
-        LlamaGenerationConfig? generation = null)
+        LlamaGenerationConfig? generation = null, IReadOnlyDictionary<string, Tensor>? extraTensors = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -166,7 +181,7 @@ public static class LlamaCheckpoint
             File.Delete(file);
         }
         using var scope = NewDisposeScope();
-        var tensors = HfTensors(model, saveAs);
+        var tensors = WithExtras(HfTensors(model, saveAs), extraTensors);
         if (maxShardBytes is not { } limit)
         {
             SafeTensors.Write(Path.Combine(directory, WeightsFileName), tensors, Metadata);
@@ -208,6 +223,31 @@ public static class LlamaCheckpoint
             hash.AppendData(Convert.FromHexString(FileSha256(file)));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>sha256 (lower-case hex) of the single <c>model.safetensors</c> that <see cref="Save"/> would write (no shards, same dtype).</summary>
+    public static string ComputeWeightsSha256(LlamaModel model, IReadOnlyDictionary<string, Tensor>? extraTensors = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var sha = SHA256.Create();
+        using (var hashing = new CryptoStream(Stream.Null, sha, CryptoStreamMode.Write))
+        using (var scope = NewDisposeScope())
+        {
+            SafeTensors.Write(hashing, WithExtras(HfTensors(model), extraTensors), Metadata);
+        }
+        return Convert.ToHexStringLower(sha.Hash!);
+    }
+
+    private static Dictionary<string, Tensor> WithExtras(Dictionary<string, Tensor> weights, IReadOnlyDictionary<string, Tensor>? extraTensors)
+    {
+        foreach (var (name, tensor) in extraTensors ?? new Dictionary<string, Tensor>())
+        {
+            if (!weights.TryAdd(name, tensor.detach()))
+            {
+                throw new ArgumentException($"Extra tensor '{name}' has the name of a weight of the model.", nameof(extraTensors));
+            }
+        }
+        return weights;
     }
 
     /// <summary>The model's weights under HF names (views, or converted copies with <paramref name="saveAs"/>, in the caller's scope).</summary>

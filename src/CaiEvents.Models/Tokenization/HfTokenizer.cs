@@ -18,11 +18,16 @@ public sealed class HfTokenizer : ITextTokenizer, IDisposable
     private readonly Tokenizer native;
     private readonly Lock gate = new();
     private readonly Dictionary<string, int> tokenIds;
+    private readonly IReadOnlyDictionary<string, byte[]> sourceFiles;
+
+    /// <summary>The files a checkpoint's tokenizer consists of; <see cref="Save"/> writes back the ones that were there.</summary>
+    private static readonly string[] FileNames = [TokenizerJsonFileName, HfTokenizerConfig.FileName, "special_tokens_map.json"];
 
     private HfTokenizer(Tokenizer native, Dictionary<string, int> tokenIds, HfTokenizerConfig config, IReadOnlyList<HfAddedToken> addedTokens,
-        int endOfTextId, int padId, int? beginOfTextId, IReadOnlySet<int> stopIds)
+        int endOfTextId, int padId, int? beginOfTextId, IReadOnlySet<int> stopIds, IReadOnlyDictionary<string, byte[]> sourceFiles)
     {
         this.native = native;
+        this.sourceFiles = sourceFiles;
         this.tokenIds = tokenIds;
         Config = config;
         AddedTokens = addedTokens;
@@ -103,7 +108,30 @@ public sealed class HfTokenizer : ITextTokenizer, IDisposable
         };
         var stops = new HashSet<int>(generationEos) { eos };
 
-        return new HfTokenizer(LoadNative(forTheWrapper, jsonPath), tokenIds, config, addedTokens, eos, pad, beginOfText, stops);
+        var files = FileNames.Select(name => Path.Combine(directory, name)).Where(File.Exists)
+            .ToDictionary(path => Path.GetFileName(path), File.ReadAllBytes, StringComparer.Ordinal);
+        return new HfTokenizer(LoadNative(forTheWrapper, jsonPath), tokenIds, config, addedTokens, eos, pad, beginOfText, stops, files);
+    }
+
+    /// <summary>
+    /// Writes the tokenizer files this tokenizer was loaded from, byte for byte, into <paramref name="directory"/> (a fine-tuned
+    /// checkpoint keeps its base's tokenizer). <c>generation_config.json</c> belongs to the weights' side and is not written here.
+    /// </summary>
+    public void Save(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory.CreateDirectory(directory);
+        foreach (var (name, bytes) in sourceFiles)
+        {
+            AtomicWrite(Path.Combine(directory, name), bytes);
+        }
+    }
+
+    private static void AtomicWrite(string path, byte[] bytes)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Ids of <paramref name="text"/>; added tokens written in it map to their ids, and no special token is added.</summary>

@@ -24,10 +24,14 @@ public static class TokenizerFiles
     /// </summary>
     /// <param name="chatTemplate">Written as <c>chat_template</c> when given.</param>
     /// <param name="modelMaxLength">The context length written as <c>model_max_length</c>.</param>
-    public static void Write(string directory, TokenizerStyle style, int vocabSize = 512, string? chatTemplate = null, int modelMaxLength = 2048)
+    /// <param name="extraSpecialTokens">More special added tokens after the style's own (a chat format's turn markers), skipping any the
+    /// style already has.</param>
+    public static void Write(string directory, TokenizerStyle style, int vocabSize = 512, string? chatTemplate = null, int modelMaxLength = 2048,
+        IReadOnlyList<string>? extraSpecialTokens = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        var special = SpecialTokensOf(style);
+        var own = SpecialTokensOf(style);
+        var special = own with { All = [.. own.All, .. (extraSpecialTokens ?? []).Where(t => !own.All.Contains(t)).Distinct()] };
         var vocabulary = style == TokenizerStyle.SentencePiece
             ? TokenizerVocabulary.SentencePieceBpe(TrainingLines(), vocabSize, special.All)
             : TokenizerVocabulary.ByteLevelBpe(TrainingLines(), vocabSize, special.All, specialsInModelVocab: style == TokenizerStyle.Gpt2);
