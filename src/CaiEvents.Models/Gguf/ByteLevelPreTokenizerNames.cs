@@ -17,7 +17,8 @@ public static class ByteLevelPreTokenizerNames
     public const string Qwen2Regex =
         @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    public const string Gpt2 = "gpt2";
+    /// <summary>llama.cpp spells GPT-2's with a hyphen ("gpt2" is refused as unknown).</summary>
+    public const string Gpt2 = "gpt-2";
     public const string Llama3 = "llama-bpe";
     public const string Qwen2 = "qwen2";
 

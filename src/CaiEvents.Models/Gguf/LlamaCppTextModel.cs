@@ -94,6 +94,8 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         {
             throw new CheckpointFormatException(path, null, "file not found");
         }
+        LlamaCppNative.EnsureQuiet();
+        LlamaCppNative.ClearRecent();
         try
         {
             return new LlamaCppTextModel(modelId.StartsWith(Scheme, StringComparison.Ordinal) ? modelId : Scheme + path, path,
@@ -101,7 +103,7 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         }
         catch (LoadWeightsFailedException e)
         {
-            throw new CheckpointFormatException(path, null, $"llama.cpp could not load it ({e.Message})", e);
+            throw new CheckpointFormatException(path, null, $"llama.cpp could not load it ({LlamaCppNative.RecentProblems()})", e);
         }
     }
 
