@@ -163,7 +163,8 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         return results;
     }
 
-    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ContinuationScore>> ScoreAsync(
+        string prompt, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(continuations);

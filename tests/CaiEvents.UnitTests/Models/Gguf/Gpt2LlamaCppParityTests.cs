@@ -3,6 +3,7 @@ using CaiEvents.Models;
 using CaiEvents.Models.Comparison;
 using CaiEvents.Models.Gguf;
 using CaiEvents.Models.Tokenization;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace CaiEvents.UnitTests.Models.Gguf;
@@ -11,7 +12,7 @@ namespace CaiEvents.UnitTests.Models.Gguf;
 /// GPT-2 checkpoints converted to GGUF and run by llama.cpp, the independent implementation, against our TorchSharp
 /// Gpt2Model on the same weights: logits, greedy continuations and token ids.
 /// </summary>
-public class Gpt2LlamaCppParityTests
+public class Gpt2LlamaCppParityTests(ITestOutputHelper output)
 {
     private static readonly string[] Prompts =
     [
@@ -46,7 +47,8 @@ public class Gpt2LlamaCppParityTests
     {
         using var dir = new TempDir();
         using var scope = NewDisposeScope();
-        var bpe = BpeTrainer.Train([string.Join("\n", Prompts), "the cat sat on the mat; the dog ate the bread. 1234 5678"], new BpeTrainerOptions(VocabSize: 300));
+        string[] corpus = [string.Join("\n", Prompts), "the cat sat on the mat; the dog ate the bread. 1234 5678"];
+        var bpe = BpeTrainer.Train(corpus, new BpeTrainerOptions(VocabSize: 300));
         var tokenizer = Gpt2Tokenizer.FromText(bpe.VocabJson(), bpe.MergesText());
         var config = ModelTestData.TinyConfig(positions: 256) with { VocabSize = 304, BosTokenId = bpe.EndOfTextId, EosTokenId = bpe.EndOfTextId };
         using var model = ModelTestData.NewModel(seed: 9, config);
@@ -92,12 +94,15 @@ public class Gpt2LlamaCppParityTests
         Assert.Equal(64, gguf.Identity.CheckpointHash.Length);
     }
 
-    private static ModelComparisonResult ConvertAndCompare(TempDir dir, Gpt2Model model, Gpt2Tokenizer tokenizer, GgufFileType fileType)
+    private ModelComparisonResult ConvertAndCompare(TempDir dir, Gpt2Model model, Gpt2Tokenizer tokenizer, GgufFileType fileType)
     {
         var file = dir.File($"model-{fileType}.gguf");
         HfToGgufConverter.Convert(dir.File("hf"), file, fileType);
         using var gguf = LlamaCppTextModel.Load(LlamaCppTextModel.Scheme + file, threads: 2);
         var torch = new TorchSharpModelProbe("hf", model, tokenizer);
-        return ModelComparison.Compare(torch, gguf, Prompts, greedyTokens: 64);
+        var result = ModelComparison.Compare(torch, gguf, Prompts, greedyTokens: 64);
+        output.WriteLine($"{fileType}: max |Δlogit| {result.MaxAbsLogitDifference:G3}, greedy agreement {result.GreedyAgreement:P0}, "
+            + $"token ids equal {result.AllTokenIdsEqual}");
+        return result;
     }
 }
