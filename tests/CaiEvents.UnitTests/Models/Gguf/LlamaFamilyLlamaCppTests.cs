@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CaiEvents.Models.Comparison;
 using CaiEvents.Models.Gguf;
+using Xunit.Abstractions;
 
 namespace CaiEvents.UnitTests.Models.Gguf;
 
@@ -9,7 +10,7 @@ namespace CaiEvents.UnitTests.Models.Gguf;
 /// our TorchSharp decoder is one theory away: <see cref="AssertMatchesLlamaCpp"/> with a factory that loads the HF
 /// directory as an <see cref="IModelProbe"/> (e.g. a <see cref="TorchSharpModelProbe"/> over the Llama model).
 /// </summary>
-public class LlamaFamilyLlamaCppTests
+public class LlamaFamilyLlamaCppTests(ITestOutputHelper output)
 {
     public static TheoryData<string> ModelTypes => new(TinyHfCheckpoint.LlamaFamilyTypes);
 
@@ -55,6 +56,22 @@ public class LlamaFamilyLlamaCppTests
         Assert.True(result.AllGreedyIdentical, $"{modelType}: greedy agreement {result.GreedyAgreement}");
         Assert.True(result.AllTokenIdsEqual, $"{modelType}: token ids differ");
         return result;
+    }
+
+    [Theory]
+    [MemberData(nameof(ModelTypes))]
+    public void Converted_checkpoint_matches_a_plain_reference_reading_of_the_hf_weights(string modelType)
+    {
+        ReferenceLlamaProbe? reference = null;
+        try
+        {
+            var result = AssertMatchesLlamaCpp(modelType, dir => reference = new ReferenceLlamaProbe(dir));
+            output.WriteLine($"{modelType}: max |Δlogit| {result.MaxAbsLogitDifference:G3}, greedy agreement {result.GreedyAgreement:P0}");
+        }
+        finally
+        {
+            reference?.Dispose();
+        }
     }
 
     [Fact]
