@@ -22,14 +22,18 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
     /// <summary>Default context when the file's training context is longer (the KV cache is allocated up front).</summary>
     public const int DefaultMaxContext = 4096;
 
+    /// <summary>Default for the most tokens decoded in one llama.cpp batch.</summary>
+    public const int DefaultBatchTokens = 512;
+
     private readonly LLamaWeights weights;
     private readonly LLamaContext context;
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly LLamaBatch batch = new();
     private readonly int eosId;
+    private readonly int batchTokens;
     private bool disposed;
 
-    private LlamaCppTextModel(string modelId, string path, int threads, int contextSize)
+    private LlamaCppTextModel(string modelId, string path, int threads, int contextSize, int maxBatchTokens)
     {
         LlamaCppNative.EnsureQuiet();
         var parameters = new ModelParams(path)
@@ -48,8 +52,9 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
             var trained = weights.ContextSize;
             var size = contextSize > 0 ? contextSize : Math.Min(trained > 0 ? trained : DefaultMaxContext, DefaultMaxContext);
             parameters.ContextSize = (uint)size;
-            parameters.BatchSize = (uint)size;
-            parameters.UBatchSize = (uint)size;
+            batchTokens = Math.Min(size, maxBatchTokens > 0 ? maxBatchTokens : DefaultBatchTokens);
+            parameters.BatchSize = (uint)batchTokens;
+            parameters.UBatchSize = (uint)batchTokens;
             context = weights.CreateContext(parameters);
         }
         catch
@@ -85,8 +90,9 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
     /// <summary>Loads <c>gguf:PATH</c> (or a bare path).</summary>
     /// <param name="threads">llama.cpp threads; 0 = one per processor.</param>
     /// <param name="contextSize">Positions to allocate; 0 = the file's context, at most <see cref="DefaultMaxContext"/>.</param>
+    /// <param name="batchTokens">Most tokens per llama.cpp batch (longer inputs are decoded in chunks); 0 = <see cref="DefaultBatchTokens"/>.</param>
     /// <exception cref="CheckpointFormatException">Missing file, or llama.cpp refuses it.</exception>
-    public static LlamaCppTextModel Load(string modelId, int threads = 0, int contextSize = 0)
+    public static LlamaCppTextModel Load(string modelId, int threads = 0, int contextSize = 0, int batchTokens = 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         var path = modelId.StartsWith(Scheme, StringComparison.Ordinal) ? modelId[Scheme.Length..] : modelId;
@@ -99,7 +105,7 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         try
         {
             return new LlamaCppTextModel(modelId.StartsWith(Scheme, StringComparison.Ordinal) ? modelId : Scheme + path, path,
-                threads > 0 ? threads : Environment.ProcessorCount, contextSize);
+                threads > 0 ? threads : Environment.ProcessorCount, contextSize, batchTokens);
         }
         catch (LoadWeightsFailedException e)
         {
@@ -292,23 +298,7 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
     }
 
     /// <summary>Logits after each position from <paramref name="firstLogit"/> on, in one fresh sequence.</summary>
-    private float[][] LogitsUnlocked(IReadOnlyList<int> ids, int firstLogit = 0)
-    {
-        CheckFits(ids.Count);
-        context.NativeHandle.MemoryClear(true);
-        var rows = new float[Math.Max(0, ids.Count - firstLogit)][];
-        batch.Clear();
-        for (var i = 0; i < ids.Count; i++)
-        {
-            batch.Add(ids[i], i, LLamaSeqId.Zero, i >= firstLogit);
-        }
-        Decode();
-        for (var i = firstLogit; i < ids.Count; i++)
-        {
-            rows[i - firstLogit] = context.NativeHandle.GetLogitsIth(i).ToArray();
-        }
-        return rows;
-    }
+    private float[][] LogitsUnlocked(IReadOnlyList<int> ids, int firstLogit = 0) => DecodeFresh(ids, firstLogit);
 
     /// <summary>Starts a fresh sequence with <paramref name="ids"/> and returns the logits after the last one.</summary>
     private float[] Prefill(IReadOnlyList<int> ids)
@@ -317,15 +307,34 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         {
             throw new ArgumentException("A sequence needs at least one token.", nameof(ids));
         }
+        return DecodeFresh(ids, ids.Count - 1)[0];
+    }
+
+    /// <summary>
+    /// Clears the KV cache and decodes <paramref name="ids"/> in chunks of at most <see cref="batchTokens"/> (llama.cpp
+    /// sizes its logits buffer by the batch, so a whole-context batch would cost context × vocabulary floats), keeping
+    /// the logits of positions from <paramref name="firstLogit"/> on.
+    /// </summary>
+    private float[][] DecodeFresh(IReadOnlyList<int> ids, int firstLogit)
+    {
         CheckFits(ids.Count);
         context.NativeHandle.MemoryClear(true);
-        batch.Clear();
-        for (var i = 0; i < ids.Count; i++)
+        var rows = new float[Math.Max(0, ids.Count - firstLogit)][];
+        for (var start = 0; start < ids.Count; start += batchTokens)
         {
-            batch.Add(ids[i], i, LLamaSeqId.Zero, i == ids.Count - 1);
+            var end = Math.Min(ids.Count, start + batchTokens);
+            batch.Clear();
+            for (var i = start; i < end; i++)
+            {
+                batch.Add(ids[i], i, LLamaSeqId.Zero, i >= firstLogit);
+            }
+            Decode();
+            for (var i = Math.Max(start, firstLogit); i < end; i++)
+            {
+                rows[i - firstLogit] = context.NativeHandle.GetLogitsIth(i - start).ToArray();
+            }
         }
-        Decode();
-        return context.NativeHandle.GetLogitsIth(ids.Count - 1).ToArray();
+        return rows;
     }
 
     /// <summary>Appends one token at <paramref name="position"/> (the KV cache holds the rest) and returns its logits.</summary>

@@ -94,6 +94,26 @@ public class Gpt2LlamaCppParityTests(ITestOutputHelper output)
         Assert.Equal(64, gguf.Identity.CheckpointHash.Length);
     }
 
+    [Fact]
+    public void Inputs_longer_than_a_batch_are_decoded_in_chunks_with_the_same_logits()
+    {
+        using var dir = new TempDir();
+        using var scope = NewDisposeScope();
+        using var model = ModelTestData.NewModel(seed: 6, ModelCatalog.TinyConfig);
+        Gpt2Checkpoint.Save(model, Gpt2Tokenizer.ByteLevel(), dir.File("hf"));
+        var file = dir.File("tiny.gguf");
+        HfToGgufConverter.Convert(dir.File("hf"), file, GgufFileType.F32);
+        using var whole = LlamaCppTextModel.Load(file, threads: 1);
+        using var chunked = LlamaCppTextModel.Load(file, threads: 1, batchTokens: 4);
+        var ids = whole.Tokenize("Eleven tokens or more, decoded four at a time.");
+
+        var difference = ModelComparison.MaxAbsDifference(whole.Logits(ids), chunked.Logits(ids), whole.VocabSize);
+
+        Assert.True(ids.Length > 12);
+        Assert.True(difference <= 1e-4, $"chunked logits differ by {difference}");
+        Assert.Equal(whole.GreedyContinuation(ids, 16), chunked.GreedyContinuation(ids, 16));
+    }
+
     private ModelComparisonResult ConvertAndCompare(TempDir dir, Gpt2Model model, Gpt2Tokenizer tokenizer, GgufFileType fileType)
     {
         var file = dir.File($"model-{fileType}.gguf");
