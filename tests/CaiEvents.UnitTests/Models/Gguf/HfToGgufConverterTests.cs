@@ -121,6 +121,54 @@ public class HfToGgufConverterTests
     }
 
     [Fact]
+    public void Sharded_half_precision_checkpoints_convert_like_the_single_file()
+    {
+        using var dir = new TempDir();
+        TinyHfCheckpoint.Write(dir.File("hf"), "mistral", seed: 3);
+        var sharded = dir.File("sharded");
+        Directory.CreateDirectory(sharded);
+        foreach (var name in new[] { "config.json", "tokenizer.json", "tokenizer_config.json" })
+        {
+            File.Copy(Path.Combine(dir.File("hf"), name), Path.Combine(sharded, name));
+        }
+        var configPath = Path.Combine(sharded, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["rope_scaling"] = new JsonObject { ["type"] = "linear", ["factor"] = 2.0 };
+        File.WriteAllText(configPath, config.ToJsonString());
+        using var scope = NewDisposeScope();
+        using var original = SafeTensors.Read(Path.Combine(dir.File("hf"), "model.safetensors"));
+        // Layer 0 and the embeddings in F16, the rest in BF16, in two shards named by an index.
+        var first = original.Tensors.Where(t => !t.Key.StartsWith("model.layers.1.", StringComparison.Ordinal))
+            .ToDictionary(t => t.Key, t => t.Value.to(ScalarType.Float16));
+        var second = original.Tensors.Where(t => t.Key.StartsWith("model.layers.1.", StringComparison.Ordinal))
+            .ToDictionary(t => t.Key, t => t.Value.to(ScalarType.BFloat16));
+        SafeTensors.Write(Path.Combine(sharded, "model-00001-of-00002.safetensors"), first);
+        SafeTensors.Write(Path.Combine(sharded, "model-00002-of-00002.safetensors"), second);
+        var map = new JsonObject();
+        foreach (var name in first.Keys)
+        {
+            map[name] = "model-00001-of-00002.safetensors";
+        }
+        foreach (var name in second.Keys)
+        {
+            map[name] = "model-00002-of-00002.safetensors";
+        }
+        File.WriteAllText(Path.Combine(sharded, "model.safetensors.index.json"), new JsonObject { ["weight_map"] = map }.ToJsonString());
+        var path = dir.File("s.gguf");
+
+        var file = HfToGgufConverter.Convert(sharded, path, GgufFileType.F32);
+
+        Assert.Equal("linear", file.Metadata["llama.rope.scaling.type"].AsString());
+        Assert.Equal(2.0, file.Metadata["llama.rope.scaling.factor"].AsDouble());
+        Assert.Equal(original.Tensors.Count, file.Tensors.Count);
+        var embedding = first["model.embed_tokens.weight"].to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        Assert.Equal(embedding, GgufReader.ReadTensor(path, file, file.Tensor("token_embd.weight")));
+        var down = second["model.layers.1.mlp.down_proj.weight"].to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        Assert.Equal(down, GgufReader.ReadTensor(path, file, file.Tensor("blk.1.ffn_down.weight")));
+        Assert.NotEqual(original.Tensors["model.layers.1.mlp.down_proj.weight"].contiguous().data<float>().ToArray(), down); // BF16 rounded
+    }
+
+    [Fact]
     public void Gpt2_conv1d_weights_are_transposed_and_the_head_is_written()
     {
         using var dir = new TempDir();
