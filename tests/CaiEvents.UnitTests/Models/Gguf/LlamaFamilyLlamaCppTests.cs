@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CaiEvents.Models.Comparison;
 using CaiEvents.Models.Gguf;
 using Xunit.Abstractions;
@@ -37,6 +38,27 @@ public class LlamaFamilyLlamaCppTests(ITestOutputHelper output)
         Assert.All(logits, row => Assert.All(row, v => Assert.True(float.IsFinite(v))));
         Assert.Equal(TinyHfCheckpoint.VocabSize, logits[0].Length);
         Assert.Equal(64, model.GreedyContinuation(ids, 64).Length);
+    }
+
+    [Fact]
+    public void Non_special_added_tokens_are_user_defined_and_kept_whole()
+    {
+        using var dir = new TempDir();
+        TinyHfCheckpoint.Write(dir.File("hf"), "qwen2", seed: 7);
+        var tokenizerPath = Path.Combine(dir.File("hf"), "tokenizer.json");
+        var tokenizer = JsonNode.Parse(File.ReadAllText(tokenizerPath))!;
+        tokenizer["added_tokens"]!.AsArray().Add(new JsonObject
+        {
+            ["id"] = 263, ["content"] = "<tool>", ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+            ["normalized"] = false, ["special"] = false,
+        });
+        File.WriteAllText(tokenizerPath, tokenizer.ToJsonString());
+
+        var file = HfToGgufConverter.Convert(dir.File("hf"), dir.File("m.gguf"), GgufFileType.F32);
+        using var model = LlamaCppTextModel.Load(dir.File("m.gguf"), threads: 1);
+
+        Assert.Equal(4, file.Metadata["tokenizer.ggml.token_type"].AsArray<int>()[263]); // user-defined
+        Assert.Equal([97, 263, 98], model.Tokenize("a<tool>b"));
     }
 
     /// <summary>
