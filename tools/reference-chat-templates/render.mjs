@@ -24,6 +24,14 @@ const families = [
   { family: "zephyr", bosToken: "<s>", eosToken: "</s>" },
 ];
 
+// Templates in other shapes that checkpoints ship (written here, in variants/): recognised as their family, they must
+// render the same as that family's renderer does with the template's own quirks (e.g. a default system message).
+const variants = [
+  { name: "chatml-default-system", family: "chatml", bosToken: null, eosToken: "<|im_end|>" },
+  { name: "phi3-role-header", family: "phi3", bosToken: "<s>", eosToken: "<|endoftext|>" },
+  { name: "zephyr-newline-blocks", family: "zephyr", bosToken: "<s>", eosToken: "</s>" },
+];
+
 const m = (role, content) => ({ role, content });
 const conversations = [
   { name: "single user turn", messages: [m("user", "How do I bake bread?")] },
@@ -69,25 +77,29 @@ function render(source, messages, addGenerationPrompt, bosToken, eosToken) {
   }
 }
 
+function renderAll(source, bosToken, eosToken) {
+  return conversations.flatMap(({ name, messages }) =>
+    [false, true].map((addGenerationPrompt) => ({
+      name,
+      addGenerationPrompt,
+      messages,
+      ...render(source, messages, addGenerationPrompt, bosToken, eosToken),
+    })),
+  );
+}
+
+const sha256 = (text) => createHash("sha256").update(text, "utf8").digest("hex");
+
 const result = {
   generator: "tools/reference-chat-templates/render.mjs",
   engine: `@huggingface/jinja ${engineVersion}`,
   families: families.map(({ family, bosToken, eosToken }) => {
     const source = readFileSync(join(templates, `${family}.jinja`), "utf8");
-    return {
-      family,
-      templateSha256: createHash("sha256").update(source, "utf8").digest("hex"),
-      bosToken,
-      eosToken,
-      cases: conversations.flatMap(({ name, messages }) =>
-        [false, true].map((addGenerationPrompt) => ({
-          name,
-          addGenerationPrompt,
-          messages,
-          ...render(source, messages, addGenerationPrompt, bosToken, eosToken),
-        })),
-      ),
-    };
+    return { family, templateSha256: sha256(source), bosToken, eosToken, cases: renderAll(source, bosToken, eosToken) };
+  }),
+  variants: variants.map(({ name, family, bosToken, eosToken }) => {
+    const source = readFileSync(join(here, "variants", `${name}.jinja`), "utf8");
+    return { name, family, templateText: source, templateSha256: sha256(source), bosToken, eosToken, cases: renderAll(source, bosToken, eosToken) };
   }),
 };
 

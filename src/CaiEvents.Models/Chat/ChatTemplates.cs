@@ -12,7 +12,7 @@ public static class ChatTemplates
     private static readonly IReadOnlyList<FamilyEntry> Entries =
     [
         new(new Llama3ChatFormat(), "<|begin_of_text|>", "<|eot_id|>"),
-        new(new ChatMlChatFormat(), "", "<|im_end|>"),
+        new(new ChatMlChatFormat(), "", "<|im_end|>", ChatMlChatFormat.ForTemplate),
         new(new MistralChatFormat(), "<s>", "</s>"),
         new(new GemmaChatFormat(), "<bos>", "<eos>"),
         new(new Phi3ChatFormat(), "<s>", "<|endoftext|>"),
@@ -24,8 +24,9 @@ public static class ChatTemplates
 
     /// <summary>
     /// The family of a Jinja chat template, from markers only that family's format writes: <c>&lt;|start_header_id|&gt;</c> (llama3),
-    /// <c>&lt;|im_start|&gt;</c> (chatml), <c>&lt;start_of_turn&gt;</c> (gemma), <c>&lt;|user|&gt;</c> with <c>&lt;|end|&gt;</c> (phi3),
-    /// <c>&lt;|user|&gt;</c> without it (zephyr), <c>[INST]</c> without Llama 2's <c>&lt;&lt;SYS&gt;&gt;</c> (mistral).
+    /// <c>&lt;|im_start|&gt;</c> (chatml), <c>&lt;start_of_turn&gt;</c> (gemma), <c>&lt;|user|&gt;</c> or <c>&lt;|assistant|&gt;</c> with
+    /// <c>&lt;|end|&gt;</c> (phi3) or without it (zephyr), <c>[INST]</c> without Llama 2's <c>&lt;&lt;SYS&gt;&gt;</c> (mistral).
+    /// A ChatML template that writes a fixed system turn keeps it (<see cref="ChatMlChatFormat.ForTemplate"/>).
     /// </summary>
     /// <param name="templateText">The template as found, e.g. tokenizer_config.json's <c>chat_template</c>.</param>
     /// <param name="bosToken">The tokenizer's bos text (null: the family's usual one).</param>
@@ -72,7 +73,7 @@ public static class ChatTemplates
     }
 
     private static ChatTemplate Create(FamilyEntry entry, string text, string? bosToken, string? eosToken) =>
-        new(entry.Format, text, bosToken ?? entry.DefaultBos, eosToken ?? entry.DefaultEos);
+        new(entry.ForText?.Invoke(text) ?? entry.Format, text, bosToken ?? entry.DefaultBos, eosToken ?? entry.DefaultEos);
 
     private static bool Matches(string family, string text)
     {
@@ -82,8 +83,8 @@ public static class ChatTemplates
             "llama3" => Has("<|start_header_id|>"),
             "chatml" => Has("<|im_start|>"),
             "gemma" => Has("<start_of_turn>"),
-            "phi3" => Has("<|user|>") && Has("<|end|>"),
-            "zephyr" => Has("<|user|>") && !Has("<|end|>"),
+            "phi3" => (Has("<|user|>") || Has("<|assistant|>")) && Has("<|end|>"),
+            "zephyr" => (Has("<|user|>") || Has("<|assistant|>")) && !Has("<|end|>"),
             "mistral" => Has("[INST]") && !Has("<<SYS>>"),
             _ => false,
         };
@@ -92,6 +93,9 @@ public static class ChatTemplates
     private static string Sha256Prefix(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
 
-    /// <summary>A family's renderer and the bos/eos texts its checkpoints usually declare.</summary>
-    private sealed record FamilyEntry(IChatFormat Format, string DefaultBos, string DefaultEos);
+    /// <summary>
+    /// A family's renderer, the bos/eos texts its checkpoints usually declare, and (where a template's text changes the
+    /// rendering) how to make the renderer of one template text.
+    /// </summary>
+    private sealed record FamilyEntry(IChatFormat Format, string DefaultBos, string DefaultEos, Func<string, IChatFormat>? ForText = null);
 }

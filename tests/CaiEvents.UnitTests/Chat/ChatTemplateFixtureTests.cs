@@ -36,22 +36,7 @@ public sealed class ChatTemplateFixtureTests
     public void Render_equals_the_reference_jinja_for_every_conversation(string family)
     {
         var reference = FamilyOf(family);
-        var template = ChatTemplates.ByName(family, reference.BosToken ?? "", reference.EosToken);
-        foreach (var c in reference.Cases)
-        {
-            var messages = c.Messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList();
-            var label = $"{family} / {c.Name} / generation prompt {c.AddGenerationPrompt}";
-            if (c.Error is not null)
-            {
-                var refused = Assert.Throws<ChatTemplateException>(() => template.Render(messages, c.AddGenerationPrompt));
-                Assert.True(c.Error == refused.Message, $"{label}: expected error '{c.Error}', got '{refused.Message}'");
-            }
-            else
-            {
-                var rendered = template.Render(messages, c.AddGenerationPrompt);
-                Assert.True(c.Rendered == rendered, $"{label}:\nexpected {JsonSerializer.Serialize(c.Rendered)}\nactual   {JsonSerializer.Serialize(rendered)}");
-            }
-        }
+        AssertRenders(ChatTemplates.ByName(family, reference.BosToken ?? "", reference.EosToken), family, reference.Cases);
     }
 
     [Theory]
@@ -63,9 +48,45 @@ public sealed class ChatTemplateFixtureTests
         Assert.Equal(FamilyOf(family).TemplateSha256, recognised.Sha256);
     }
 
+    [Fact]
+    public void Templates_in_other_shapes_are_recognised_and_rendered_as_they_render()
+    {
+        Assert.NotEmpty(Renderings.Variants);
+        foreach (var variant in Renderings.Variants)
+        {
+            var template = ChatTemplates.Recognise(variant.TemplateText, variant.BosToken ?? "", variant.EosToken);
+            Assert.Equal(variant.Family, template.Family);
+            Assert.Equal(variant.TemplateSha256, template.Sha256);
+            AssertRenders(template, variant.Name, variant.Cases);
+        }
+    }
+
+    private static void AssertRenders(ChatTemplate template, string name, IReadOnlyList<FixtureCase> cases)
+    {
+        foreach (var c in cases)
+        {
+            var messages = c.Messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList();
+            var label = $"{name} / {c.Name} / generation prompt {c.AddGenerationPrompt}";
+            if (c.Error is not null)
+            {
+                var refused = Assert.Throws<ChatTemplateException>(() => template.Render(messages, c.AddGenerationPrompt));
+                Assert.True(c.Error == refused.Message, $"{label}: expected error '{c.Error}', got '{refused.Message}'");
+            }
+            else
+            {
+                var rendered = template.Render(messages, c.AddGenerationPrompt);
+                Assert.True(c.Rendered == rendered,
+                    $"{label}:\nexpected {JsonSerializer.Serialize(c.Rendered)}\nactual   {JsonSerializer.Serialize(rendered)}");
+            }
+        }
+    }
+
     private static FixtureFamily FamilyOf(string family) => Renderings.Families.Single(f => f.Family == family);
 
-    private sealed record Fixture(string Engine, IReadOnlyList<FixtureFamily> Families);
+    private sealed record Fixture(string Engine, IReadOnlyList<FixtureFamily> Families, IReadOnlyList<FixtureVariant> Variants);
+
+    private sealed record FixtureVariant(string Name, string Family, string TemplateText, string TemplateSha256, string? BosToken, string EosToken,
+        IReadOnlyList<FixtureCase> Cases);
 
     private sealed record FixtureFamily(string Family, string TemplateSha256, string? BosToken, string EosToken, IReadOnlyList<FixtureCase> Cases);
 

@@ -19,7 +19,8 @@ public sealed class RolePromptsTests
     {
         Assert.Equal("Human: P\n\nAssistant:", RolePrompts.Response(null, "P"));
         Assert.Equal(PromptFormat.RenderCritiquePrompt("P", "R0", Earlier, "cr2"), RolePrompts.Critique(null, "P", "R0", Earlier, "cr2"));
-        Assert.Equal(PromptFormat.RenderRevisionPrompt("P", "R0", Earlier, "cr2", "c2", "rr2"), RolePrompts.Revision(null, "P", "R0", Earlier, "cr2", "c2", "rr2"));
+        Assert.Equal(PromptFormat.RenderRevisionPrompt("P", "R0", Earlier, "cr2", "c2", "rr2"),
+            RolePrompts.Revision(null, "P", "R0", Earlier, "cr2", "c2", "rr2"));
         Assert.Equal(FeedbackPrompt.Render("Q", "Which?", "a", "b"), RolePrompts.Feedback(null, "Q", "Which?", "a", "b"));
         Assert.Equal(FeedbackPrompt.RenderReasoning("Q", "Which?", "a", "b"), RolePrompts.FeedbackReasoning(null, "Q", "Which?", "a", "b"));
         Assert.Same(PromptFormat.StopSequences, RolePrompts.StopSequences(null));
