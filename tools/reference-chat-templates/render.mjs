@@ -28,6 +28,7 @@ const families = [
 // render the same as that family's renderer does with the template's own quirks (e.g. a default system message).
 const variants = [
   { name: "chatml-default-system", family: "chatml", bosToken: null, eosToken: "<|im_end|>" },
+  { name: "llama3-knowledge-date", family: "llama3", bosToken: "<|begin_of_text|>", eosToken: "<|eot_id|>" },
   { name: "phi3-role-header", family: "phi3", bosToken: "<s>", eosToken: "<|endoftext|>" },
   { name: "zephyr-newline-blocks", family: "zephyr", bosToken: "<s>", eosToken: "</s>" },
 ];

@@ -11,7 +11,7 @@ public static class ChatTemplates
 {
     private static readonly IReadOnlyList<FamilyEntry> Entries =
     [
-        new(new Llama3ChatFormat(), "<|begin_of_text|>", "<|eot_id|>"),
+        new(new Llama3ChatFormat(), "<|begin_of_text|>", "<|eot_id|>", Llama3ChatFormat.ForTemplate),
         new(new ChatMlChatFormat(), "", "<|im_end|>", ChatMlChatFormat.ForTemplate),
         new(new MistralChatFormat(), "<s>", "</s>"),
         new(new GemmaChatFormat(), "<bos>", "<eos>"),
@@ -26,7 +26,8 @@ public static class ChatTemplates
     /// The family of a Jinja chat template, from markers only that family's format writes: <c>&lt;|start_header_id|&gt;</c> (llama3),
     /// <c>&lt;|im_start|&gt;</c> (chatml), <c>&lt;start_of_turn&gt;</c> (gemma), <c>&lt;|user|&gt;</c> or <c>&lt;|assistant|&gt;</c> with
     /// <c>&lt;|end|&gt;</c> (phi3) or without it (zephyr), <c>[INST]</c> without Llama 2's <c>&lt;&lt;SYS&gt;&gt;</c> (mistral).
-    /// A ChatML template that writes a fixed system turn keeps it (<see cref="ChatMlChatFormat.ForTemplate"/>).
+    /// A ChatML template that writes a fixed system turn keeps it (<see cref="ChatMlChatFormat.ForTemplate"/>); a Llama 3.1-style
+    /// template keeps its knowledge-cutoff system header (<see cref="Llama3ChatFormat.ForTemplate"/>).
     /// </summary>
     /// <param name="templateText">The template as found, e.g. tokenizer_config.json's <c>chat_template</c>.</param>
     /// <param name="bosToken">The tokenizer's bos text (null: the family's usual one).</param>

@@ -85,6 +85,23 @@ public sealed class ChatTemplatesTests
         Assert.Equal(endOfTurn, ChatTemplates.ByName(family).EndOfTurn);
 
     [Fact]
+    public void A_knowledge_date_llama3_template_writes_its_fixed_fallback_date_and_one_without_it_is_refused()
+    {
+        const string Dated = "{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' -}}{%- if strftime_now is defined -%}"
+            + "{%- set d = strftime_now('%d %b %Y') -%}{%- else -%}{%- set d = \"02 Jan 2025\" -%}{%- endif -%}"
+            + "{{- 'Cutting Knowledge Date: March 2024\\n' + 'Today Date: ' + d + '\\n\\n' -}}";
+        var rendered = ChatTemplates.Recognise(Dated).Render([ChatMessage.FromUser("hi")], true);
+        Assert.Equal("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: March 2024\nToday Date: 02 Jan 2025\n\n"
+            + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", rendered);
+
+        var undated = Dated.Replace("\"02 Jan 2025\"", "today", StringComparison.Ordinal);
+        var error = Assert.Throws<ChatTemplateException>(() => ChatTemplates.Recognise(undated));
+        Assert.Contains("--chat-template", error.Message);
+        // The explicit override still renders the plain format.
+        Assert.DoesNotContain("Cutting", ChatTemplates.ByName("llama3").Render([ChatMessage.FromUser("hi")], true));
+    }
+
+    [Fact]
     public void An_empty_conversation_is_refused()
     {
         var error = Assert.Throws<ChatTemplateException>(() => ChatTemplates.ByName("chatml").Render([], true));
