@@ -10,7 +10,7 @@ namespace CaiEvents.IntegrationTests;
 
 /// <summary>
 /// The roles' chat path end to end: an SL run and its labelling stage on <c>builtin:echo?chat-template=chatml</c> (an instruct
-/// model stand-in) store ChatML prompts and name the template in provenance.
+/// model stand-in) store ChatML prompts and name the template in provenance, which `cai audit sample` shows.
 /// </summary>
 [Collection(nameof(IntegrationCollection))]
 public class ChatTemplatePipelineTests
@@ -59,6 +59,14 @@ public class ChatTemplatePipelineTests
                 Assert.Contains("<|im_end|>", provenance.Sampling!.StopSequences!);
             }
         }
+
+        // `cai audit sample` shows the template and the rendered chat prompts.
+        var audit = await CliProcess.RunAsync(services.ProcessEnvironment(), TimeSpan.FromSeconds(60), "audit", "sample", samples[0].Id.ToString());
+        Assert.True(audit.ExitCode == 0, audit.Stderr);
+        Assert.Contains("chat template", audit.Stdout);
+        Assert.Contains(template, audit.Stdout);
+        Assert.Contains($"prompt ({template})", audit.Stdout);
+        Assert.Contains("<|im_start|>assistant", audit.Stdout);
 
         var comparisons = await RunQueries.ComparisonsAsync(session, runId, default);
         Assert.Equal(3, comparisons.Count);
