@@ -25,7 +25,8 @@ public static class ChatTemplates
     /// <summary>
     /// The family of a Jinja chat template, from markers only that family's format writes: <c>&lt;|start_header_id|&gt;</c> (llama3),
     /// <c>&lt;|im_start|&gt;</c> (chatml), <c>&lt;start_of_turn&gt;</c> (gemma), <c>&lt;|user|&gt;</c> or <c>&lt;|assistant|&gt;</c> with
-    /// <c>&lt;|end|&gt;</c> (phi3) or without it (zephyr), <c>[INST]</c> without Llama 2's <c>&lt;&lt;SYS&gt;&gt;</c> (mistral).
+    /// <c>&lt;|end|&gt;</c> (phi3) or without it but with eos after each turn (zephyr), <c>[INST]</c> without Llama 2's
+    /// <c>&lt;&lt;SYS&gt;&gt;</c> (mistral).
     /// A ChatML template that writes a fixed system turn keeps it (<see cref="ChatMlChatFormat.ForTemplate"/>); a Llama 3.1-style
     /// template keeps its knowledge-cutoff system header (<see cref="Llama3ChatFormat.ForTemplate"/>).
     /// </summary>
@@ -85,7 +86,8 @@ public static class ChatTemplates
             "chatml" => Has("<|im_start|>"),
             "gemma" => Has("<start_of_turn>"),
             "phi3" => (Has("<|user|>") || Has("<|assistant|>")) && Has("<|end|>"),
-            "zephyr" => (Has("<|user|>") || Has("<|assistant|>")) && !Has("<|end|>"),
+            // Zephyr ends every turn with eos; other <|user|> formats (e.g. ChatGLM's) do not.
+            "zephyr" => (Has("<|user|>") || Has("<|assistant|>")) && !Has("<|end|>") && (Has("eos_token") || Has("</s>")),
             "mistral" => Has("[INST]") && !Has("<<SYS>>"),
             _ => false,
         };

@@ -29,6 +29,8 @@ public sealed class ChatTemplatesTests
     // Llama 2's [INST] format wraps the system message in <<SYS>>: not the mistral format, so refused rather than rendered wrong.
     [InlineData("{% if m['role'] == 'system' %}{{ '[INST] <<SYS>>\\n' + m['content'] + '\\n<</SYS>>\\n\\n' }}{% endif %}")]
     [InlineData("")]
+    // <|user|> headers without eos after each turn (ChatGLM's shape) are not zephyr.
+    [InlineData("[gMASK]<sop>{% for m in messages %}{{ '<|user|>\\n' + m['content'] }}{% endfor %}{{ '<|assistant|>' }}")]
     public void An_unrecognised_template_is_one_error_naming_the_known_families(string templateText)
     {
         var error = Assert.Throws<ChatTemplateException>(() => ChatTemplates.Recognise(templateText));
