@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts;
 
 /// <summary>
@@ -9,6 +11,9 @@ namespace CaiEvents.Contracts;
 /// that later steps name as their <see cref="CausationId"/>.</param>
 /// <param name="CausationId">StepId of the event (or the run) that caused this step.</param>
 /// <param name="CorrelationId">Id shared by everything in one run (the run id).</param>
+/// <param name="ChatTemplate">The chat template the prompt was rendered with, as <c>family@</c> and the first 16 hex digits
+/// of the template text's sha256 (e.g. <c>chatml@0123456789abcdef</c>); null for the paper's plain text (base models).
+/// Left out of the stored JSON when null, so events of base models are stored exactly as before.</param>
 public sealed record Provenance(
     Guid RunId,
     Guid SampleId,
@@ -25,4 +30,5 @@ public sealed record Provenance(
     string PromptTemplateVersion,
     SamplingParameters? Sampling,
     long? Seed,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset RecordedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChatTemplate = null);

@@ -1,3 +1,5 @@
+using CaiEvents.Models.Chat;
+
 namespace CaiEvents.Models;
 
 /// <summary>
@@ -9,6 +11,12 @@ namespace CaiEvents.Models;
 public interface ITextModel : IDisposable
 {
     ModelIdentity Identity { get; }
+
+    /// <summary>
+    /// The model's chat template (instruct models); null for a base model, which the roles prompt with the paper's
+    /// <c>Human:/Assistant:</c> text.
+    /// </summary>
+    ChatTemplate? ChatTemplate => null;
 
     Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default);
 

@@ -22,6 +22,8 @@ public static class AuditView
                     $"seed {provenance.Seed}, temperature {s.Temperature}, top_p {s.TopP}, top_k {s.TopK}, max_new_tokens {s.MaxNewTokens}"));
             grid.AddRow(new Markup("[grey]constitution[/]"), new Text(
                 $"{provenance.ConstitutionId} sha256:{provenance.ConstitutionHash[..16]}…, template {provenance.PromptTemplateVersion}"));
+            if (provenance.ChatTemplate is not null)
+                grid.AddRow(new Markup("[grey]chat template[/]"), new Text(provenance.ChatTemplate));
             grid.AddRow(new Markup("[grey]ids[/]"), new Text($"step {provenance.StepId}, caused by {provenance.CausationId}, at {provenance.RecordedAt:O}"));
         }
         return new Panel(grid).Header($"#{version} {title} (seq {sequence})").Expand();

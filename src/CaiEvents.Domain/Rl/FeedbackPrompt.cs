@@ -33,7 +33,11 @@ public static class FeedbackPrompt
     /// <summary>The prompt that is scored after the reasoning: reasoning, then <c>The answer is:</c>.</summary>
     public static string RenderAfterReasoning(string reasoningPrompt, string reasoning) => $"{reasoningPrompt} {reasoning.Trim()}\n{AnswerLead}";
 
-    private static string Question(string prompt, string question, string first, string second)
+    /// <summary>
+    /// The question without its lead: preamble, conversation, principle, options, each option line ending in a newline.
+    /// A chat model gets it as the user turn (see <see cref="Chat.RoleDialogues.Feedback"/>).
+    /// </summary>
+    public static string Question(string prompt, string question, string first, string second)
     {
         var sb = new StringBuilder();
         sb.Append(Preamble).Append("\n\n")

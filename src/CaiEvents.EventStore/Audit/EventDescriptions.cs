@@ -20,11 +20,11 @@ public static class EventDescriptions
     {
         PromptSubmitted e => new("PromptSubmitted", e.Provenance,
             [new("prompt id", e.PromptId), new("source", $"{e.PromptSource}:{e.SourceLine}"), new("prompt", e.Prompt)]),
-        ResponseGenerated e => new("ResponseGenerated", e.Provenance, [new("response", e.Response)]),
+        ResponseGenerated e => new("ResponseGenerated", e.Provenance, [.. ChatPrompt(e.Provenance, e.RenderedPrompt), new("response", e.Response)]),
         CritiqueProduced e => new($"CritiqueProduced (round {e.Round})", e.Provenance,
-            [new("principle", e.PrincipleId), new("request", e.CritiqueRequest), new("critique", e.Critique)]),
+            [new("principle", e.PrincipleId), new("request", e.CritiqueRequest), .. ChatPrompt(e.Provenance, e.RenderedPrompt), new("critique", e.Critique)]),
         RevisionProduced e => new($"RevisionProduced (round {e.Round})", e.Provenance,
-            [new("principle", e.PrincipleId), new("request", e.RevisionRequest), new("revision", e.Revision)]),
+            [new("principle", e.PrincipleId), new("request", e.RevisionRequest), .. ChatPrompt(e.Provenance, e.RenderedPrompt), new("revision", e.Revision)]),
         SlExampleFinalized e => new("SlExampleFinalized", e.Provenance,
             [new("completion", e.Completion), new("rounds", e.Rounds.ToString(CultureInfo.InvariantCulture))]),
         SampleStepFailed e => new($"SampleStepFailed ({e.Step})", e.Provenance, [new("error", $"{e.ErrorType}: {e.ErrorMessage}")]),
@@ -32,6 +32,7 @@ public static class EventDescriptions
             [new("prompt id", e.PromptId), new("source", $"{e.PromptSource}:{e.SourceLine}"), new("prompt", e.Prompt)]),
         ResponsePairGenerated e => new("ResponsePairGenerated", e.Provenance,
         [
+            .. ChatPrompt(e.Provenance, e.RenderedPrompt),
             new("response A", $"{e.A.Text}  (id {e.A.ResponseId}, seed {e.A.Seed})"),
             new("response B", $"{e.B.Text}  (id {e.B.ResponseId}, seed {e.B.Seed})"),
         ]),
@@ -74,6 +75,13 @@ public static class EventDescriptions
 
     /// <summary>The provenance an event carries, or null for run-level and imported events.</summary>
     public static Provenance? ProvenanceOf(object data) => Describe(data).Provenance;
+
+    /// <summary>
+    /// The rendered prompt of a step whose model has a chat template, so an auditor sees the template at work; plain-text
+    /// prompts (base models) are not shown, as before.
+    /// </summary>
+    private static EventField[] ChatPrompt(Provenance provenance, string renderedPrompt) =>
+        provenance.ChatTemplate is { } template ? [new($"prompt ({template})", renderedPrompt)] : [];
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CaiEvents.Models.Chat;
 
 namespace CaiEvents.Models.Synthetic;
 
@@ -10,33 +11,55 @@ namespace CaiEvents.Models.Synthetic;
 /// (prompt, continuation). It exists to measure the pipeline itself (broker, event store, scaling) without
 /// model compute, and to stand in for a remote LLM whose cost is latency (<c>builtin:echo?latency-ms=50</c>).
 /// Deterministic for a given request, so runs over it are reproducible like runs over real models.
+/// <c>builtin:echo?chat-template=NAME</c> makes it an "instruct" model with that family's chat template (<see cref="ChatTemplates.ByName"/>),
+/// so the roles' chat path can be run end to end without a checkpoint.
 /// </summary>
 public sealed class EchoModel : ITextModel
 {
     public const string ModelId = "builtin:echo";
     private const string LatencyParameter = "latency-ms";
+    private const string ChatTemplateParameter = "chat-template";
 
     private readonly TimeSpan latency;
 
-    private EchoModel(string modelId, TimeSpan latency)
+    private EchoModel(string modelId, TimeSpan latency, ChatTemplate? chatTemplate = null)
     {
         this.latency = latency;
+        ChatTemplate = chatTemplate;
         Identity = new ModelIdentity(modelId, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelId))));
     }
 
     public ModelIdentity Identity { get; }
 
-    /// <summary>Parses <c>builtin:echo</c> or <c>builtin:echo?latency-ms=N</c> (0 ≤ N ≤ 60000).</summary>
+    public ChatTemplate? ChatTemplate { get; }
+
+    /// <summary>
+    /// Parses <c>builtin:echo</c>, <c>builtin:echo?latency-ms=N</c> (0 ≤ N ≤ 60000), <c>builtin:echo?chat-template=NAME</c>
+    /// (a family of <see cref="ChatTemplates.Families"/>), or both parameters joined by <c>&amp;</c>.
+    /// </summary>
     /// <exception cref="ArgumentException">Any other form.</exception>
     public static EchoModel Parse(string modelId)
     {
         ArgumentNullException.ThrowIfNull(modelId);
         if (modelId == ModelId) return new EchoModel(modelId, TimeSpan.Zero);
         var prefix = ModelId + "?" + LatencyParameter + "=";
-        if (modelId.StartsWith(prefix, StringComparison.Ordinal)
-            && int.TryParse(modelId.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= 60_000)
-            return new EchoModel(modelId, TimeSpan.FromMilliseconds(ms));
-        throw new ArgumentException($"Invalid model id '{modelId}': expected {ModelId} or {prefix}<0..60000>.", nameof(modelId));
+        var latency = TimeSpan.Zero;
+        ChatTemplate? chatTemplate = null;
+        var valid = modelId.StartsWith(ModelId + "?", StringComparison.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var parameter in valid ? modelId[(ModelId.Length + 1)..].Split('&') : [])
+        {
+            var (name, value) = parameter.IndexOf('=') is var eq and >= 0 ? (parameter[..eq], parameter[(eq + 1)..]) : (parameter, "");
+            if (!seen.Add(name)) valid = false;
+            else if (name == LatencyParameter && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= 60_000)
+                latency = TimeSpan.FromMilliseconds(ms);
+            else if (name == ChatTemplateParameter && ChatTemplates.Families.Contains(value, StringComparer.Ordinal))
+                chatTemplate = ChatTemplates.ByName(value);
+            else valid = false;
+        }
+        if (valid) return new EchoModel(modelId, latency, chatTemplate);
+        throw new ArgumentException($"Invalid model id '{modelId}': expected {ModelId} or {prefix}<0..60000>"
+            + $" (and/or {ChatTemplateParameter}=<{string.Join("|", ChatTemplates.Families)}>).", nameof(modelId));
     }
 
     public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)

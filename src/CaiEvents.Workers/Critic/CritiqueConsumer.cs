@@ -25,11 +25,11 @@ public sealed class CritiqueConsumer(StepExecutor steps, RunContextCache runs, I
             {
                 var principle = PrincipleSampler.Choose(run.Constitution.CritiqueRevision, run.Configuration.Seed, Seeds.SampleKey(state.Index), command.Round);
                 var model = models.Get(run.Configuration.CriticModel);
-                var prompt = PromptFormat.RenderCritiquePrompt(state.Prompt, state.InitialResponse!,
+                var prompt = RolePrompts.Critique(model.ChatTemplate, state.Prompt, state.InitialResponse!,
                     state.CompletedRoundsBefore(command.Round), principle.CritiqueRequest);
                 var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), step, prompt, run.Configuration.CriticSampling, ct);
                 return [new CritiqueProduced(state.Id, command.Round, principle.Id, principle.CritiqueRequest, prompt,
-                    PromptFormat.CutAtTurnMarker(generated.Text),
+                    RolePrompts.Cut(model.ChatTemplate, generated.Text),
                     run.Provenance(state, step, command.CausationId, WorkerRoles.Critic, worker, generated, principle.Id, clock))];
             }, run.NextSlCommand);
     }

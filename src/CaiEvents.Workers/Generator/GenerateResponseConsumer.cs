@@ -18,10 +18,10 @@ public sealed class GenerateResponseConsumer(StepExecutor steps, RunContextCache
         await steps.ExecuteAsync<SampleState>(context, command.SampleId, StepNames.Response, SlDecider.DecideResponse, async (state, ct) =>
         {
             var model = models.Get(run.Configuration.GeneratorModel);
-            var prompt = PromptFormat.RenderResponsePrompt(state.Prompt);
+            var prompt = RolePrompts.Response(model.ChatTemplate, state.Prompt);
             var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), StepNames.Response, prompt,
                 run.Configuration.GeneratorSampling, ct);
-            return [new ResponseGenerated(state.Id, prompt, PromptFormat.CutAtTurnMarker(generated.Text),
+            return [new ResponseGenerated(state.Id, prompt, RolePrompts.Cut(model.ChatTemplate, generated.Text),
                 run.Provenance(state, StepNames.Response, command.CausationId, WorkerRoles.Generator, worker, generated, null, clock))];
         }, run.NextSlCommand);
     }

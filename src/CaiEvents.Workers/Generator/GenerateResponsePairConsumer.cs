@@ -52,7 +52,7 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
         BatchSteps.PrepareAsync(batch, steps, runs, RlDecider.DecidePair,
             (state, run) => run.Configuration.Feedback is { } feedback
                 ? new PairWork(new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index),
-                    PromptFormat.RenderResponsePrompt(state.Prompt)),
+                    RolePrompts.Response(models.Get(feedback.PolicyModel).ChatTemplate, state.Prompt)),
                     feedback)
                 : null,
             pair => (pair.Feedback.PolicyModel, pair.Feedback.PolicySampling), pair => pair.Input.PairId, key => key.PolicyModel,
@@ -71,12 +71,15 @@ public sealed class GenerateResponsePairConsumer(StepExecutor steps, RunContextC
         var feedback = run.Configuration.Feedback ?? throw new InvalidOperationException($"run {run.RunId} has no RL labelling stage");
         await steps.ExecuteAsync<ComparisonState>(context, command.PairId, ComparisonSteps.Pair, RlDecider.DecidePair, async (state, ct) =>
         {
-            var prompt = PromptFormat.RenderResponsePrompt(state.Prompt);
-            var pair = prepared.TryGetValue(state.Id, out var ready) ? ready : await ResponsePairGeneration.GenerateAsync(models.Get(feedback.PolicyModel),
+            var policy = models.Get(feedback.PolicyModel);
+            var prompt = RolePrompts.Response(policy.ChatTemplate, state.Prompt);
+            var pair = prepared.TryGetValue(state.Id, out var ready) ? ready : await ResponsePairGeneration.GenerateAsync(policy,
                 new PairInput(run.Configuration.Seed, state.Id, Seeds.ComparisonKey(state.Index), prompt), feedback.PolicySampling, ct);
             return [new ResponsePairGenerated(state.Id, prompt,
-                new PairedResponse(DeterministicIds.Step(state.Id, ComparisonSteps.ResponseSeed('A')), PromptFormat.CutAtTurnMarker(pair.A.Text), pair.A.Seed),
-                new PairedResponse(DeterministicIds.Step(state.Id, ComparisonSteps.ResponseSeed('B')), PromptFormat.CutAtTurnMarker(pair.B.Text), pair.B.Seed),
+                new PairedResponse(DeterministicIds.Step(state.Id, ComparisonSteps.ResponseSeed('A')), RolePrompts.Cut(policy.ChatTemplate, pair.A.Text),
+                    pair.A.Seed),
+                new PairedResponse(DeterministicIds.Step(state.Id, ComparisonSteps.ResponseSeed('B')), RolePrompts.Cut(policy.ChatTemplate, pair.B.Text),
+                    pair.B.Seed),
                 run.Provenance(state, ComparisonSteps.Pair, command.CausationId, WorkerRoles.Generator, worker, pair.A, null, clock))];
         }, RlDecider.NextCommand);
     }

@@ -83,14 +83,14 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
                 {
                     var generated = await StepGeneration.RunAsync(model, run, Seeds.ComparisonKey(state.Index), step, reasoningPrompt,
                         feedback.ReasoningSampling, token, ReasoningStops);
-                    return PromptFormat.CutAtTurnMarker(generated.Text);
+                    return RolePrompts.Cut(model.ChatTemplate, generated.Text);
                 }, ct);
             var provenance = run.Provenance(state, ComparisonSteps.Label, command.CausationId, WorkerRoles.Labeller, worker, model.Identity,
                 string.Join(",", principles.Select(p => p.Id)), feedback.Mode == LabelMode.ChainOfThought ? feedback.ReasoningSampling : null,
-                null, clock, feedback.FeedbackTemplateVersion);
+                null, clock, feedback.FeedbackTemplateVersion, model.ChatTemplate);
             return [new PreferenceLabelled(state.Id, provenance.StepId, state.A!.ResponseId, state.B!.ResponseId, feedback.Mode, label.Judgements,
                 label.AveragedProbabilityA, label.Clamped, feedback.ClampLow, feedback.ClampHigh, label.ProbabilityA,
-                feedback.FeedbackTemplateVersion, provenance)];
+                provenance.PromptTemplateVersion, provenance)];
         }, RlDecider.NextCommand);
     }
 

@@ -3,6 +3,7 @@ using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Models;
+using CaiEvents.Workers.Common;
 
 namespace CaiEvents.Workers.Labeller;
 
@@ -16,7 +17,8 @@ public sealed record PreferencePair(string Prompt, string ResponseA, string Resp
 /// <summary>
 /// AI feedback for one response pair, separated from messaging so it can be checked with any model: for each
 /// principle and both option orders, score " (A)" and " (B)" after the question, normalise, map back to
-/// response A, average; then clamp (chain of thought) or round (hard labels).
+/// response A, average; then clamp (chain of thought) or round (hard labels). A model with a chat template gets the
+/// question as a user turn and the answer lead as the assistant's prefill (<see cref="RolePrompts.Feedback"/>).
 /// </summary>
 public static class PreferenceLabeler
 {
@@ -35,13 +37,13 @@ public static class PreferenceLabeler
             if (mode == LabelMode.ChainOfThought)
             {
                 if (reason is null) throw new ArgumentException("chain-of-thought labels need a reasoning generator", nameof(reason));
-                var reasoningPrompt = FeedbackPrompt.RenderReasoning(prompt, principle.Question, first, second);
+                var reasoningPrompt = RolePrompts.FeedbackReasoning(model.ChatTemplate, prompt, principle.Question, first, second);
                 reasoning = await reason(reasoningPrompt, $"reasoning:{principle.Id}:{OrderName(swapped)}", ct);
                 question = FeedbackPrompt.RenderAfterReasoning(reasoningPrompt, reasoning);
             }
             else
             {
-                question = FeedbackPrompt.Render(prompt, principle.Question, first, second);
+                question = RolePrompts.Feedback(model.ChatTemplate, prompt, principle.Question, first, second);
             }
             var scores = await model.ScoreAsync(question, [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB], ct);
             judgements.Add(Judge(principle, swapped, question, reasoning, scores));
@@ -71,7 +73,7 @@ public static class PreferenceLabeler
         var questions = pairs.Select(pair => Orders(pair.Principles).Select(o =>
         {
             var (first, second) = o.Swapped ? (pair.ResponseB, pair.ResponseA) : (pair.ResponseA, pair.ResponseB);
-            return (o.Principle, o.Swapped, Question: FeedbackPrompt.Render(pair.Prompt, o.Principle.Question, first, second));
+            return (o.Principle, o.Swapped, Question: RolePrompts.Feedback(model.ChatTemplate, pair.Prompt, o.Principle.Question, first, second));
         }).ToList()).ToList();
         IReadOnlyList<string> options = [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB];
         var scores = await model.ScoreManyAsync(questions.SelectMany(q => q).Select(q => (q.Question, options)).ToList(), ct);

@@ -28,11 +28,11 @@ public sealed class RevisionConsumer(StepExecutor steps, RunContextCache runs, I
                 var principle = run.Constitution.FindCritiqueRevision(round.PrincipleId)
                     ?? throw new InvalidOperationException($"principle '{round.PrincipleId}' is not in constitution {run.Snapshot.Id}");
                 var model = models.Get(run.Configuration.ReviserModel);
-                var prompt = PromptFormat.RenderRevisionPrompt(state.Prompt, state.InitialResponse!, state.CompletedRoundsBefore(command.Round),
+                var prompt = RolePrompts.Revision(model.ChatTemplate, state.Prompt, state.InitialResponse!, state.CompletedRoundsBefore(command.Round),
                     round.CritiqueRequest, round.Critique, principle.RevisionRequest);
                 var generated = await StepGeneration.RunAsync(model, run, Seeds.SampleKey(state.Index), step, prompt, run.Configuration.ReviserSampling, ct);
                 var revision = new RevisionProduced(state.Id, command.Round, principle.Id, principle.RevisionRequest, prompt,
-                    generated.Text, PromptFormat.CleanRevision(generated.Text),
+                    generated.Text, RolePrompts.CleanRevision(model.ChatTemplate, generated.Text),
                     run.Provenance(state, step, command.CausationId, WorkerRoles.Reviser, worker, generated, principle.Id, clock));
                 var revised = state.With(revision);
                 if (!SlDecider.ShouldFinalize(revised, run.Configuration.Revisions)) return [revision];

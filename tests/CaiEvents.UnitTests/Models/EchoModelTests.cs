@@ -42,7 +42,25 @@ public sealed class EchoModelTests
         Assert.NotEqual(ModelCatalog.Load("builtin:echo", Options).Identity.CheckpointHash, model.Identity.CheckpointHash);
     }
 
+    [Fact]
+    public void A_chat_template_parameter_makes_it_an_instruct_model_of_that_family()
+    {
+        using var plain = ModelCatalog.Load("builtin:echo", Options);
+        Assert.Null(plain.ChatTemplate);
+        using var chat = ModelCatalog.Load("builtin:echo?chat-template=chatml", Options);
+        Assert.Equal("chatml", chat.ChatTemplate?.Family);
+        Assert.Equal(CaiEvents.Models.Chat.ChatTemplates.TemplateText("chatml"), chat.ChatTemplate?.Text);
+        Assert.NotEqual(plain.Identity.CheckpointHash, chat.Identity.CheckpointHash);
+        using var both = ModelCatalog.Load("builtin:echo?latency-ms=1&chat-template=gemma", Options);
+        Assert.Equal("gemma", both.ChatTemplate?.Family);
+    }
+
     [Theory]
+    [InlineData("builtin:echo?chat-template=vicuna")]
+    [InlineData("builtin:echo?chat-template=")]
+    [InlineData("builtin:echo?chat-template=chatml&chat-template=gemma")]
+    [InlineData("builtin:echo?colour=blue")]
+    [InlineData("builtin:echo?")]
     [InlineData("builtin:echo?latency-ms=")]
     [InlineData("builtin:echo?latency-ms=-5")]
     [InlineData("builtin:echo?latency-ms=999999")]
