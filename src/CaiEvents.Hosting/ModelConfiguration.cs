@@ -6,7 +6,7 @@ namespace CaiEvents.Hosting;
 
 /// <summary>
 /// The one place a process decides where and how its models run: the "Models" section (Device, DType, InitSeed,
-/// Remote) becomes the <see cref="ModelOptions"/> every role, job and command uses. Defaults: cpu, float32.
+/// ChatTemplate, Remote) becomes the <see cref="ModelOptions"/> every role, job and command uses. Defaults: cpu, float32.
 /// </summary>
 public static class ModelConfiguration
 {
@@ -21,6 +21,7 @@ public static class ModelConfiguration
             Seed: section.GetValue<long?>("InitSeed") ?? 1234)
         {
             Remote = section.GetSection("Remote").Get<RemoteModelOptions>() ?? new RemoteModelOptions(),
+            ChatTemplate = section["ChatTemplate"] is { Length: > 0 } template ? template : null,
         };
     }
 }

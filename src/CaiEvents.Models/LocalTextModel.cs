@@ -31,6 +31,7 @@ public sealed class LocalTextModel : ITextModel
         var module = network as nn.Module
             ?? throw new ArgumentException($"The network must be an nn.Module, not a {network?.GetType().Name ?? "null"}.", nameof(network));
         (Device, var dtype) = options.Resolve();
+        ChatTemplate = ChatTemplateOf(tokenizer, options.ChatTemplate);
         Identity = new ModelIdentity(modelId, checkpointHash);
         Architecture = architecture;
         Tokenizer = tokenizer;
@@ -48,6 +49,12 @@ public sealed class LocalTextModel : ITextModel
     /// (<see cref="Save"/>) and loads the directory again to get the new weights' identity.
     /// </summary>
     public ModelIdentity Identity { get; }
+
+    /// <summary>
+    /// The checkpoint's chat template (<c>tokenizer_config.json</c>), or the family named by <see cref="ModelOptions.ChatTemplate"/>;
+    /// null for a base model, whose roles keep the paper's <c>Human:/Assistant:</c> text.
+    /// </summary>
+    public Chat.ChatTemplate? ChatTemplate { get; }
 
     /// <summary>Saves and hashes <see cref="Network"/> in its family's Hugging Face layout.</summary>
     public ILocalArchitecture Architecture { get; }
@@ -192,6 +199,14 @@ public sealed class LocalTextModel : ITextModel
 
     /// <summary>Runs <paramref name="work"/> on the torch thread, refusing once the model is disposed.</summary>
     private Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken) => gate.RunAsync(work, cancellationToken);
+
+    /// <exception cref="Chat.ChatTemplateException">A template of no known family and no override, or an unknown override.</exception>
+    private static Chat.ChatTemplate? ChatTemplateOf(ITextTokenizer tokenizer, string? overrideName) => tokenizer switch
+    {
+        Tokenization.HfTokenizer hf => Chat.TokenizerConfigChatTemplate.From(hf.Config, overrideName),
+        _ when overrideName is not null => Chat.ChatTemplates.ByName(overrideName),
+        _ => null,
+    };
 
     /// <summary>Lets calls queued before it finish, then frees the weights (on the torch thread).</summary>
     public void Dispose()

@@ -17,7 +17,8 @@ public static class ModelCatalog
     public const string HfScheme = CaiEvents.Contracts.ModelIds.HfScheme;
 
     public static IReadOnlyList<string> SupportedModelIds { get; } =
-        [BuiltinTiny, Demo.DemoModel.ModelId, Synthetic.EchoModel.ModelId + "[?latency-ms=N]", HfScheme + "<directory>", "openai:<base url>#<model name>"];
+        [BuiltinTiny, Demo.DemoModel.ModelId, Synthetic.EchoModel.ModelId + "[?latency-ms=N][&chat-template=NAME]", HfScheme + "<directory>",
+            Gguf.LlamaCppTextModel.Scheme + "<file.gguf>", "openai:<base url>#<model name>"];
 
     /// <summary>builtin:tiny's shape: 257 tokens (256 bytes + &lt;|endoftext|&gt;), 2 layers of width 64, 4 heads, 512 positions.</summary>
     public static Gpt2Config TinyConfig { get; } = new(
@@ -36,6 +37,7 @@ public static class ModelCatalog
             "builtin:" when modelId == BuiltinTiny => Gpt2Architecture.CreateRandom(BuiltinTiny, TinyConfig, Gpt2Tokenizer.ByteLevel(), options),
             HfScheme when modelId.Length > HfScheme.Length => LocalTextModel.Load(modelId, modelId[HfScheme.Length..], options),
             "openai:" => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
+            Gguf.LlamaCppTextModel.Scheme when modelId.Length > Gguf.LlamaCppTextModel.Scheme.Length => Gguf.LlamaCppTextModel.Load(modelId),
             "builtin:" when modelId == Demo.DemoModel.ModelId => LoadDemo(options),
             "builtin:" when modelId.StartsWith(Synthetic.EchoModel.ModelId, StringComparison.Ordinal) => Synthetic.EchoModel.Parse(modelId),
             _ => throw new ArgumentException(

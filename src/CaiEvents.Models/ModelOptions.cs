@@ -19,6 +19,13 @@ public sealed record ModelOptions(string Device = "auto", string DType = "float3
 
     public static ModelOptions Cpu { get; } = new(Device: "cpu");
 
+    /// <summary>
+    /// A chat-template family (<see cref="Chat.ChatTemplates.Families"/>) that local models use instead of the one their
+    /// <c>tokenizer_config.json</c> names: for a checkpoint whose template is not recognised, or a base model prompted as an
+    /// instruct one. Null: each checkpoint's own template.
+    /// </summary>
+    public string? ChatTemplate { get; init; }
+
     /// <summary>Resolves the configured device and dtype, or throws a one-line explanation.</summary>
     public (Device Device, ScalarType DType) Resolve()
     {
