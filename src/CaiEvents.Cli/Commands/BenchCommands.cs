@@ -12,7 +12,7 @@ using CaiEvents.Workers.Submission;
 namespace CaiEvents.Cli.Commands;
 
 /// <summary>
-/// <c>cai bench generate|train|labels|pairs|scaling|pipeline|replay</c>: parse the options, run one benchmark of
+/// <c>cai bench generate|train|labels|pairs|scaling|pipeline|replay|load</c>: parse the options, run one benchmark of
 /// CaiEvents.Benchmarks, print its result as one JSON line on stdout (progress on stderr).
 /// </summary>
 public static class BenchCommands
@@ -25,8 +25,33 @@ public static class BenchCommands
         var model = new Option<string>("--model") { Description = "builtin:tiny, builtin:demo or hf:DIR", DefaultValueFactory = _ => DemoModel.ModelId };
         return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).")
         {
-            Generate(model), Train(model), Labels(model), Pairs(model), Scaling(), Pipeline(), Replay(),
+            Generate(model), Train(model), Labels(model), Pairs(model), Scaling(), Pipeline(), Replay(), Load(),
         };
+    }
+
+    private static Command Load()
+    {
+        var model = new Option<string>("--model") { Description = "hf:DIR checkpoint to load", Required = true };
+        var command = new Command("load", "Peak resident memory of loading a checkpoint against its weight files' size (one JSON line).") { model };
+        command.SetAction((parse, _) =>
+        {
+            var result = CheckpointLoadBenchmark.Run(parse.GetValue(model)!, new ModelOptions(Device: "cpu"));
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "load",
+                model = result.Model,
+                architecture = result.Architecture,
+                file_mb = Math.Round(result.FileBytes / 1e6, 1),
+                weights_mb = Math.Round(result.WeightBytes / 1e6, 1),
+                peak_growth_mb = Math.Round(result.PeakGrowthBytes / 1e6, 1),
+                resident_growth_mb = Math.Round(result.ResidentGrowthBytes / 1e6, 1),
+                peak_over_weights = Math.Round(result.PeakOverWeights, 2),
+                peak_over_files = Math.Round(result.PeakOverFiles, 2),
+                seconds = Math.Round(result.Seconds, 2),
+            }, Json));
+            return Task.FromResult(Cli.ExitOk);
+        });
+        return command;
     }
 
     private static Command Generate(Option<string> model)
