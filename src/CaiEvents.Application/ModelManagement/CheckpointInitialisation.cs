@@ -1,4 +1,6 @@
 using CaiEvents.Models;
+using CaiEvents.Models.Chat;
+using CaiEvents.Models.Llama;
 
 namespace CaiEvents.Application.ModelManagement;
 
@@ -17,6 +19,9 @@ public static class CheckpointInitialisation
         // Checked before anything is written, so a bad option leaves no directory behind.
         if (!RandomCheckpoints.Architectures.Contains(architecture))
             throw new UsageException($"--arch: '{architecture}' is not one of {string.Join(", ", RandomCheckpoints.Architectures)}");
+        if (!LlamaShapes.All.Contains(size)) throw new UsageException($"--size: '{size}' is not one of {string.Join(", ", LlamaShapes.All)}");
+        if (chatTemplate is not null && !ChatTemplates.Families.Contains(chatTemplate))
+            throw new UsageException($"--chat-template: '{chatTemplate}' is not one of {string.Join(", ", ChatTemplates.Families)}");
         if (File.Exists(full)) throw new UsageException($"--out: '{directory}' is a file, not a directory");
         if (!force && Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
             throw new UsageException($"--out: '{directory}' is not empty (use --force to write over it)");
@@ -27,7 +32,7 @@ public static class CheckpointInitialisation
         }
         catch (ArgumentException e)
         {
-            throw new UsageException(e.Message);
+            throw new UsageException(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
         }
     }
 }

@@ -9,7 +9,7 @@ namespace CaiEvents.Application.ModelManagement;
 /// <summary>
 /// <c>cai model inspect</c>: a model's architecture, size, dtype, context, chat template, special tokens and checkpoint hash.
 /// Local models (<c>hf:DIR</c>, <c>builtin:*</c>) are loaded on the CPU in float32; a <c>gguf:FILE</c> is read from its header
-/// alone (llama.cpp is not started).
+/// alone (llama.cpp is not started). A synthetic model (builtin:echo) has no weights: architecture "synthetic", no dtype or context.
 /// </summary>
 public static class ModelInspection
 {
@@ -32,7 +32,7 @@ public static class ModelInspection
         using (model)
         {
             return model is LocalTextModel local ? InspectLocal(modelId, local)
-                : new ModelInspectionResult(modelId, model.GetType().Name, 0, null, null, false, model.ChatTemplate?.Family,
+                : new ModelInspectionResult(modelId, "synthetic", 0, null, null, false, model.ChatTemplate?.Family,
                     model.ChatTemplate?.Sha256[..16], [], model.Identity.CheckpointHash);
         }
     }
