@@ -144,6 +144,10 @@ public class BadInputTests
             d => File.WriteAllBytes(Path.Combine(d, "p.txt"), [.. "fine\ncaf"u8, 0xFF, .. "\n"u8])),
         ["run-chat-template-unknown"] = new(BadInput, "--chat-template: 'jinja2' is not one of",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--model", "builtin:echo", "--chat-template", "jinja2"]),
+        ["demo-chat-template-unknown"] = new(BadInput, "--chat-template: 'ChatGLM' is not one of llama3, chatml, mistral, gemma, phi3, zephyr",
+            ["demo", "--stages", "sl", "--model", "builtin:echo", "--chat-template", "ChatGLM"]),
+        ["worker-chat-template-unknown"] = new(BadInput, "--chat-template: 'vicuna' is not one of",
+            ["worker", "generator", "--chat-template", "vicuna"]),
     };
 
     /// <summary>One HH-RLHF line whose final replies are <paramref name="chosen"/> and <paramref name="rejected"/>.</summary>
