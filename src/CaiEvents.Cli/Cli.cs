@@ -2,6 +2,8 @@ using System.CommandLine;
 using CaiEvents.Application.Hosts;
 using CaiEvents.Domain;
 using CaiEvents.Hosting;
+using CaiEvents.Models;
+using CaiEvents.Models.Chat;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
@@ -54,6 +56,8 @@ public static class Cli
         var (code, message) = e switch
         {
             InputException or UsageException or ConfigurationMissingException => (ExitBadInput, e.Message),
+            // A checkpoint or chat template the user pointed at is bad input; their messages are one line naming the file or the known families.
+            CheckpointFormatException or ChatTemplateException => (ExitBadInput, e.Message),
             ServiceUnreachableException or RefusedException => (ExitFailure, e.Message),
             TimeoutException => (ExitTimeout, e.Message),
             OperationCanceledException => (ExitFailure, "cancelled"),

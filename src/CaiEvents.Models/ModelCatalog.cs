@@ -37,7 +37,8 @@ public static class ModelCatalog
             "builtin:" when modelId == BuiltinTiny => Gpt2Architecture.CreateRandom(BuiltinTiny, TinyConfig, Gpt2Tokenizer.ByteLevel(), options),
             HfScheme when modelId.Length > HfScheme.Length => LocalTextModel.Load(modelId, modelId[HfScheme.Length..], options),
             "openai:" => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
-            Gguf.LlamaCppTextModel.Scheme when modelId.Length > Gguf.LlamaCppTextModel.Scheme.Length => Gguf.LlamaCppTextModel.Load(modelId),
+            Gguf.LlamaCppTextModel.Scheme when modelId.Length > Gguf.LlamaCppTextModel.Scheme.Length =>
+                Gguf.LlamaCppTextModel.Load(modelId, chatTemplate: options.ChatTemplate),
             "builtin:" when modelId == Demo.DemoModel.ModelId => LoadDemo(options),
             "builtin:" when modelId.StartsWith(Synthetic.EchoModel.ModelId, StringComparison.Ordinal) => Synthetic.EchoModel.Parse(modelId),
             _ => throw new ArgumentException(

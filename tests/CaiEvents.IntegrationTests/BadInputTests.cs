@@ -124,6 +124,30 @@ public class BadInputTests
             ["wait", "last-tuesday"]),
         ["as-of-beyond-the-end"] = new(BadInput, "is beyond the end of the event store (its last event is sequence {last})",
             ["export", "sl", "--run", "{run}", "--out", "{dir}/sl.jsonl", "--as-of", "{last+1}"], WithRun: true),
+        ["model-init-unknown-arch"] = new(BadInput, "--arch: 'gpt3' is not one of gpt2, llama, mistral, qwen2, qwen3",
+            ["model", "init", "--arch", "gpt3", "--size", "tiny", "--out", "{dir}/m"]),
+        ["model-init-unknown-chat-template"] = new(BadInput, "--chat-template: 'jinja2' is not one of llama3, chatml,",
+            ["model", "init", "--arch", "llama", "--size", "tiny", "--out", "{dir}/m", "--chat-template", "jinja2"]),
+        ["model-init-out-not-empty"] = new(BadInput, "is not empty (use --force to write over it)",
+            ["model", "init", "--arch", "qwen2", "--size", "tiny", "--out", "{dir}"]),
+        ["model-convert-input-missing"] = new(BadInput, "--in: directory '",
+            ["model", "convert", "--to", "gguf", "--in", "{dir}/no-such-model", "--out", "{dir}/m.gguf"]),
+        ["model-convert-config-malformed"] = new(BadInput, "config.json': invalid JSON",
+            ["model", "convert", "--to", "gguf", "--in", "{dir}/hf", "--out", "{dir}/m.gguf"],
+            d => { Directory.CreateDirectory(Path.Combine(d, "hf")); File.WriteAllText(Path.Combine(d, "hf", "config.json"), "{ oops"); }),
+        ["model-inspect-not-gguf"] = new(BadInput, "x.gguf': not a GGUF file (magic is not 'GGUF')",
+            ["model", "inspect", "gguf:{dir}/x.gguf"], d => File.WriteAllText(Path.Combine(d, "x.gguf"), "hello")),
+        ["model-inspect-unrecognised-chat-template"] = new(BadInput, "Unrecognised chat template (sha256 ",
+            ["model", "inspect", "hf:{dir}/hf"], d => WriteCheckpointWithTemplate(d, "{% for m in messages %}<<{{ m.content }}>>{% endfor %}")),
+        ["model-compare-prompts-invalid-utf8"] = new(BadInput, "p.txt:2: invalid UTF-8 (byte 0xFF)",
+            ["model", "compare", "hf:{dir}/a", "hf:{dir}/b", "--prompts", "{dir}/p.txt"],
+            d => File.WriteAllBytes(Path.Combine(d, "p.txt"), [.. "fine\ncaf"u8, 0xFF, .. "\n"u8])),
+        ["run-chat-template-unknown"] = new(BadInput, "--chat-template: 'jinja2' is not one of",
+            ["run", "--prompts", "{dir}/prompts.jsonl", "--model", "builtin:echo", "--chat-template", "jinja2"]),
+        ["demo-chat-template-unknown"] = new(BadInput, "--chat-template: 'ChatGLM' is not one of llama3, chatml, mistral, gemma, phi3, zephyr",
+            ["demo", "--stages", "sl", "--model", "builtin:echo", "--chat-template", "ChatGLM"]),
+        ["worker-chat-template-unknown"] = new(BadInput, "--chat-template: 'vicuna' is not one of",
+            ["worker", "generator", "--chat-template", "vicuna"]),
     };
 
     /// <summary>One HH-RLHF line whose final replies are <paramref name="chosen"/> and <paramref name="rejected"/>.</summary>
@@ -215,6 +239,17 @@ public class BadInputTests
         await connection.OpenAsync();
         await using var max = new NpgsqlCommand($"SELECT coalesce(max(seq_id), 0) FROM {services.Schema}.mt_events", connection);
         return (long)(await max.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A tiny Llama checkpoint at {dir}/hf whose tokenizer_config.json has <paramref name="template"/> as its chat template.</summary>
+    private static void WriteCheckpointWithTemplate(string dir, string template)
+    {
+        var hf = Path.Combine(dir, "hf");
+        RandomCheckpoints.Write(hf, "llama", "tiny", seed: 1);
+        var configPath = Path.Combine(hf, "tokenizer_config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["chat_template"] = template;
+        File.WriteAllText(configPath, config.ToJsonString());
     }
 
     /// <summary>builtin:tiny saved as a Hugging Face directory at {dir}/model, then <paramref name="damage"/> applied to its weights file.</summary>

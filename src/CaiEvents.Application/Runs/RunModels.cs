@@ -32,7 +32,7 @@ public static class RunModels
                 models.Get(id!);
             }
             catch (Exception e) when (e is ArgumentException or CheckpointFormatException or IOException or InvalidDataException or FormatException
-                                          or System.Text.Json.JsonException)
+                                          or System.Text.Json.JsonException or CaiEvents.Models.Chat.ChatTemplateException)
             {
                 throw new UsageException($"model '{id}' ({role}): {e.Message}");
             }

@@ -20,9 +20,10 @@ public static class DemoCommand
         inputs.AddTo(command);
         command.Options.Add(HostOptions.Concurrency);
         options.AddTo(command);
+        command.Options.Add(ChatTemplateOption.Option);
         command.SetAction(async (parse, ct) =>
         {
-            var configuration = Cli.Configuration();
+            var configuration = ChatTemplateOption.Apply(parse, Cli.Configuration());
             var stages = options.ReadStages(parse);
             if (stages == DemoStages.All && parse.GetValue(inputs.NoSl))
                 throw new UsageException(

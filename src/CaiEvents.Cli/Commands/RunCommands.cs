@@ -16,9 +16,10 @@ public static class RunCommands
         command.Options.Add(HostOptions.Transport);
         command.Options.Add(HostOptions.Concurrency);
         command.Options.Add(HostOptions.TimeoutSeconds);
+        command.Options.Add(ChatTemplateOption.Option);
         command.SetAction(async (parse, ct) =>
         {
-            var configuration = Cli.Configuration();
+            var configuration = ChatTemplateOption.Apply(parse, Cli.Configuration());
             var request = inputs.Read(parse, configuration);
             var transport = HostOptions.ParseTransport(parse.GetValue(HostOptions.Transport)!);
             var run = await RunInProcess.RunAsync(request, transport, parse.GetValue(HostOptions.Concurrency),

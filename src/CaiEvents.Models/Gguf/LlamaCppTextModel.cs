@@ -33,8 +33,10 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
     private readonly int batchTokens;
     private bool disposed;
 
-    private LlamaCppTextModel(string modelId, string path, int threads, int contextSize, int maxBatchTokens)
+    private LlamaCppTextModel(string modelId, string path, int threads, int contextSize, int maxBatchTokens, string? chatTemplate)
     {
+        // Read (and the template recognised) before llama.cpp loads anything, so an unrecognised template costs no weights.
+        ChatTemplate = GgufChatTemplate.From(GgufReader.ReadHeader(path), chatTemplate);
         LlamaCppNative.EnsureQuiet();
         var parameters = new ModelParams(path)
         {
@@ -87,12 +89,19 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
 
     public int? BeginOfTextId { get; }
 
+    /// <summary>
+    /// The file's <c>tokenizer.chat_template</c> (<see cref="GgufChatTemplate"/>), or the family named at load; null for a base model.
+    /// </summary>
+    public Chat.ChatTemplate? ChatTemplate { get; }
+
     /// <summary>Loads <c>gguf:PATH</c> (or a bare path).</summary>
     /// <param name="threads">llama.cpp threads; 0 = one per processor.</param>
     /// <param name="contextSize">Positions to allocate; 0 = the file's context, at most <see cref="DefaultMaxContext"/>.</param>
     /// <param name="batchTokens">Most tokens per llama.cpp batch (longer inputs are decoded in chunks); 0 = <see cref="DefaultBatchTokens"/>.</param>
-    /// <exception cref="CheckpointFormatException">Missing file, or llama.cpp refuses it.</exception>
-    public static LlamaCppTextModel Load(string modelId, int threads = 0, int contextSize = 0, int batchTokens = 0)
+    /// <param name="chatTemplate">A family (<see cref="Chat.ChatTemplates.Families"/>) used instead of the file's template, or null.</param>
+    /// <exception cref="CheckpointFormatException">Missing or malformed file, or llama.cpp refuses it.</exception>
+    /// <exception cref="Chat.ChatTemplateException">The file's template is not recognised, or <paramref name="chatTemplate"/> is unknown.</exception>
+    public static LlamaCppTextModel Load(string modelId, int threads = 0, int contextSize = 0, int batchTokens = 0, string? chatTemplate = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         var path = modelId.StartsWith(Scheme, StringComparison.Ordinal) ? modelId[Scheme.Length..] : modelId;
@@ -105,7 +114,7 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         try
         {
             return new LlamaCppTextModel(modelId.StartsWith(Scheme, StringComparison.Ordinal) ? modelId : Scheme + path, path,
-                threads > 0 ? threads : Environment.ProcessorCount, contextSize, batchTokens);
+                threads > 0 ? threads : Environment.ProcessorCount, contextSize, batchTokens, chatTemplate);
         }
         catch (LoadWeightsFailedException e)
         {
