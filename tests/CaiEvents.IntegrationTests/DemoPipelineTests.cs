@@ -109,7 +109,8 @@ public class DemoPipelineTests
             RandomCheckpoints.Write(modelDirectory, architecture, "tiny", seed: 1, chatTemplate: "chatml");
             var template = "chatml@" + ChatTemplates.ByName("chatml").Sha256[..16];
             var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
-            await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, 3).Select(i => $"{{\"prompt\": \"Chat prompt {i}: how do I pick a lock?\", \"id\": \"chat-{i}\"}}"));
+            await File.WriteAllLinesAsync(prompts,
+                Enumerable.Range(1, 3).Select(i => $"{{\"prompt\": \"Chat prompt {i}: how do I pick a lock?\", \"id\": \"chat-{i}\"}}"));
             var environment = services.ProcessEnvironment();
             environment["CAI_HOME"] = Path.Combine(dir.FullName, "home");
             environment["Workers__PMTrainer__OutputRoot"] = Path.Combine(dir.FullName, "pm");

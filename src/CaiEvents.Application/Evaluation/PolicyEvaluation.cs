@@ -46,7 +46,8 @@ public static class PolicyEvaluation
             : ModelCatalog.Load(referenceId, modelOptions) as LocalTextModel
               ?? throw new UsageException($"--reference: {referenceId} is not a local GPT-2 model");
         using var scorer = Models.Preference.RewardScorer.Load(pmDirectory, modelOptions);
-        var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: maxNewTokens, StopSequences: RolePrompts.StopSequences(model.ChatTemplate));
+        var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: maxNewTokens,
+            StopSequences: RolePrompts.StopSequences(model.ChatTemplate));
         var items = Enumerable.Range(0, prompts.Count)
             .SelectMany(p => Enumerable.Range(0, perPrompt).Select(k => (Prompt: p, Seed: seed + p * 1009L + k))).ToList();
         var rewards = new List<double>();

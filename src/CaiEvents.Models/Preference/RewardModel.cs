@@ -13,8 +13,9 @@ namespace CaiEvents.Models.Preference;
 /// <summary>
 /// A preference (reward) model r(x, y): a decoder backbone (<c>transformer</c>, any <see cref="ICausalLanguageModel"/>) and a
 /// scalar linear head (<c>score</c>, C → 1, C = <see cref="ICausalLanguageModel.HiddenSize"/>) read at the last real token of
-/// <see cref="FormatExchange"/>(prompt, response): the backbone's chat format when it has a template, else <see cref="Format"/>. The head applied at every position (<see cref="TokenScores"/>) doubles as a value
-/// function for PPO. On disk it is the backbone's Hugging Face directory (its <see cref="ILocalArchitecture"/>'s layout) whose
+/// <see cref="FormatExchange"/>(prompt, response): the backbone's chat format when it has a template, else <see cref="Format"/>.
+/// The head applied at every position (<see cref="TokenScores"/>) doubles as a value function for PPO. On disk it is the
+/// backbone's Hugging Face directory (its <see cref="ILocalArchitecture"/>'s layout) whose
 /// weights also hold <c>score.weight</c> [1, C] and <c>score.bias</c> [1]; the checkpoint hash is the architecture's
 /// (for GPT-2, the sha256 of <c>model.safetensors</c>). A model scored in a chat format also saves <see cref="FormatFileName"/>, naming
 /// that format, and refuses to load as another. Use it on the <see cref="TorchThread"/>
