@@ -201,7 +201,8 @@ public sealed class LocalTextModel : ITextModel
     private Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken) => gate.RunAsync(work, cancellationToken);
 
     /// <exception cref="Chat.ChatTemplateException">A template of no known family and no override, or an unknown override.</exception>
-    private static Chat.ChatTemplate? ChatTemplateOf(ITextTokenizer tokenizer, string? overrideName) => tokenizer switch
+    /// <summary>A tokenizer's chat template: its Hugging Face configuration's (or the family <paramref name="overrideName"/> names).</summary>
+    internal static Chat.ChatTemplate? ChatTemplateOf(ITextTokenizer tokenizer, string? overrideName) => tokenizer switch
     {
         Tokenization.HfTokenizer hf => Chat.TokenizerConfigChatTemplate.From(hf.Config, overrideName),
         _ when overrideName is not null => Chat.ChatTemplates.ByName(overrideName),

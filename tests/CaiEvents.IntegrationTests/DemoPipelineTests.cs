@@ -1,6 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
 using CaiEvents.EventStore;
+using CaiEvents.Models;
+using CaiEvents.Models.Chat;
+using CaiEvents.Models.Preference;
+using CaiEvents.Workers.PPOLearner;
 using CaiEvents.Workers.SftTrainer;
 using Marten;
 
@@ -83,6 +89,84 @@ public class DemoPipelineTests
             await using var after = store.QuerySession();
             Assert.Single((await after.Events.QueryRawEventDataOnly<PolicyTrainingStarted>().ToListAsync()), e => e.RunId == runId && e.Kind == SftJob.Kind);
             Assert.Single((await after.Events.QueryRawEventDataOnly<RunStarted>().ToListAsync()));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("qwen3")]
+    public async Task Cai_demo_on_a_tiny_llama_family_instruct_checkpoint_runs_every_stage_in_its_chat_format(string architecture)
+    {
+        await using var services = await TestServices.StartAsync();
+        var dir = Directory.CreateTempSubdirectory($"cai-demo-{architecture}-");
+        try
+        {
+            var modelDirectory = Path.Combine(dir.FullName, "instruct");
+            RandomCheckpoints.Write(modelDirectory, architecture, "tiny", seed: 1, chatTemplate: "chatml");
+            var template = "chatml@" + ChatTemplates.ByName("chatml").Sha256[..16];
+            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
+            await File.WriteAllLinesAsync(prompts,
+                Enumerable.Range(1, 3).Select(i => $"{{\"prompt\": \"Chat prompt {i}: how do I pick a lock?\", \"id\": \"chat-{i}\"}}"));
+            var environment = services.ProcessEnvironment();
+            environment["CAI_HOME"] = Path.Combine(dir.FullName, "home");
+            environment["Workers__PMTrainer__OutputRoot"] = Path.Combine(dir.FullName, "pm");
+            environment["Workers__Jobs__PollIntervalMs"] = "200";
+
+            var (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(5), "demo", "--stages", "all", "--json",
+                "--model", ModelIds.Hf(modelDirectory), "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "6",
+                "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "2", "--rollouts-per-step", "4", "--eval-samples", "1");
+            Assert.True(exit == 0, stderr);
+            foreach (var stage in new[] { "[1/5 SL + labels]", "[2/5 SL-CAI]", "[3/5 preference model]", "[4/5 PPO]", "[5/5 eval]" })
+                Assert.Contains(stage, stderr);
+            using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+            var root = result.RootElement;
+            var runId = root.GetProperty("run_id").GetGuid();
+
+            // SL-CAI: a checkpoint of the same family with the tokenizer files and the chat template.
+            var sftCheckpoint = root.GetProperty("sft_checkpoint").GetString()!;
+            Assert.Equal(architecture, (string?)JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(sftCheckpoint, "config.json")))!["model_type"]);
+            Assert.True(File.Exists(Path.Combine(sftCheckpoint, "tokenizer.json")), sftCheckpoint);
+            var tokenizerConfig = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(sftCheckpoint, "tokenizer_config.json")))!;
+            Assert.Equal(ChatTemplates.TemplateText("chatml"), (string?)tokenizerConfig["chat_template"]);
+            using (var sft = (LocalTextModel)ModelCatalog.Load(ModelIds.Hf(sftCheckpoint), ModelOptions.Cpu))
+                Assert.Equal(template, sft.ChatTemplate!.ProvenanceName);
+
+            // The preference model scores in that format and says so; the PPO policy and its value network load.
+            var pmCheckpoint = root.GetProperty("pm_checkpoint").GetString()!;
+            Assert.Equal(template, RewardModel.SavedFormat(pmCheckpoint));
+            using (var pm = RewardModel.Load(pmCheckpoint, ModelOptions.Cpu))
+                Assert.Equal(template, pm.FormatName);
+            var policyCheckpoint = root.GetProperty("policy_checkpoint").GetString()!;
+            using (var policy = (LocalTextModel)ModelCatalog.Load(ModelIds.Hf(policyCheckpoint), ModelOptions.Cpu))
+            {
+                Assert.Equal(architecture, policy.Architecture.Name);
+                Assert.Equal(template, policy.ChatTemplate!.ProvenanceName);
+            }
+            using (var value = RewardModel.Load(Path.Combine(policyCheckpoint, PpoJob.ValueDirectoryName), ModelOptions.Cpu))
+                Assert.Equal(template, value.FormatName);
+            Assert.True(root.GetProperty("eval").GetProperty("mean_kl").ValueKind == JsonValueKind.Number, stdout);
+
+            // The run's steps were prompted in ChatML and name the template in provenance.
+            await using var store = EventStoreSetup.CreateStore(services.EventStore);
+            await using var session = store.QuerySession();
+            var responses = (await session.Events.QueryRawEventDataOnly<ResponseGenerated>().ToListAsync()).Where(e => e.Provenance.RunId == runId).ToList();
+            Assert.Equal(3, responses.Count);
+            Assert.All(responses, r =>
+            {
+                Assert.StartsWith("<|im_start|>user\nChat prompt ", r.RenderedPrompt);
+                Assert.EndsWith("<|im_end|>\n<|im_start|>assistant\n", r.RenderedPrompt);
+                Assert.Equal(template, r.Provenance.ChatTemplate);
+            });
+            var labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync()).Where(e => e.Provenance.RunId == runId).ToList();
+            Assert.NotEmpty(labels);
+            Assert.All(labels, l => Assert.Equal(template, l.Provenance.ChatTemplate));
+            var ppo = Assert.Single((await session.Events.QueryRawEventDataOnly<PpoStarted>().ToListAsync()), e => e.RunId == runId);
+            Assert.Equal("hf:" + sftCheckpoint, ppo.PolicyModel);
+            Assert.Equal([1, 2], (await session.Events.FetchStreamAsync(ppo.JobId)).Select(e => e.Data).OfType<PolicyUpdateCompleted>().Select(u => u.Step));
         }
         finally
         {

@@ -2,10 +2,10 @@ using CaiEvents.Application.Hosts;
 using CaiEvents.Application.Policies;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
-using CaiEvents.Domain.Sl;
 using CaiEvents.Hosting;
 using CaiEvents.Models;
 using CaiEvents.Models.Rl;
+using CaiEvents.Workers.Common;
 using Microsoft.Extensions.Configuration;
 
 namespace CaiEvents.Application.Evaluation;
@@ -46,16 +46,17 @@ public static class PolicyEvaluation
             : ModelCatalog.Load(referenceId, modelOptions) as LocalTextModel
               ?? throw new UsageException($"--reference: {referenceId} is not a local GPT-2 model");
         using var scorer = Models.Preference.RewardScorer.Load(pmDirectory, modelOptions);
-        var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: maxNewTokens, StopSequences: PromptFormat.StopSequences);
+        var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: maxNewTokens,
+            StopSequences: RolePrompts.StopSequences(model.ChatTemplate));
         var items = Enumerable.Range(0, prompts.Count)
             .SelectMany(p => Enumerable.Range(0, perPrompt).Select(k => (Prompt: p, Seed: seed + p * 1009L + k))).ToList();
         var rewards = new List<double>();
         var kls = new List<double>();
         foreach (var chunk in items.Chunk(ChunkSize))
         {
-            var requests = chunk.Select(i => new GenerationRequest(PromptFormat.RenderResponsePrompt(prompts[i.Prompt]), sampling, i.Seed)).ToList();
+            var requests = chunk.Select(i => new GenerationRequest(RolePrompts.Response(model.ChatTemplate, prompts[i.Prompt]), sampling, i.Seed)).ToList();
             var generated = await model.GenerateTokensAsync(requests, true, ct);
-            var responses = chunk.Select((i, j) => (prompts[i.Prompt], PromptFormat.CutAtTurnMarker(generated[j].Text))).ToList();
+            var responses = chunk.Select((i, j) => (prompts[i.Prompt], RolePrompts.Cut(model.ChatTemplate, generated[j].Text))).ToList();
             rewards.AddRange(await scorer.ScoreAsync(responses, ct));
             if (referenceModel is not null)
             {

@@ -1,5 +1,9 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using CaiEvents.Contracts;
+using CaiEvents.Models.Chat;
 using CaiEvents.Models.Demo;
+using CaiEvents.Models.Llama;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,10 +13,12 @@ namespace CaiEvents.Models.Preference;
 /// <summary>
 /// A preference (reward) model r(x, y): a decoder backbone (<c>transformer</c>, any <see cref="ICausalLanguageModel"/>) and a
 /// scalar linear head (<c>score</c>, C → 1, C = <see cref="ICausalLanguageModel.HiddenSize"/>) read at the last real token of
-/// <see cref="Format"/>(prompt, response). The head applied at every position (<see cref="TokenScores"/>) doubles as a value
-/// function for PPO. On disk it is the backbone's Hugging Face directory (its <see cref="ILocalArchitecture"/>'s layout) whose
+/// <see cref="FormatExchange"/>(prompt, response): the backbone's chat format when it has a template, else <see cref="Format"/>.
+/// The head applied at every position (<see cref="TokenScores"/>) doubles as a value function for PPO. On disk it is the
+/// backbone's Hugging Face directory (its <see cref="ILocalArchitecture"/>'s layout) whose
 /// weights also hold <c>score.weight</c> [1, C] and <c>score.bias</c> [1]; the checkpoint hash is the architecture's
-/// (for GPT-2, the sha256 of <c>model.safetensors</c>). Use it on the <see cref="TorchThread"/>
+/// (for GPT-2, the sha256 of <c>model.safetensors</c>). A model scored in a chat format also saves <see cref="FormatFileName"/>, naming
+/// that format, and refuses to load as another. Use it on the <see cref="TorchThread"/>
 /// (or through <see cref="RewardScorer"/>), like every local model.
 /// </summary>
 public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
@@ -20,6 +26,11 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     public const string ScoreWeightName = "score.weight";
     public const string ScoreBiasName = "score.bias";
 
+    /// <summary>The file beside the weights that names the chat format a reward model scores in (absent: <see cref="TextFormat"/>).</summary>
+    public const string FormatFileName = "reward_format.json";
+
+    /// <summary>The name of the paper's <c>Human:/Assistant:</c> text layout (<see cref="Format"/>).</summary>
+    public const string TextFormat = "human-assistant";
 
     private static readonly IReadOnlySet<string> HeadTensorNames = new HashSet<string>(StringComparer.Ordinal) { ScoreWeightName, ScoreBiasName };
 
@@ -27,15 +38,26 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     private readonly nn.Module transformer;
     private readonly Linear score;
 
-    private RewardModel(ILocalArchitecture architecture, ICausalLanguageModel backbone, ITextTokenizer tokenizer) : base(nameof(RewardModel))
+    private RewardModel(ILocalArchitecture architecture, ICausalLanguageModel backbone, ITextTokenizer tokenizer, string? chatTemplateName = null)
+        : base(nameof(RewardModel))
     {
         transformer = backbone as nn.Module
             ?? throw new ArgumentException($"The backbone must be an nn.Module, not a {backbone.GetType().Name}.", nameof(backbone));
         Architecture = architecture;
         score = nn.Linear(backbone.HiddenSize, 1, dtype: backbone.DType, device: backbone.Device);
         Tokenizer = tokenizer;
+        ChatTemplate = LocalTextModel.ChatTemplateOf(tokenizer, chatTemplateName);
         RegisterComponents();
     }
+
+    /// <summary>
+    /// The backbone's chat template (its <c>tokenizer_config.json</c>, or <see cref="ModelOptions.ChatTemplate"/> when loaded with
+    /// one), as <see cref="LocalTextModel.ChatTemplate"/> finds it for the same directory; null: the paper's text layout.
+    /// </summary>
+    public ChatTemplate? ChatTemplate { get; }
+
+    /// <summary>The format (prompt, response) is scored in: the template's provenance name, or <see cref="TextFormat"/>.</summary>
+    public string FormatName => ChatTemplate?.ProvenanceName ?? TextFormat;
 
     /// <summary>The backbone network (computed, so that RegisterComponents sees it once, as <c>transformer</c>).</summary>
     public ICausalLanguageModel Backbone => (ICausalLanguageModel)transformer;
@@ -62,12 +84,26 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
-    /// Token ids of <see cref="Format"/>(prompt, response) after the tokenizer's begin-of-text id (if any), left-truncated to the
+    /// (prompt, response) as this model scores it. With a chat template: the response prompt the policy is sampled from (the
+    /// prompt as the user turn, then the generation prompt) and the response as the assistant's turn, closed by the template's
+    /// end of turn, so the score is read where a policy's turn ends. Without one: <see cref="Format"/>.
+    /// </summary>
+    public string FormatExchange(string prompt, string response)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(response);
+        return ChatTemplate is { } template
+            ? template.Render([ChatMessage.FromUser(prompt)], addGenerationPrompt: true) + response + template.EndOfTurn
+            : Format(prompt, response);
+    }
+
+    /// <summary>
+    /// Token ids of <see cref="FormatExchange"/>(prompt, response) after the tokenizer's begin-of-text id (if any), left-truncated to the
     /// context length (the response's end, where the score is read, is always kept; so is begin-of-text). Never empty.
     /// </summary>
     public int[] Encode(string prompt, string response)
     {
-        var ids = Tokenizer.EncodePrompt(Format(prompt, response));
+        var ids = Tokenizer.EncodePrompt(FormatExchange(prompt, response));
         if (ids.Length == 0) return [Tokenizer.EndOfTextId];
         return Tokenizer.KeepLast(ids, ContextLength);
     }
@@ -208,7 +244,7 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         var backbone = checkpoint.Network;
         try
         {
-            var model = new RewardModel(architecture, backbone, checkpoint.Tokenizer);
+            var model = new RewardModel(architecture, backbone, checkpoint.Tokenizer, options.ChatTemplate);
             if (head.Count == 0 && headSeed is { } seed)
             {
                 model.InitializeHead(seed);
@@ -226,6 +262,11 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
                     where, ScoreWeightName, $"shape [{string.Join(", ", weight.shape)}] does not match [1, {backbone.HiddenSize}]");
             if (!bias.shape.SequenceEqual([1L]))
                 throw new CheckpointFormatException(where, ScoreBiasName, $"shape [{string.Join(", ", bias.shape)}] does not match [1]");
+            var trainedOn = SavedFormat(directory);
+            if (trainedOn != model.FormatName)
+                throw new CheckpointFormatException(Path.Combine(directory, FormatFileName), null,
+                    $"the reward model was trained on (prompt, response) in the {trainedOn} format but would score in {model.FormatName}; "
+                    + "load it with the chat template it was trained with");
             using (no_grad())
             using (NewDisposeScope())
             {
@@ -257,6 +298,35 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         using var scope = NewDisposeScope();
         Architecture.Save(Backbone, Tokenizer, directory, HeadTensors());
+        var formatPath = Path.Combine(directory, FormatFileName);
+        if (ChatTemplate is null)
+        {
+            File.Delete(formatPath); // a base model's directory stays as it always was
+            return;
+        }
+        File.WriteAllText(formatPath, JsonSerializer.Serialize(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = FormatName,
+            ["chat_template_family"] = ChatTemplate.Family,
+            ["chat_template_sha256"] = ChatTemplate.Sha256,
+        }) + "\n");
+    }
+
+    /// <summary>The format a saved reward model was trained in: <see cref="FormatFileName"/>'s <c>format</c>, or <see cref="TextFormat"/>.</summary>
+    /// <exception cref="CheckpointFormatException">The file is there but unreadable.</exception>
+    public static string SavedFormat(string directory)
+    {
+        var path = Path.Combine(directory, FormatFileName);
+        if (!File.Exists(path)) return TextFormat;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            return json.RootElement.GetProperty("format").GetString() ?? throw new CheckpointFormatException(path, null, "format is null");
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new CheckpointFormatException(path, null, $"not a reward-format file: {e.Message}", e);
+        }
     }
 
     /// <summary>The checkpoint hash that <see cref="Save"/> writes for the current weights (for GPT-2, model.safetensors' sha256).</summary>
@@ -266,9 +336,13 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         return Architecture.WeightsSha256(Backbone, HeadTensors());
     }
 
-    /// <summary>sha256 of a directory's model.safetensors (the checkpoint hash of a single-file checkpoint).</summary>
+    /// <summary>
+    /// The checkpoint hash of a directory's weight files: the sha256 of its model.safetensors, or for a sharded checkpoint
+    /// (<see cref="LocalCheckpoint.ShardIndexFileName"/>) the hash over its index and shards that the Llama family records.
+    /// </summary>
     public static string FileSha256(string directory)
     {
+        if (File.Exists(Path.Combine(directory, LocalCheckpoint.ShardIndexFileName))) return LlamaCheckpoint.ComputeSha256(directory);
         using var stream = File.OpenRead(Path.Combine(directory, LocalCheckpoint.WeightsFileName));
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }

@@ -6,6 +6,7 @@ using CaiEvents.Domain;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Models;
+using CaiEvents.Models.Chat;
 using CaiEvents.Models.Preference;
 using CaiEvents.Models.Rl;
 using CaiEvents.Workers.Common;
@@ -39,9 +40,16 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
     public static Guid JobId(Guid runId, string outputDirectory) =>
         DeterministicIds.Create(runId, $"ppo:{Path.GetFullPath(outputDirectory).TrimEnd('/')}");
 
-    /// <summary>PPO samples from the policy itself: temperature 1, no truncation, stopping at the next turn.</summary>
-    public static SamplingParameters Sampling(PpoHyperParameters hp) =>
-        new(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: hp.MaxNewTokens, StopSequences: PromptFormat.StopSequences);
+    /// <summary>
+    /// PPO samples from the policy itself: temperature 1, no truncation, stopping at the next turn (and, for a policy with a chat
+    /// template, at its end of turn, as the Generator does: <see cref="RolePrompts.StopSequences"/>).
+    /// </summary>
+    public static SamplingParameters Sampling(PpoHyperParameters hp, ChatTemplate? chatTemplate = null) =>
+        new(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: hp.MaxNewTokens, StopSequences: RolePrompts.StopSequences(chatTemplate));
+
+    /// <summary>The rollout prompt of one run prompt: the Generator's response prompt for the policy (<see cref="RolePrompts.Response"/>).</summary>
+    public static RolloutPrompt Rollout(int index, string prompt, long seed, ChatTemplate? chatTemplate) =>
+        new(index, prompt, RolePrompts.Response(chatTemplate, prompt), seed);
 
     /// <summary>The seed of row <paramref name="row"/> of step <paramref name="step"/>.</summary>
     public static long RolloutSeed(long seed, int step, int row) => unchecked(seed * 1_000_003 + step * 4099L + row);
@@ -183,17 +191,16 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
 
             var version = history.Count;
             var policyHash = policy.Identity.CheckpointHash;
-            var sampling = Sampling(hp);
+            var sampling = Sampling(hp, policy.ChatTemplate);
             var window = new List<PolicyUpdateCompleted>();
             PolicyCheckpointed? checkpoint = null;
             for (var step = last?.Step ?? 0; step < hp.Steps; step++)
             {
                 ct.ThrowIfCancellationRequested();
                 var drawn = PromptSampler.Indices(prompts.Count, hp.RolloutsPerStep, hp.Seed, step);
-                var stepPrompts = drawn.Select((p, row) => new RolloutPrompt(p, prompts[p], PromptFormat.RenderResponsePrompt(prompts[p]),
-                    RolloutSeed(hp.Seed, step, row))).ToList();
+                var stepPrompts = drawn.Select((p, row) => Rollout(p, prompts[p], RolloutSeed(hp.Seed, step, row), policy.ChatTemplate)).ToList();
                 var samples = await generator.GenerateAsync(policy, policyHash, jobId, step + 1, stepPrompts, sampling, output, ct);
-                var responses = samples.Select(s => PromptFormat.CutAtTurnMarker(s.Text)).ToList();
+                var responses = samples.Select(s => RolePrompts.Cut(policy.ChatTemplate, s.Text)).ToList();
                 var scores = await scorer.ScoreAsync(stepPrompts.Select((p, i) => (p.Prompt, responses[i])).ToList(), ct);
                 var batch = samples.Select((s, i) => new Rollout(s.PromptIds, s.ResponseIds.Length == 0 ? [policy.Tokenizer.EndOfTextId] : s.ResponseIds,
                     scores[i])).ToList();

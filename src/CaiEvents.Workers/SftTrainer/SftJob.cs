@@ -5,6 +5,7 @@ using CaiEvents.Domain;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Models;
+using CaiEvents.Models.Chat;
 using CaiEvents.Models.Training;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Common.Jobs;
@@ -36,11 +37,21 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
     public static Guid JobId(Guid runId, string outputDirectory) =>
         DeterministicIds.Create(runId, $"sft:{Path.GetFullPath(outputDirectory).TrimEnd('/')}");
 
-    /// <summary>The supervised pair of one example: the prompt as the policy sees it, and the completion it should write.</summary>
-    public static TrainingSequence Sequence(ITextTokenizer tokenizer, SlExample example, int maxLength) =>
-        TrainingSequence.PromptCompletion(
-            tokenizer.EncodePrompt(PromptFormat.RenderResponsePrompt(example.Prompt)),
-            [.. tokenizer.Encode(" " + example.Completion), tokenizer.EndOfTextId]).Truncate(maxLength);
+    /// <summary>
+    /// The supervised pair of one example: the prompt as the policy sees it, and the completion it should write (the only loss
+    /// targets). A base model (<paramref name="chatTemplate"/> null) gets the paper's <c>Human:/Assistant:</c> text and the
+    /// completion after a space, then end-of-text. An instruct model gets its chat rendering, as the Generator prompts it
+    /// (<see cref="RolePrompts.Response"/>: the prompt as the user turn and the generation prompt), then the completion as the
+    /// assistant turn ending with the template's end of turn, so the policy learns to close its turn where rollouts stop.
+    /// </summary>
+    public static TrainingSequence Sequence(ITextTokenizer tokenizer, SlExample example, int maxLength, ChatTemplate? chatTemplate = null) =>
+        chatTemplate is null
+            ? TrainingSequence.PromptCompletion(
+                tokenizer.EncodePrompt(PromptFormat.RenderResponsePrompt(example.Prompt)),
+                [.. tokenizer.Encode(" " + example.Completion), tokenizer.EndOfTextId]).Truncate(maxLength)
+            : TrainingSequence.PromptCompletion(
+                tokenizer.EncodePrompt(RolePrompts.Response(chatTemplate, example.Prompt)),
+                tokenizer.Encode(example.Completion + chatTemplate.EndOfTurn)).Truncate(maxLength);
 
     /// <summary>
     /// The job's first event for <paramref name="request"/>: the run's SL examples (as of AsOf) with their hash, and the base model's
@@ -161,7 +172,8 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         }
 
         using var policy = last is null ? LoadPolicy(started.BaseModel, modelOptions) : LoadCheckpoint(last, modelOptions);
-        var sequences = dataset.Examples.Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Network.ContextLength))).ToList();
+        var sequences = dataset.Examples
+            .Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Network.ContextLength), policy.ChatTemplate)).ToList();
         var options = new TrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,
             hp.WeightDecay, hp.MaxGradNorm, hp.Seed);
         using var trainer = new CausalLmTrainer(policy.Network, sequences, options, policy.Tokenizer.EndOfTextId);
