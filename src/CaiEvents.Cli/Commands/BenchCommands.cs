@@ -123,7 +123,8 @@ public static class BenchCommands
         Console.WriteLine($"{"batch",5} {"KV cache",8} {"TorchSharp tok/s",16} {"llama.cpp tok/s",15} {"ratio",6}");
         foreach (var p in result.Points)
         {
-            Console.WriteLine($"{p.BatchSize,5} {(p.UseKvCache ? "yes" : "no"),8} {p.TorchSharp.TokensPerSecond,16:0.0} {p.LlamaCpp.TokensPerSecond,15:0.0} {p.Ratio,6:0.00}");
+            var cache = p.UseKvCache ? "yes" : "no";
+            Console.WriteLine($"{p.BatchSize,5} {cache,8} {p.TorchSharp.TokensPerSecond,16:0.0} {p.LlamaCpp.TokensPerSecond,15:0.0} {p.Ratio,6:0.00}");
         }
         Console.WriteLine($"peak RSS growth while loading + one run: TorchSharp {Mib(result.TorchSharpPeakBytes)?.ToString() ?? "unmeasured"} MiB, "
             + $"llama.cpp {Mib(result.LlamaCppPeakBytes)?.ToString() ?? "unmeasured"} MiB (GGUF file {Mib(result.GgufBytes)} MiB); "
