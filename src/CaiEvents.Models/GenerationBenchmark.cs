@@ -39,8 +39,7 @@ public static class GenerationBenchmark
         {
             throw new ArgumentException($"{promptTokens} prompt + {newTokens} new tokens exceed the context length {model.Network.ContextLength}.");
         }
-        // A fixed prompt of ordinary token ids, so the run needs no text and is the same every time.
-        var prompt = Enumerable.Range(0, promptTokens).Select(i => i * 7 % model.Tokenizer.VocabCount).ToArray();
+        var prompt = Prompt(promptTokens, model.Tokenizer.VocabCount);
         var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: newTokens);
         var requests = Enumerable.Range(0, batchSize).Select(b => (prompt, new GenerationRequest("", sampling, b))).ToList();
 
@@ -57,6 +56,33 @@ public static class GenerationBenchmark
         }
         var parameters = model.Network.parameters().Sum(p => p.numel());
         return new GenerationBenchmarkResult(model.Identity.ModelId, parameters, batchSize, promptTokens, newTokens, useKvCache, runs);
+    }
+
+    /// <summary>
+    /// The fixed benchmark prompt: <paramref name="promptTokens"/> ordinary token ids (i·7 mod <paramref name="vocabCount"/>),
+    /// so a run needs no text and is the same every time and on every implementation.
+    /// </summary>
+    public static int[] Prompt(int promptTokens, int vocabCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(promptTokens);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabCount);
+        return Enumerable.Range(0, promptTokens).Select(i => i * 7 % vocabCount).ToArray();
+    }
+
+    /// <summary>
+    /// Greedy continuations of exactly <paramref name="newTokens"/> tokens for each prompt, the prompts as one batch
+    /// (end-of-text does not stop a row); the ids are used as given. For side-by-side benchmarks that time it themselves.
+    /// </summary>
+    public static async Task<IReadOnlyList<int[]>> GreedyAsync(
+        LocalTextModel model, IReadOnlyList<int[]> prompts, int newTokens, bool useKvCache, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(newTokens);
+        var greedy = new SamplingParameters(Temperature: 0, TopP: 1.0, TopK: 0, MaxNewTokens: newTokens);
+        var requests = prompts.Select((p, b) => (p, new GenerationRequest("", greedy, b))).ToList();
+        var results = await model.GenerateFromIdsAsync(requests, useKvCache, stopAtEndOfText: false, cancellationToken).ConfigureAwait(false);
+        return results.Select(r => r.TokenIds.ToArray()).ToList();
     }
 
     /// <inheritdoc cref="RunAsync"/>

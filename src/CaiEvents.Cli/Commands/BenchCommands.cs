@@ -57,9 +57,42 @@ public static class BenchCommands
     private static Command Generate(Option<string> model)
     {
         var newTokens = new Option<int>("--new-tokens") { DefaultValueFactory = _ => 256 };
-        var command = new Command("generate", "Generation tokens/s with and without the KV cache (one JSON line).") { model, newTokens };
+        var against = new Option<string?>("--against")
+        {
+            Description = "gguf:FILE, an f32 GGUF of --model's weights: time llama.cpp side by side with it (greedy, interleaved runs)",
+        };
+        var batches = new Option<string>("--batch")
+        {
+            Description = "With --against: batch sizes to time, comma-separated", DefaultValueFactory = _ => "1,8",
+        };
+        var uncachedBatches = new Option<string>("--uncached-batch")
+        {
+            Description = "With --against: batch sizes also timed without the KV cache (quadratic; one run each), comma-separated",
+            DefaultValueFactory = _ => "1",
+        };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "With --against: prompt length in tokens", DefaultValueFactory = _ => 16 };
+        var repeats = new Option<int>("--repeats") { Description = "With --against: timed runs per point with the KV cache", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "With --against: threads of each side (TorchSharp and llama.cpp alike); 0 = TorchSharp's default", DefaultValueFactory = _ => 0,
+        };
+        var json = new Option<bool>("--json") { Description = "With --against: one JSON line instead of a table (without it the output is always JSON)" };
+        var command = new Command("generate",
+            "Generation tokens/s with and without the KV cache (one JSON line); with --against, our TorchSharp model against llama.cpp.")
+            { model, newTokens, against, batches, uncachedBatches, promptTokens, repeats, threads, json };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(against) is { } gguf)
+            {
+                var settings = new LlamaCppComparisonSettings(parse.GetValue(model)!, gguf, BatchList(parse.GetValue(batches)!, "--batch"),
+                    AtLeastOne(parse.GetValue(newTokens), "--new-tokens"), AtLeastOne(parse.GetValue(promptTokens), "--prompt-tokens"),
+                    AtLeastOne(parse.GetValue(repeats), "--repeats"), BatchList(parse.GetValue(uncachedBatches)!, "--uncached-batch"),
+                    Threads: parse.GetValue(threads) is var t && t is >= 0 and <= 256 ? t
+                        : throw new UsageException($"--threads: must be between 0 and 256, got {t}"));
+                var comparison = await LlamaCppComparisonBenchmark.RunAsync(settings, Console.Error.WriteLine, ct);
+                PrintComparison(comparison, parse.GetValue(json));
+                return Cli.ExitOk;
+            }
             using var loaded = LoadTrainable(parse.GetValue(model)!);
             var result = await KvCacheBenchmark.RunAsync(loaded, parse.GetValue(newTokens), ct);
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -77,6 +110,57 @@ public static class BenchCommands
         });
         return command;
     }
+
+    private static void PrintComparison(LlamaCppComparisonResult result, bool json)
+    {
+        static double? Mib(long? bytes) => bytes is { } b ? Math.Round(b / 1048576.0, 1) : null;
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "generate",
+                model = result.Model,
+                against = result.Gguf,
+                parameters = result.Parameters,
+                prompt_tokens = result.PromptTokens,
+                new_tokens = result.NewTokens,
+                torch_threads = result.TorchThreads,
+                llama_cpp_threads = result.LlamaCppThreads,
+                torchsharp_peak_mib = Mib(result.TorchSharpPeakBytes),
+                llama_cpp_peak_mib = Mib(result.LlamaCppPeakBytes),
+                gguf_mib = Mib(result.GgufBytes),
+                greedy_agreement = Math.Round(result.GreedyAgreement, 4),
+                points = result.Points.Select(p => new
+                {
+                    batch = p.BatchSize,
+                    kv_cache = p.UseKvCache,
+                    torchsharp_tokens_per_s = Math.Round(p.TorchSharp.TokensPerSecond, 1),
+                    llama_cpp_tokens_per_s = Math.Round(p.LlamaCpp.TokensPerSecond, 1),
+                    ratio = Math.Round(p.Ratio, 3),
+                    torchsharp_seconds = p.TorchSharp.RunSeconds.Select(s => Math.Round(s, 3)),
+                    llama_cpp_seconds = p.LlamaCpp.RunSeconds.Select(s => Math.Round(s, 3)),
+                }),
+            }, Json));
+            return;
+        }
+        Console.WriteLine($"{result.Model} ({result.Parameters:N0} parameters) against {result.Gguf}: prompt {result.PromptTokens} tokens, "
+            + $"{result.NewTokens} greedy tokens per row; threads TorchSharp {result.TorchThreads}, llama.cpp {result.LlamaCppThreads}");
+        Console.WriteLine($"{"batch",5} {"KV cache",8} {"TorchSharp tok/s",16} {"llama.cpp tok/s",15} {"ratio",6}");
+        foreach (var p in result.Points)
+        {
+            var cache = p.UseKvCache ? "yes" : "no";
+            Console.WriteLine($"{p.BatchSize,5} {cache,8} {p.TorchSharp.TokensPerSecond,16:0.0} {p.LlamaCpp.TokensPerSecond,15:0.0} {p.Ratio,6:0.00}");
+        }
+        Console.WriteLine($"peak RSS growth while loading + one run: TorchSharp {Mib(result.TorchSharpPeakBytes)?.ToString() ?? "unmeasured"} MiB, "
+            + $"llama.cpp {Mib(result.LlamaCppPeakBytes)?.ToString() ?? "unmeasured"} MiB (GGUF file {Mib(result.GgufBytes)} MiB); "
+            + $"greedy token agreement {result.GreedyAgreement:P1}");
+    }
+
+    private static IReadOnlyList<int> BatchList(string value, string option) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(b => int.TryParse(b, out var n) && n is >= 1 and <= 64 ? n
+                : throw new UsageException($"{option}: '{b}' is not a batch size between 1 and 64"))
+            .ToList();
 
     private static Command Train(Option<string> model)
     {

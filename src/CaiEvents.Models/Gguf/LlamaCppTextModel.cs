@@ -31,12 +31,14 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
     private readonly LLamaBatch batch = new();
     private readonly int eosId;
     private readonly int batchTokens;
+    private readonly int sequences;
     private bool disposed;
 
-    private LlamaCppTextModel(string modelId, string path, int threads, int contextSize, int maxBatchTokens, string? chatTemplate)
+    private LlamaCppTextModel(string modelId, string path, int threads, int contextSize, int maxBatchTokens, string? chatTemplate, int sequences)
     {
         // Read (and the template recognised) before llama.cpp loads anything, so an unrecognised template costs no weights.
         ChatTemplate = GgufChatTemplate.From(GgufReader.ReadHeader(path), chatTemplate);
+        this.sequences = sequences;
         LlamaCppNative.EnsureQuiet();
         var parameters = new ModelParams(path)
         {
@@ -57,6 +59,12 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
             batchTokens = Math.Min(size, maxBatchTokens > 0 ? maxBatchTokens : DefaultBatchTokens);
             parameters.BatchSize = (uint)batchTokens;
             parameters.UBatchSize = (uint)batchTokens;
+            if (sequences > 1)
+            {
+                // One KV buffer shared by all sequences, so the context size is the sequences' total, as GreedyBatch checks it.
+                parameters.SeqMax = (uint)sequences;
+                parameters.KVUnified = true;
+            }
             context = weights.CreateContext(parameters);
         }
         catch
@@ -99,10 +107,13 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
     /// <param name="contextSize">Positions to allocate; 0 = the file's context, at most <see cref="DefaultMaxContext"/>.</param>
     /// <param name="batchTokens">Most tokens per llama.cpp batch (longer inputs are decoded in chunks); 0 = <see cref="DefaultBatchTokens"/>.</param>
     /// <param name="chatTemplate">A family (<see cref="Chat.ChatTemplates.Families"/>) used instead of the file's template, or null.</param>
+    /// <param name="sequences">Sequences <see cref="GreedyBatch"/> may decode together (they share the context's positions).</param>
     /// <exception cref="CheckpointFormatException">Missing or malformed file, or llama.cpp refuses it.</exception>
     /// <exception cref="Chat.ChatTemplateException">The file's template is not recognised, or <paramref name="chatTemplate"/> is unknown.</exception>
-    public static LlamaCppTextModel Load(string modelId, int threads = 0, int contextSize = 0, int batchTokens = 0, string? chatTemplate = null)
+    public static LlamaCppTextModel Load(
+        string modelId, int threads = 0, int contextSize = 0, int batchTokens = 0, string? chatTemplate = null, int sequences = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sequences);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         var path = modelId.StartsWith(Scheme, StringComparison.Ordinal) ? modelId[Scheme.Length..] : modelId;
         if (!File.Exists(path))
@@ -114,7 +125,7 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         try
         {
             return new LlamaCppTextModel(modelId.StartsWith(Scheme, StringComparison.Ordinal) ? modelId : Scheme + path, path,
-                threads > 0 ? threads : Environment.ProcessorCount, contextSize, batchTokens, chatTemplate);
+                threads > 0 ? threads : Environment.ProcessorCount, contextSize, batchTokens, chatTemplate, sequences);
         }
         catch (LoadWeightsFailedException e)
         {
@@ -161,6 +172,53 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
                 }
             }
             return result;
+        });
+    }
+
+    /// <summary>
+    /// Greedy continuations of <paramref name="count"/> tokens for several prompts decoded together (for benchmarks): prompt b
+    /// is llama.cpp sequence b, and each step decodes the next token of every sequence in one llama.cpp batch. End-of-text
+    /// does not stop a row. <paramref name="useKvCache"/> false clears the cache and decodes every whole sequence at each step.
+    /// <paramref name="vocabLimit"/> (when positive) restricts the argmax to ids below it, as a tokenizer smaller than the
+    /// weights' vocabulary restricts a TorchSharp model's sampling.
+    /// </summary>
+    /// <exception cref="ArgumentException">More prompts than the sequences the model was loaded with, or they do not fit the context.</exception>
+    public int[][] GreedyBatch(IReadOnlyList<int[]> prompts, int count, bool useKvCache = true, int vocabLimit = 0)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (prompts.Count == 0 || prompts.Count > sequences)
+        {
+            throw new ArgumentException($"{prompts.Count} prompts, but this model was loaded for 1 to {sequences} sequences.", nameof(prompts));
+        }
+        if (prompts.Any(p => p is null || p.Length == 0))
+        {
+            throw new ArgumentException("Every prompt needs at least one token.", nameof(prompts));
+        }
+        return Exclusive(() =>
+        {
+            CheckFits(prompts.Sum(p => p.Length + count - 1));
+            var rows = prompts.Select(p => new List<int>(p)).ToArray();
+            var generated = prompts.Select(_ => new int[count]).ToArray();
+            context.NativeHandle.MemoryClear(true);
+            var logits = DecodeSequences(rows, new int[rows.Length]);
+            for (var i = 0; i < count; i++)
+            {
+                for (var b = 0; b < rows.Length; b++)
+                {
+                    generated[b][i] = SamplingMath.ArgMax(vocabLimit > 0 ? logits[b].AsSpan(0, Math.Min(vocabLimit, logits[b].Length)) : logits[b]);
+                    rows[b].Add(generated[b][i]);
+                }
+                if (i + 1 < count)
+                {
+                    if (!useKvCache)
+                    {
+                        context.NativeHandle.MemoryClear(true);
+                    }
+                    logits = DecodeSequences(rows, rows.Select(r => useKvCache ? r.Count - 1 : 0).ToArray());
+                }
+            }
+            return generated;
         });
     }
 
@@ -344,6 +402,45 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
             }
         }
         return rows;
+    }
+
+    /// <summary>
+    /// Decodes tokens <c>rows[b][starts[b]..]</c> as sequence b at their own positions, every sequence in the same llama.cpp
+    /// batches (chunks of at most <see cref="batchTokens"/>), and returns the logits after each row's last token.
+    /// </summary>
+    private float[][] DecodeSequences(IReadOnlyList<List<int>> rows, int[] starts)
+    {
+        var result = new float[rows.Count][];
+        var lastTokens = new List<(int Row, int Index)>();
+        batch.Clear();
+        void Flush()
+        {
+            Decode();
+            foreach (var (row, index) in lastTokens)
+            {
+                result[row] = context.NativeHandle.GetLogitsIth(index).ToArray();
+            }
+            lastTokens.Clear();
+            batch.Clear();
+        }
+        for (var b = 0; b < rows.Count; b++)
+        {
+            for (var i = starts[b]; i < rows[b].Count; i++)
+            {
+                if (batch.TokenCount == batchTokens)
+                {
+                    Flush();
+                }
+                var last = i == rows[b].Count - 1;
+                batch.Add(rows[b][i], i, (LLamaSeqId)b, last);
+                if (last)
+                {
+                    lastTokens.Add((b, batch.TokenCount - 1));
+                }
+            }
+        }
+        Flush();
+        return result;
     }
 
     /// <summary>Appends one token at <paramref name="position"/> (the KV cache holds the rest) and returns its logits.</summary>

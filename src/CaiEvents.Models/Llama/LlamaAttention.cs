@@ -37,7 +37,7 @@ internal sealed class LlamaAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, LlamaKvCache? cache, int layer)
+    public Tensor forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, bool isCausal, LlamaKvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
@@ -47,22 +47,43 @@ internal sealed class LlamaAttention : nn.Module
             var split = projection.forward(x).view(batch, length, count, headDim);
             return (norm is null ? split : norm.forward(split)).transpose(1, 2);
         }
-        var q = RotaryEmbedding.Apply(Heads(q_proj, heads, q_norm), cos, sin);
-        var k = RotaryEmbedding.Apply(Heads(k_proj, keyValueHeads, k_norm), cos, sin);
+        var q = RotaryEmbedding.ApplyWithSignedSin(Heads(q_proj, heads, q_norm), cos, signedSin);
+        var k = RotaryEmbedding.ApplyWithSignedSin(Heads(k_proj, keyValueHeads, k_norm), cos, signedSin);
         var v = Heads(v_proj, keyValueHeads, null);
         if (cache is not null)
         {
             (k, v) = cache.Append(layer, k, v);
         }
         var group = heads / keyValueHeads;
-        if (group > 1)
+        Tensor y;
+        if (group > 1 && !isCausal)
         {
-            // kv head j serves query heads j·group .. j·group + group − 1, as HF's repeat_kv.
-            k = k.repeat_interleave(group, dim: 1);
-            v = v.repeat_interleave(group, dim: 1);
+            // kv head j serves query heads j·group .. j·group + group − 1 (HF's repeat_kv). Rather than copying every cached
+            // key and value group times per step, the group's queries become one longer query run of kv head j:
+            // [B, h, T, d] -> [B, n_kv, group·T, d], rows in (query head, position) order, the mask repeated to match.
+            var grouped = q.reshape(batch, keyValueHeads, group * length, headDim);
+            var groupedMask = mask is null ? null : RepeatRows(mask, group);
+            y = F.scaled_dot_product_attention(grouped, k, v, groupedMask, 0, false).view(batch, heads, length, headDim);
         }
-        var y = F.scaled_dot_product_attention(q, k, v, mask, 0, isCausal);
+        else
+        {
+            if (group > 1)
+            {
+                // SDPA's is_causal mask would not follow the grouped rows, so the causal case repeats the keys and values.
+                k = k.repeat_interleave(group, dim: 1);
+                v = v.repeat_interleave(group, dim: 1);
+            }
+            y = F.scaled_dot_product_attention(q, k, v, mask, 0, isCausal);
+        }
         y = y.transpose(1, 2).reshape(batch, length, heads * headDim);
         return o_proj.forward(y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A boolean mask [..., T, S] repeated <paramref name="times"/> times along its query rows: [..., times·T, S].</summary>
+    private static Tensor RepeatRows(Tensor mask, int times)
+    {
+        var repeats = Enumerable.Repeat(1L, (int)mask.dim()).ToArray();
+        repeats[^2] = times;
+        return mask.repeat(repeats);
     }
 }

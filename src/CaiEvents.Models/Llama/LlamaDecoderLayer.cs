@@ -19,10 +19,10 @@ internal sealed class LlamaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, LlamaKvCache? cache, int layer)
+    public Tensor forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, bool isCausal, LlamaKvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin, mask, isCausal, cache, layer);
+        var h = x + self_attn.forward(input_layernorm.forward(x), cos, signedSin, mask, isCausal, cache, layer);
         return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -25,13 +25,13 @@ internal sealed class LlamaDecoderStack : nn.Module
     public Tensor EmbeddingWeight => embed_tokens.weight!;
 
     /// <summary>Final hidden states [B, T, C] (after <c>norm</c>) of token ids [B, T].</summary>
-    public Tensor forward(Tensor inputIds, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, LlamaKvCache? cache)
+    public Tensor forward(Tensor inputIds, Tensor cos, Tensor signedSin, Tensor? mask, bool isCausal, LlamaKvCache? cache)
     {
         using var scope = NewDisposeScope();
         var x = embed_tokens.forward(inputIds);
         for (var i = 0; i < layers.Count; i++)
         {
-            x = layers[i].forward(x, cos, sin, mask, isCausal, cache, i);
+            x = layers[i].forward(x, cos, signedSin, mask, isCausal, cache, i);
         }
         return norm.forward(x).MoveToOuterDisposeScope();
     }

@@ -124,8 +124,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>, ICausalLanguageModel
         var mask = attentionMask?.to(ScalarType.Int64);
         var positions = CausalAttentionMask.PositionIds(mask, past, length, inputIds.device);
         var (cos, sin) = RotaryEmbedding.CosSin(positions, inverseFrequencies, DType);
+        var signedSin = RotaryEmbedding.SignedSin(sin);
         var (attentionBias, isCausal) = CausalAttentionMask.Build(mask, batch, past, length, inputIds.device);
-        var hidden = model.forward(inputIds, cos, sin, attentionBias, isCausal, cache);
+        var hidden = model.forward(inputIds, cos, signedSin, attentionBias, isCausal, cache);
         cache?.Advance(length);
         return hidden.MoveToOuterDisposeScope();
     }

@@ -22,8 +22,11 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input.to(ScalarType.Float32);
-        var normalised = x * (x.pow(2).mean([-1], keepdim: true) + eps).rsqrt();
-        return (weight * normalised.to(input.dtype)).MoveToOuterDisposeScope();
+        // Float32 input needs no casts: each op costs a native call, and a decode step runs 2·layers + 1 of these norms.
+        var isFloat32 = input.dtype == ScalarType.Float32;
+        var x = isFloat32 ? input : input.to(ScalarType.Float32);
+        var inverseRms = x.square().mean([-1], keepdim: true).add_(eps).rsqrt_(); // in place on a fresh temporary
+        var normalised = x * inverseRms;
+        return (weight * (isFloat32 ? normalised : normalised.to(input.dtype))).MoveToOuterDisposeScope();
     }
 }

@@ -66,6 +66,30 @@ public static class RotaryEmbedding
         return (doubled.cos().to(dtype).MoveToOuterDisposeScope(), doubled.sin().to(dtype).MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// sin with its first half negated, [-sin, sin]: with it <see cref="ApplyWithSignedSin"/> rotates by a roll instead of
+    /// rotate_half's two slices, a negation and a concatenation (computed once per forward, used by every layer).
+    /// </summary>
+    public static Tensor SignedSin(Tensor sin)
+    {
+        ArgumentNullException.ThrowIfNull(sin);
+        using var scope = NewDisposeScope();
+        var half = sin.shape[^1] / 2;
+        return cat([-sin.narrow(-1, 0, half), sin.narrow(-1, half, half)], dim: -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/> with <paramref name="signedSin"/> = <see cref="SignedSin"/>(sin): roll(x, d/2) is [x₂, x₁], and
+    /// [x₂, x₁]·[-sin, sin] = rotate_half(x)·sin, so the result is x·cos + rotate_half(x)·sin in three ops.
+    /// </summary>
+    public static Tensor ApplyWithSignedSin(Tensor x, Tensor cos, Tensor signedSin)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var scope = NewDisposeScope();
+        var rolled = x.roll(x.shape[^1] / 2, -1);
+        return (x * cos).add_(rolled.mul_(signedSin)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Rotates heads <paramref name="x"/> [B, H, T, d] by the angles behind <paramref name="cos"/>/<paramref name="sin"/>.</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {

@@ -58,6 +58,23 @@ public class RotaryEmbeddingTests
         Assert.Equal(7, rotated[3], 6);
     }
 
+    [Fact]
+    public void Apply_with_signed_sin_rotates_each_pair_i_and_i_plus_half_by_its_own_angle()
+    {
+        using var scope = NewDisposeScope();
+        // d = 4 at position 2, frequencies (1, 0.5): pair (x0, x2) turns by 2, pair (x1, x3) by 1, worked by hand:
+        // (x_i cos a − x_{i+2} sin a, x_{i+2} cos a + x_i sin a).
+        var (cos, sin) = RotaryEmbedding.CosSin(tensor(new long[] { 2 }, [1, 1]), [1.0, 0.5], ScalarType.Float32);
+        var x = tensor(new float[] { 1, 5, 3, 7 }, [1, 1, 1, 4]);
+
+        var rotated = RotaryEmbedding.ApplyWithSignedSin(x, cos, RotaryEmbedding.SignedSin(sin)).data<float>().ToArray();
+
+        Assert.Equal(1 * Math.Cos(2) - 3 * Math.Sin(2), rotated[0], 6);
+        Assert.Equal(5 * Math.Cos(1) - 7 * Math.Sin(1), rotated[1], 6);
+        Assert.Equal(3 * Math.Cos(2) + 1 * Math.Sin(2), rotated[2], 6);
+        Assert.Equal(7 * Math.Cos(1) + 5 * Math.Sin(1), rotated[3], 6);
+    }
+
     private sealed class Tolerance(double epsilon) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= epsilon;
