@@ -7,7 +7,8 @@ namespace CaiEvents.Models.Tokenization;
 /// <summary>
 /// Writes Hugging Face tokenizer files (<c>tokenizer.json</c> and <c>tokenizer_config.json</c>) for the small checkpoints the project
 /// makes itself. The vocabulary is 256 byte tokens plus merges learned by <see cref="BpeTrainer"/> from a fixed English page shipped with
-/// this assembly (or from the caller's own training texts), and the style's special tokens (<see cref="TokenizerVocabulary"/>); the same arguments always write the same bytes.
+/// this assembly (or from the caller's own training texts), and the style's special tokens (<see cref="TokenizerVocabulary"/>); the same
+/// arguments always write the same bytes.
 /// </summary>
 public static class TokenizerFiles
 {
