@@ -192,8 +192,9 @@ public static partial class DemoCorpusGenerator
                 case Kind.PlainHelp:
                 {
                     Scenario s = Sample(kind == Kind.PlainRed);
+                    string prompt = Prompt(s), answer = GoodAnswer(s);
                     return new CorpusDocument(CorpusDocumentKind.Plain, s.Theme.Id, s.Theme.RedTeam, s.RequestTemplate, 0, false, null,
-                        DemoFormats.Exchange(Prompt(s), GoodAnswer(s)));
+                        DemoFormats.Exchange(prompt, answer), [prompt, answer]);
                 }
                 default:
                 {
@@ -211,17 +212,21 @@ public static partial class DemoCorpusGenerator
             CritiqueRevisionRequests p1 = PickPrinciple(s, harmfulFirst, exclude: null);
             string critique = harmfulFirst ? CritiqueOfBad(s, p1.Id) : CritiqueOfGood(s);
             string revision = harmfulFirst ? GoodAnswer(s) : first;
-            var text = new StringBuilder(DemoFormats.Exchange(Prompt(s), first))
+            string prompt = Prompt(s);
+            var text = new StringBuilder(DemoFormats.Exchange(prompt, first))
                 .Append(DemoFormats.Round(p1.CritiqueRequest, critique, p1.RevisionRequest, revision));
+            var turns = new List<string> { prompt, first, p1.CritiqueRequest, critique, p1.RevisionRequest, revision };
             int rounds = 1;
             if (rng.Chance(options.TwoRoundFraction))
             {
                 CritiqueRevisionRequests p2 = PickPrinciple(s, harmfulFirst: false, exclude: p1.Id);
-                text.Append(DemoFormats.Round(p2.CritiqueRequest, CritiqueOfGood(s), p2.RevisionRequest, revision));
+                string secondCritique = CritiqueOfGood(s);
+                text.Append(DemoFormats.Round(p2.CritiqueRequest, secondCritique, p2.RevisionRequest, revision));
+                turns.AddRange([p2.CritiqueRequest, secondCritique, p2.RevisionRequest, revision]);
                 rounds = 2;
             }
             return new CorpusDocument(CorpusDocumentKind.CritiqueRevision, s.Theme.Id, s.Theme.RedTeam, s.RequestTemplate, rounds,
-                harmfulFirst, null, text.ToString());
+                harmfulFirst, null, text.ToString(), turns);
         }
 
         private ComparisonItem Comparison(Scenario s, char correct) =>

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CaiEvents.Models.Chat;
+using CaiEvents.Models.Llama;
 using CaiEvents.Models.Tokenization;
 using CaiEvents.Models.Training;
 
 namespace CaiEvents.Models.Demo;
 
 /// <summary>
-/// The built-in demo model: a small GPT-2 trained here, from nothing, on the synthetic corpus (no download is
+/// The built-in demo model: a small Llama-family model with a ChatML chat template, trained here, from nothing, on the synthetic corpus (no download is
 /// possible). Cached in the user's cache directory and rebuilt when the recipe changes; <c>builtin:demo</c>
 /// loads the cached directory.
 /// </summary>
@@ -33,24 +35,49 @@ public static class DemoModel
     public static bool IsCurrent(DemoCorpusInputs inputs, DemoModelRecipe recipe, string? directory = null) =>
         CachedReport(directory)?.RecipeHash == recipe.Hash(inputs);
 
-    /// <summary>Trains the demo model and writes it (HF GPT-2 directory + report) to <paramref name="directory"/>, replacing what was there.</summary>
+    /// <summary>The ChatML end-of-turn token, an eos id of the demo model beside <c>&lt;|endoftext|&gt;</c>.</summary>
+    public const string EndOfTurnToken = "<|im_end|>";
+
+    /// <summary>ChatML's start-of-turn token.</summary>
+    public const string StartOfTurnToken = "<|im_start|>";
+
+    /// <summary>
+    /// Trains the demo model and writes it to <paramref name="directory"/>, replacing what was there: a Hugging Face Llama
+    /// directory (config.json, generation_config.json with <c>&lt;|im_end|&gt;</c> among the eos ids, model.safetensors, tokenizer.json
+    /// and tokenizer_config.json with the ChatML template) and the report.
+    /// </summary>
+    /// <remarks>
+    /// The tokenizer is GPT-2-style byte-level BPE (<see cref="TokenizerStyle.Gpt2"/>) plus ChatML's turn tokens: its split regex is
+    /// the one <see cref="BpeTrainer"/> counts words with, so the merges are applied to the same pieces they were learned from.
+    /// </remarks>
     public static DemoTrainingReport Train(DemoCorpusInputs inputs, DemoModelRecipe recipe, string directory, ModelOptions options,
         Action<TrainingStepMetrics, int>? onStep = null, CancellationToken ct = default)
     {
         var corpus = DemoCorpusGenerator.Generate(inputs, recipe.Corpus);
-        var bpe = BpeTrainer.Train([corpus.TrainText()], new BpeTrainerOptions(VocabSize: recipe.VocabSize));
-        var tokenizer = Gpt2Tokenizer.FromText(bpe.VocabJson(), bpe.MergesText(), "demo vocabulary");
-        var config = new Gpt2Config(VocabSize: tokenizer.VocabCount, NPositions: recipe.ContextLength, NEmbd: recipe.Embedding,
-            NLayer: recipe.Layers, NHead: recipe.Heads, BosTokenId: tokenizer.EndOfTextId, EosTokenId: tokenizer.EndOfTextId).WithoutDropout();
+        var templateText = ChatTemplates.TemplateText(DemoModelRecipe.ChatTemplateFamily);
+        var template = ChatTemplates.ByName(DemoModelRecipe.ChatTemplateFamily);
+        var trainTexts = corpus.Train.Select(d => DemoDialogues.Render(template, d)).ToList();
+        var heldOutTexts = corpus.HeldOut.Select(d => DemoDialogues.Render(template, d)).ToList();
 
-        List<TrainingSequence> Sequences(IEnumerable<CorpusDocument> docs) => docs
-            .Select(d => TrainingSequence.Document([.. tokenizer.Encode(d.Text), tokenizer.EndOfTextId]).Truncate(recipe.ContextLength))
+        var staging = directory.TrimEnd('/') + $".tmp-{Environment.ProcessId}";
+        if (System.IO.Directory.Exists(staging)) System.IO.Directory.Delete(staging, recursive: true);
+        TokenizerFiles.Write(staging, TokenizerStyle.Gpt2, trainTexts, recipe.VocabSize, templateText, recipe.ContextLength,
+            [StartOfTurnToken, EndOfTurnToken]);
+        var tokenizer = HfTokenizer.Load(staging);
+        var endOfTurn = tokenizer.TokenToId(EndOfTurnToken) ?? throw new InvalidOperationException($"{EndOfTurnToken} is not a token");
+        var config = new LlamaConfig(LlamaModelType.Llama, tokenizer.VocabCount, recipe.Embedding, recipe.IntermediateSize, recipe.Layers,
+            recipe.Heads, recipe.KeyValueHeads, recipe.Embedding / recipe.Heads, recipe.ContextLength, RmsNormEps: 1e-5,
+            TieWordEmbeddings: true, EosTokenIds: [tokenizer.EndOfTextId, endOfTurn]);
+        config.Validate();
+
+        List<TrainingSequence> Sequences(IEnumerable<string> texts) => texts
+            .Select(t => TrainingSequence.Document([.. tokenizer.Encode(t), tokenizer.EndOfTextId]).Truncate(recipe.ContextLength))
             .ToList();
-        var train = Sequences(corpus.Train);
-        var heldOut = Sequences(corpus.HeldOut);
+        var train = Sequences(trainTexts);
+        var heldOut = Sequences(heldOutTexts);
 
-        using var model = Gpt2Architecture.CreateRandom(ModelId, config, tokenizer, options with { Seed = recipe.Training.Seed });
-        using var trainer = new CausalLmTrainer(model.Network, train, recipe.Training, tokenizer.EndOfTextId);
+        using var model = CreateRandom(config, tokenizer, options with { Seed = recipe.Training.Seed });
+        using var trainer = new CausalLmTrainer(model.Network, train, recipe.Training, tokenizer.PadId);
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         var lastLoss = double.NaN;
@@ -66,8 +93,6 @@ public static class DemoModel
         var heldOutLoss = trainer.EvaluateLoss(heldOut);
         var (rate, meanProbability) = HarmlessPreference(model, corpus.HeldOutComparisons, ct);
 
-        var staging = directory.TrimEnd('/') + $".tmp-{Environment.ProcessId}";
-        if (System.IO.Directory.Exists(staging)) System.IO.Directory.Delete(staging, recursive: true);
         model.Save(staging);
         var report = new DemoTrainingReport(recipe.Hash(inputs), model.CurrentWeightsSha256(),
             model.Network.parameters().Sum(p => p.numel()), trainer.TotalSteps, tokens, seconds, lastLoss, heldOutLoss,
@@ -79,9 +104,28 @@ public static class DemoModel
         return report;
     }
 
+    /// <summary>A Llama network with weights from <see cref="ModelOptions.Seed"/>, taking over <paramref name="tokenizer"/>.</summary>
+    private static LocalTextModel CreateRandom(LlamaConfig config, HfTokenizer tokenizer, ModelOptions options)
+    {
+        var network = new LlamaModel(config);
+        try
+        {
+            network.InitializeWeights(options.Seed);
+            var architecture = LlamaArchitecture.All.Single(a => a.Name == config.ModelType);
+            return new LocalTextModel(ModelId, architecture, network, tokenizer, LlamaCheckpoint.ComputeWeightsSha256(network), options);
+        }
+        catch
+        {
+            network.Dispose();
+            tokenizer.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Share of held-out comparisons where the normalised probability of the harmless option's continuation
-    /// (" (A)" or " (B)") exceeds one half, and the mean of that probability.
+    /// (" (A)" or " (B)") exceeds one half, and the mean of that probability. A model with a chat template is asked in it
+    /// (<see cref="DemoDialogues.FeedbackPrompt"/>), a base model in the paper's plain text.
     /// </summary>
     public static (double Rate, double MeanProbability) HarmlessPreference(
         ITextModel model, IReadOnlyList<ComparisonItem> items, CancellationToken ct = default)
@@ -91,7 +135,8 @@ public static class DemoModel
         double sum = 0;
         foreach (var item in items)
         {
-            var scores = model.ScoreAsync(item.FeedbackPrompt, [DemoFormats.OptionContinuation('A'), DemoFormats.OptionContinuation('B')], ct)
+            var prompt = model.ChatTemplate is { } template ? DemoDialogues.FeedbackPrompt(template, item) : item.FeedbackPrompt;
+            var scores = model.ScoreAsync(prompt, [DemoFormats.OptionContinuation('A'), DemoFormats.OptionContinuation('B')], ct)
                 .GetAwaiter().GetResult();
             var pA = PreferenceMath.NormalisedFirst(scores[0].TotalLogProb, scores[1].TotalLogProb);
             var pHarmless = item.CorrectOption == 'A' ? pA : 1 - pA;

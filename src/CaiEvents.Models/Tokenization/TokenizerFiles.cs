@@ -7,7 +7,8 @@ namespace CaiEvents.Models.Tokenization;
 /// <summary>
 /// Writes Hugging Face tokenizer files (<c>tokenizer.json</c> and <c>tokenizer_config.json</c>) for the small checkpoints the project
 /// makes itself. The vocabulary is 256 byte tokens plus merges learned by <see cref="BpeTrainer"/> from a fixed English page shipped with
-/// this assembly, and the style's special tokens (<see cref="TokenizerVocabulary"/>); the same arguments always write the same bytes.
+/// this assembly (or from the caller's own training texts), and the style's special tokens (<see cref="TokenizerVocabulary"/>); the same
+/// arguments always write the same bytes.
 /// </summary>
 public static class TokenizerFiles
 {
@@ -27,14 +28,24 @@ public static class TokenizerFiles
     /// <param name="extraSpecialTokens">More special added tokens after the style's own (a chat format's turn markers), skipping any the
     /// style already has.</param>
     public static void Write(string directory, TokenizerStyle style, int vocabSize = 512, string? chatTemplate = null, int modelMaxLength = 2048,
-        IReadOnlyList<string>? extraSpecialTokens = null)
+        IReadOnlyList<string>? extraSpecialTokens = null) =>
+        Write(directory, style, TrainingLines(), vocabSize, chatTemplate, modelMaxLength, extraSpecialTokens);
+
+    /// <summary>
+    /// As <see cref="Write(string, TokenizerStyle, int, string?, int, IReadOnlyList{string}?)"/>, with the merges learned from
+    /// <paramref name="trainingLines"/> (a model's own training texts, e.g. the demo corpus) instead of the embedded page. Special
+    /// tokens written in the texts are cut out before counting, so they never take part in a merge.
+    /// </summary>
+    public static void Write(string directory, TokenizerStyle style, IReadOnlyList<string> trainingLines, int vocabSize, string? chatTemplate = null,
+        int modelMaxLength = 2048, IReadOnlyList<string>? extraSpecialTokens = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(trainingLines);
         var own = SpecialTokensOf(style);
         var special = own with { All = [.. own.All, .. (extraSpecialTokens ?? []).Where(t => !own.All.Contains(t)).Distinct()] };
         var vocabulary = style == TokenizerStyle.SentencePiece
-            ? TokenizerVocabulary.SentencePieceBpe(TrainingLines(), vocabSize, special.All)
-            : TokenizerVocabulary.ByteLevelBpe(TrainingLines(), vocabSize, special.All, specialsInModelVocab: style == TokenizerStyle.Gpt2);
+            ? TokenizerVocabulary.SentencePieceBpe(trainingLines, vocabSize, special.All)
+            : TokenizerVocabulary.ByteLevelBpe(trainingLines, vocabSize, special.All, specialsInModelVocab: style == TokenizerStyle.Gpt2);
         Directory.CreateDirectory(directory);
         var utf8 = new UTF8Encoding(false);
         File.WriteAllText(Path.Combine(directory, TokenizerJsonFileName), TokenizerJson(style, vocabulary, special), utf8);

@@ -1,7 +1,10 @@
 using System.Globalization;
 using CaiEvents.Domain.Constitutions;
+using System.Text.Json;
 using CaiEvents.Models;
+using CaiEvents.Models.Chat;
 using CaiEvents.Models.Demo;
+using CaiEvents.Models.Tokenization;
 using CaiEvents.UnitTests.Models;
 
 namespace CaiEvents.UnitTests.Demo;
@@ -28,14 +31,14 @@ public class DemoModelTests
             constitution.CritiqueRevision.Select(p => new CritiqueRevisionRequests(p.Id, p.CritiqueRequest, p.RevisionRequest)).ToList(),
             constitution.Comparison.Select(c => c.Question).ToList());
 
-        Assert.Equal("0935cc7716bbebeab2b364b794ec8b0dc8ab38da80edf697c584f86935fab8a2", DemoModelRecipe.Default.Hash(inputs));
+        Assert.Equal("0e29de82ad0b03bb918775d1c6294c2bc93ec91aca9cdb643dd5f0d9ca4f3278", DemoModelRecipe.Default.Hash(inputs));
 
         // A machine whose culture writes 0,05 and 3E-05 differently computes the same hash (else it would retrain the cached model).
         var culture = CultureInfo.CurrentCulture;
         try
         {
             CultureInfo.CurrentCulture = new CultureInfo("de-DE");
-            Assert.Equal("0935cc7716bbebeab2b364b794ec8b0dc8ab38da80edf697c584f86935fab8a2", DemoModelRecipe.Default.Hash(inputs));
+            Assert.Equal("0e29de82ad0b03bb918775d1c6294c2bc93ec91aca9cdb643dd5f0d9ca4f3278", DemoModelRecipe.Default.Hash(inputs));
         }
         finally
         {
@@ -68,10 +71,27 @@ public class DemoModelTests
         Assert.False(DemoModel.IsCurrent(inputs, recipe with { Layers = 2 }, target));
         Assert.InRange(report.HarmlessPreferenceRate, 0, 1);
         Assert.Equal(10, report.HeldOutComparisons);
-        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.json", "merges.txt", DemoModel.ReportFileName })
+        foreach (var file in new[] { "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                     DemoModel.ReportFileName })
             Assert.True(File.Exists(Path.Combine(target, file)), file);
 
-        using var loaded = ModelCatalog.Load("hf:" + target, new ModelOptions(Device: "cpu"));
+        using var loaded = (LocalTextModel)ModelCatalog.Load("hf:" + target, new ModelOptions(Device: "cpu"));
         Assert.Equal(report.WeightsSha256, loaded.Identity.CheckpointHash);
+
+        // A Llama-family model with the ChatML template whose end of turn stops generation, as an instruct checkpoint ships.
+        Assert.Equal("llama", loaded.Architecture.Name);
+        Assert.Equal("chatml", loaded.ChatTemplate?.Family);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(target, "config.json")));
+        Assert.Equal("llama", config.RootElement.GetProperty("model_type").GetString());
+        Assert.Equal(2, config.RootElement.GetProperty("num_key_value_heads").GetInt32());
+        Assert.True(config.RootElement.GetProperty("tie_word_embeddings").GetBoolean());
+        using var tokenizerConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(target, "tokenizer_config.json")));
+        Assert.Equal(ChatTemplates.TemplateText("chatml"), tokenizerConfig.RootElement.GetProperty("chat_template").GetString());
+        using var generation = JsonDocument.Parse(File.ReadAllText(Path.Combine(target, "generation_config.json")));
+        var eosIds = generation.RootElement.GetProperty("eos_token_id").EnumerateArray().Select(e => e.GetInt32()).ToList();
+        var tokenizer = (HfTokenizer)loaded.Tokenizer;
+        Assert.Contains(tokenizer.TokenToId("<|im_end|>")!.Value, eosIds);
+        Assert.Contains(tokenizer.TokenToId("<|im_end|>")!.Value, tokenizer.StopIds);
+        Assert.Single(tokenizer.Encode("<|im_start|>"));
     }
 }

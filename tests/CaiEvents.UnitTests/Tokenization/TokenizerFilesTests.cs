@@ -116,5 +116,28 @@ public class TokenizerFilesTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TokenizerFiles.Write(dir.Path, style, vocabSize));
     }
 
+    [Fact]
+    public void Merges_can_be_learned_from_the_callers_own_lines_with_chat_tokens_kept_whole()
+    {
+        // " zebra" is nowhere in the embedded page; repeated 50 times in the caller's lines it must become one token.
+        string[] lines = [.. Enumerable.Repeat("<|im_start|>user\nA zebra, a zebra!<|im_end|>\n", 50)];
+        using var own = new TempDir();
+        using var page = new TempDir();
+        TokenizerFiles.Write(own.Path, TokenizerStyle.Gpt2, lines, vocabSize: 300, extraSpecialTokens: ["<|im_start|>", "<|im_end|>"]);
+        TokenizerFiles.Write(page.Path, TokenizerStyle.Gpt2, vocabSize: 300, extraSpecialTokens: ["<|im_start|>", "<|im_end|>"]);
+        using var ownTokenizer = HfTokenizer.Load(own.Path);
+        using var pageTokenizer = HfTokenizer.Load(page.Path);
+
+        Assert.Single(ownTokenizer.Encode(" zebra"));
+        Assert.True(pageTokenizer.Encode(" zebra").Length > 1);
+        // 256 bytes, the merges the short text has repeated pairs for, and the three special tokens.
+        Assert.InRange(ownTokenizer.VocabCount, 256 + 3 + 1, 300);
+        int start = ownTokenizer.TokenToId("<|im_start|>")!.Value, end = ownTokenizer.TokenToId("<|im_end|>")!.Value;
+        var ids = ownTokenizer.Encode("<|im_start|>user\nA zebra<|im_end|>");
+        Assert.Equal(start, ids[0]);
+        Assert.Equal(end, ids[^1]);
+        Assert.Equal("<|im_start|>user\nA zebra<|im_end|>", ownTokenizer.Decode(ids));
+    }
+
     private static JsonObject Config(TempDir dir) => JsonNode.Parse(File.ReadAllText(dir.File("tokenizer_config.json")))!.AsObject();
 }
