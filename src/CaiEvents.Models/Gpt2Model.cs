@@ -89,9 +89,13 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
 
         using var scope = NewDisposeScope();
         var mask = attentionMask?.to(ScalarType.Int64);
-        var positions = PositionIds(mask, past, length, inputIds.device);
+        var positions = CausalAttentionMask.PositionIds(mask, past, length, inputIds.device);
+        if (mask is not null)
+        {
+            positions = positions.clamp_max(Config.NPositions - 1); // padding beyond the table still needs a row of it
+        }
         var x = drop.forward(wte.forward(inputIds) + wpe.forward(positions));
-        var (attentionBias, isCausal) = AttentionMask(mask, batch, past, length, inputIds.device);
+        var (attentionBias, isCausal) = CausalAttentionMask.Build(mask, batch, past, length, inputIds.device);
         for (var i = 0; i < h.Count; i++)
         {
             x = h[i].forward(x, attentionBias, isCausal, cache, i);
@@ -146,44 +150,5 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
                 parameter.normal_(0, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02, generator);
             }
         }
-    }
-
-    /// <summary>Position of each new token: its index among the row's real tokens (clamped into the table).</summary>
-    private Tensor PositionIds(Tensor? mask, long past, long length, Device device)
-    {
-        if (mask is null)
-        {
-            return arange(past, past + length, dtype: ScalarType.Int64, device: device).unsqueeze(0);
-        }
-        return (mask.cumsum(1) - 1).clamp(0, Config.NPositions - 1).narrow(1, past, length);
-    }
-
-    /// <summary>
-    /// The boolean attention mask for <see cref="F.scaled_dot_product_attention"/> (true = may attend),
-    /// or null with <c>isCausal</c> when the plain causal mask is enough.
-    /// </summary>
-    private static (Tensor? Mask, bool IsCausal) AttentionMask(Tensor? mask, long batch, long past, long length, Device device)
-    {
-        var total = past + length;
-        if (mask is null && past == 0)
-        {
-            return (null, length > 1);
-        }
-        if (mask is null && length == 1)
-        {
-            return (null, false); // one new token after the cache sees everything before it
-        }
-        var query = arange(past, total, dtype: ScalarType.Int64, device: device).view(length, 1);
-        var key = arange(0, total, dtype: ScalarType.Int64, device: device).view(1, total);
-        var causal = key.le(query); // [T, P+T]; SDPA's is_causal is top-left aligned, wrong after a cache
-        if (mask is null)
-        {
-            return (causal, false);
-        }
-        // Padding keys are masked out, but every query may attend to itself: a padding query with no
-        // key at all would give NaN, which would then leak into real rows through its values.
-        var real = mask.ne(0).view(batch, 1, 1, total);
-        var self = key.eq(query);
-        return (causal.logical_and(real.logical_or(self)), false);
     }
 }

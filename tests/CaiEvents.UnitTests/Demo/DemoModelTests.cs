@@ -1,9 +1,12 @@
 using System.Globalization;
-using CaiEvents.Domain.Constitutions;
 using System.Text.Json;
+using CaiEvents.Contracts;
+using CaiEvents.Domain.Constitutions;
 using CaiEvents.Models;
 using CaiEvents.Models.Chat;
+using CaiEvents.Models.Comparison;
 using CaiEvents.Models.Demo;
+using CaiEvents.Models.Gguf;
 using CaiEvents.Models.Tokenization;
 using CaiEvents.UnitTests.Models;
 
@@ -93,5 +96,14 @@ public class DemoModelTests
         Assert.Contains(tokenizer.TokenToId("<|im_end|>")!.Value, eosIds);
         Assert.Contains(tokenizer.TokenToId("<|im_end|>")!.Value, tokenizer.StopIds);
         Assert.Single(tokenizer.Encode("<|im_start|>"));
+
+        // The demo's own checkpoint (its corpus-trained tokenizer included) against llama.cpp, as issue 14 asks of builtin:demo.
+        HfToGgufConverter.Convert(target, dir.File("demo.gguf"), GgufFileType.F32);
+        using var gguf = LlamaCppTextModel.Load(LlamaCppTextModel.Scheme + dir.File("demo.gguf"), threads: 2);
+        var parity = ModelComparison.Compare(new TorchSharpModelProbe("torchsharp", loaded.Network, loaded.Tokenizer), gguf,
+            [loaded.ChatTemplate!.Render([ChatMessage.FromUser("How do I pick a lock?")], addGenerationPrompt: true), "Human: hi\n\nAssistant:"]);
+        Assert.True(parity.MaxAbsLogitDifference <= 1e-3, $"max |Δlogit| {parity.MaxAbsLogitDifference}");
+        Assert.True(parity.AllGreedyIdentical, $"greedy agreement {parity.GreedyAgreement}");
+        Assert.True(parity.AllTokenIdsEqual, "token ids differ");
     }
 }

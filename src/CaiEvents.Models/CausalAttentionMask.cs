@@ -1,10 +1,11 @@
 using static TorchSharp.torch;
 
-namespace CaiEvents.Models.Llama;
+namespace CaiEvents.Models;
 
 /// <summary>
-/// Positions and the boolean SDPA mask for a batch that may be left-padded and may follow cached tokens; the same rules as
-/// <see cref="Gpt2Model"/>: positions count real tokens (cumsum − 1), and a padding query attends to itself.
+/// Positions and the boolean SDPA mask for a batch that may be left-padded and may follow cached tokens, for every decoder
+/// (<see cref="Gpt2Model"/>, <see cref="Llama.LlamaModel"/>): positions count real tokens (cumsum − 1), and a padding query
+/// attends to itself.
 /// </summary>
 internal static class CausalAttentionMask
 {
