@@ -101,7 +101,7 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
                     {
                         stops[b] = GenerationStop.EndOfText;
                     }
-                    else if (rows[b].Stops.Length > 0 && TextBeforeStop(DecodeText(tokens[b]), rows[b].Stops) is { } text)
+                    else if (rows[b].Stops.Length > 0 && SamplingMath.TextBeforeStop(DecodeText(tokens[b]), rows[b].Stops) is { } text)
                     {
                         texts[b] = text;
                         stops[b] = GenerationStop.StopSequence;
@@ -132,19 +132,4 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
     /// store) reject U+0000, and an untrained byte-level model emits it now and then.
     /// </summary>
     private string DecodeText(IEnumerable<int> ids) => tokenizer.Decode(ids).Replace('\0', '\uFFFD');
-
-    /// <summary>The text before the earliest stop sequence, if any occurs.</summary>
-    private static string? TextBeforeStop(string text, string[] stops)
-    {
-        var cut = -1;
-        foreach (var stop in stops)
-        {
-            var i = text.IndexOf(stop, StringComparison.Ordinal);
-            if (i >= 0 && (cut < 0 || i < cut))
-            {
-                cut = i;
-            }
-        }
-        return cut < 0 ? null : text[..cut];
-    }
 }

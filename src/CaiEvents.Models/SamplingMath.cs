@@ -179,4 +179,21 @@ public static class SamplingMath
 
     /// <summary>A row's generator from its request seed (both halves of the 64-bit seed matter).</summary>
     public static Random RowRandom(long seed) => new(unchecked((int)(seed ^ (seed >> 32))));
+
+    /// <summary>The text before the earliest of <paramref name="stops"/> in <paramref name="text"/>; null when none occurs.</summary>
+    public static string? TextBeforeStop(string text, IReadOnlyList<string> stops)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(stops);
+        var cut = -1;
+        foreach (var stop in stops)
+        {
+            var i = text.IndexOf(stop, StringComparison.Ordinal);
+            if (i >= 0 && (cut < 0 || i < cut))
+            {
+                cut = i;
+            }
+        }
+        return cut < 0 ? null : text[..cut];
+    }
 }

@@ -311,7 +311,7 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
                     ended = true;
                     break;
                 }
-                if (stops.Length > 0 && TextBeforeStop(DetokenizeUnlocked(generated), stops) is { } text)
+                if (stops.Length > 0 && SamplingMath.TextBeforeStop(DetokenizeUnlocked(generated), stops) is { } text)
                 {
                     cutText = text;
                     break;
@@ -496,20 +496,5 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
         {
             gate.Release();
         }
-    }
-
-    /// <summary>The text before the earliest stop sequence, if any occurs.</summary>
-    private static string? TextBeforeStop(string text, string[] stops)
-    {
-        var cut = -1;
-        foreach (var stop in stops)
-        {
-            var i = text.IndexOf(stop, StringComparison.Ordinal);
-            if (i >= 0 && (cut < 0 || i < cut))
-            {
-                cut = i;
-            }
-        }
-        return cut < 0 ? null : text[..cut];
     }
 }

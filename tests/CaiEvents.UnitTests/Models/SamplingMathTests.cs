@@ -92,4 +92,12 @@ public class SamplingMathTests
         Assert.All(drawn, t => Assert.Contains(t, nucleus));
         Assert.Contains(sorted[0], drawn);
     }
+
+    [Theory]
+    [InlineData("answer\nHuman: more", "answer")]
+    [InlineData("a<|im_end|>b\nHuman:", "a")]
+    [InlineData("no stop here", null)]
+    [InlineData("\nHuman:", "")]
+    public void Text_before_stop_cuts_at_the_earliest_stop_sequence(string text, string? expected) =>
+        Assert.Equal(expected, SamplingMath.TextBeforeStop(text, ["\nHuman:", "<|im_end|>"]));
 }
