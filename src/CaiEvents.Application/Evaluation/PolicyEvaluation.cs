@@ -41,10 +41,10 @@ public static class PolicyEvaluation
         var policyId = await PolicyReference.ResolveAsync(store, policy, "--policy", "", ct);
         var referenceId = reference is { } r ? await PolicyReference.ResolveAsync(store, r, "--reference", "", ct) : null;
         using var model = ModelCatalog.Load(policyId, modelOptions) as LocalTextModel
-                          ?? throw new UsageException($"--policy: {policyId} is not a local GPT-2 model");
+                          ?? throw new UsageException($"--policy: {policyId} is not a local TorchSharp model (builtin:tiny, builtin:demo or hf:DIR)");
         using var referenceModel = referenceId is null ? null
             : ModelCatalog.Load(referenceId, modelOptions) as LocalTextModel
-              ?? throw new UsageException($"--reference: {referenceId} is not a local GPT-2 model");
+              ?? throw new UsageException($"--reference: {referenceId} is not a local TorchSharp model (builtin:tiny, builtin:demo or hf:DIR)");
         using var scorer = Models.Preference.RewardScorer.Load(pmDirectory, modelOptions);
         var sampling = new SamplingParameters(Temperature: 1.0, TopP: 1.0, TopK: 0, MaxNewTokens: maxNewTokens,
             StopSequences: RolePrompts.StopSequences(model.ChatTemplate));

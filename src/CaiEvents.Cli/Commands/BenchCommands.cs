@@ -414,6 +414,6 @@ public static class BenchCommands
     {
         if (modelId == DemoModel.ModelId) DemoModelSetup.Ensure(force: false, new ConsoleDemoModelTrainingObserver(), CancellationToken.None);
         return ModelCatalog.Load(modelId, new ModelOptions(Device: "cpu")) as LocalTextModel
-               ?? throw new UsageException($"--model: {modelId} is not a local GPT-2 model");
+               ?? throw new UsageException($"--model: {modelId} is not a local TorchSharp model (builtin:tiny, builtin:demo or hf:DIR)");
     }
 }

@@ -225,7 +225,7 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         else
         {
             throw new ArgumentException(
-                $"Model '{modelId}' cannot be a preference model here; expected builtin:tiny, builtin:demo or hf:<directory> (a local GPT-2).",
+                $"Model '{modelId}' cannot be a preference model here; expected builtin:tiny, builtin:demo or hf:<directory> (a local TorchSharp model).",
                 nameof(modelId));
         }
         return Load(directory, options, headSeed);

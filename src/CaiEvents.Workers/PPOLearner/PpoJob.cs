@@ -271,7 +271,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
 
     private static LocalTextModel LoadPolicy(string modelId, ModelOptions options) =>
         ModelCatalog.Load(modelId, options) as LocalTextModel
-        ?? throw new InputException("--policy", null, $"{modelId} is not a local GPT-2 model and cannot be trained here");
+        ?? throw new InputException("--policy", null,
+            $"{modelId} is not a local TorchSharp model (builtin:tiny, builtin:demo or hf:DIR) and cannot be trained here");
 
     private static LocalTextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
 

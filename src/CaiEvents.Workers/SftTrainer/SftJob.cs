@@ -220,7 +220,8 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
 
     private static LocalTextModel LoadPolicy(string modelId, ModelOptions options) =>
         ModelCatalog.Load(modelId, options) as LocalTextModel
-        ?? throw new InputException("--base", null, $"{modelId} is not a local GPT-2 model and cannot be fine-tuned here");
+        ?? throw new InputException("--base", null,
+            $"{modelId} is not a local TorchSharp model (builtin:tiny, builtin:demo or hf:DIR) and cannot be fine-tuned here");
 
     private static LocalTextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
 
