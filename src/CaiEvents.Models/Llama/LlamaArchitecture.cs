@@ -26,24 +26,19 @@ public sealed class LlamaArchitecture : ILocalArchitecture
         {
             throw new CheckpointFormatException(directory, null, "model directory not found");
         }
-        var config = LlamaConfig.Load(Path.Combine(directory, LlamaConfig.FileName));
-        var (device, dtype) = options.Resolve();
-        var (files, describedBy) = LlamaCheckpoint.WeightFiles(directory);
         var tokenizer = HfTokenizer.Load(directory);
         var extras = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         LlamaModel? model = null;
         try
         {
+            // No dropout in this family: withoutDropout changes nothing.
+            (model, var config, var sha) = LlamaCheckpoint.Load(directory, options, extraTensorNames, extras);
             if (tokenizer.VocabCount > config.VocabSize)
             {
                 throw new CheckpointFormatException(Path.Combine(directory, HfTokenizer.TokenizerJsonFileName), null,
                     $"token ids reach {tokenizer.VocabCount - 1} but config.json has vocab_size {config.VocabSize}");
             }
-            model = new LlamaModel(config, device, dtype);
-            LlamaCheckpoint.LoadWeights(model, files, describedBy, extraTensorNames, extras);
-            model.eval();
-            // No dropout in this family: withoutDropout changes nothing.
-            return new LoadedCheckpoint(model, tokenizer, LlamaCheckpoint.ComputeSha256(directory), extras);
+            return new LoadedCheckpoint(model, tokenizer, sha, extras);
         }
         catch
         {

@@ -34,7 +34,16 @@ public static class LlamaCheckpoint
     /// </summary>
     /// <returns>The model (in eval mode), its config, and the checkpoint sha256 (see the class summary).</returns>
     /// <exception cref="CheckpointFormatException">Missing or malformed file; missing, unexpected or mis-shaped tensor.</exception>
-    public static (LlamaModel Model, LlamaConfig Config, string Sha256) Load(string directory, ModelOptions options)
+    public static (LlamaModel Model, LlamaConfig Config, string Sha256) Load(string directory, ModelOptions options) =>
+        Load(directory, options, extraTensorNames: null, extras: null);
+
+    /// <summary>
+    /// <see cref="Load(string, ModelOptions)"/>, setting aside the tensors named in <paramref name="extraTensorNames"/> (a reward
+    /// head, say) into <paramref name="extras"/> (see <see cref="LoadWeights(LlamaModel, IReadOnlyList{string}, string, IReadOnlySet{string}?,
+    /// IDictionary{string, Tensor}?)"/>).
+    /// </summary>
+    public static (LlamaModel Model, LlamaConfig Config, string Sha256) Load(
+        string directory, ModelOptions options, IReadOnlySet<string>? extraTensorNames, IDictionary<string, Tensor>? extras)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(options);
@@ -48,7 +57,7 @@ public static class LlamaCheckpoint
         var model = new LlamaModel(config, device, dtype);
         try
         {
-            LoadWeights(model, files, describedBy);
+            LoadWeights(model, files, describedBy, extraTensorNames, extras);
             model.eval();
             return (model, config, ComputeSha256(directory));
         }
