@@ -14,6 +14,8 @@ namespace CaiEvents.Contracts;
 /// <param name="ChatTemplate">The chat template the prompt was rendered with, as <c>family@</c> and the first 16 hex digits
 /// of the template text's sha256 (e.g. <c>chatml@0123456789abcdef</c>); null for the paper's plain text (base models).
 /// Left out of the stored JSON when null, so events of base models are stored exactly as before.</param>
+/// <param name="Served">What a remote server said about the model that produced the step (its <c>/v1/models</c> entry and the
+/// response's <c>system_fingerprint</c>); null for local models. Left out of the stored JSON when null.</param>
 public sealed record Provenance(
     Guid RunId,
     Guid SampleId,
@@ -31,4 +33,5 @@ public sealed record Provenance(
     SamplingParameters? Sampling,
     long? Seed,
     DateTimeOffset RecordedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChatTemplate = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChatTemplate = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ServedModel? Served = null);

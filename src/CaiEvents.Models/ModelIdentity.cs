@@ -1,6 +1,9 @@
+using CaiEvents.Contracts;
+
 namespace CaiEvents.Models;
 
 /// <summary>Identity of a loaded model, recorded in the provenance of every event it produces.</summary>
 /// <param name="ModelId">URI-like id, e.g. <c>builtin:tiny</c>.</param>
 /// <param name="CheckpointHash">sha256 (lower-case hex) of the weights.</param>
-public sealed record ModelIdentity(string ModelId, string CheckpointHash);
+/// <param name="Served">For a remote model: what its server says about it (<c>/v1/models</c>); null for local models.</param>
+public sealed record ModelIdentity(string ModelId, string CheckpointHash, ServedModel? Served = null);

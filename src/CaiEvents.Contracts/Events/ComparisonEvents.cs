@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts.Events;
 
 // Events of one comparison stream (one prompt's response pair and its label, in one run).
@@ -29,6 +31,12 @@ public sealed record ResponsePairGenerated(
 /// <param name="Order">"AB" when response A was shown as option (A); "BA" when the options were swapped.</param>
 /// <param name="ProbabilityFirstOption">Normalised probability of the option shown first, " (A)".</param>
 /// <param name="ProbabilityA">That probability mapped back to response A (equal for "AB", 1 − it for "BA").</param>
+/// <param name="TopLogProbs">A server's top log-probabilities at the answer position, as received (labels from a chat-completions
+/// server); null for exact continuation scores. Left out of the stored JSON when null.</param>
+/// <param name="OptionMass">The probability mass that fell on the two options among <paramref name="TopLogProbs"/>; null for exact
+/// continuation scores. Left out of the stored JSON when null.</param>
+/// <param name="SentRequest">The request exactly as sent (e.g. the chat messages as JSON) where it differs from
+/// <paramref name="RenderedPrompt"/>; null otherwise. Left out of the stored JSON when null.</param>
 public sealed record FeedbackJudgement(
     string PrincipleId,
     string Order,
@@ -37,7 +45,10 @@ public sealed record FeedbackJudgement(
     double LogProbOptionA,
     double LogProbOptionB,
     double ProbabilityFirstOption,
-    double ProbabilityA);
+    double ProbabilityA,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<TopLogProb>? TopLogProbs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? OptionMass = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SentRequest = null);
 
 /// <summary>
 /// A soft preference label with everything needed to explain it: every judgement (principle × order),

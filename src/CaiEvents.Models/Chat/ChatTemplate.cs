@@ -37,7 +37,8 @@ public sealed class ChatTemplate
     /// <summary>The eos text the template writes where it writes one.</summary>
     public string EosToken { get; }
 
-    /// <summary>The text that ends a turn in this format (a stop marker for generated answers).</summary>
+    /// <summary>The text that ends a turn in this format (a stop marker for generated answers); empty when the server applies the
+    /// template (<see cref="ChatTemplates.ServerSide"/>) and stops at its own end of turn.</summary>
     public string EndOfTurn => format.EndOfTurn(EosToken);
 
     /// <summary>What provenance records: <c>family@</c> and the first 16 hex digits of <see cref="Sha256"/>, e.g. <c>chatml@1a2b…</c>.</summary>
@@ -54,6 +55,9 @@ public sealed class ChatTemplate
         if (messages.Count == 0) throw new ChatTemplateException($"{Family} chat template: a conversation needs at least one message");
         return format.Render(messages, addGenerationPrompt, BosToken, EosToken);
     }
+
+    /// <summary>True when a server applies the template and the rendered text is <see cref="ServerChatMessages"/> (a chat-completions model).</summary>
+    public bool IsServerSide => Family == ServerChatFormat.FamilyName;
 
     public override string ToString() => ProvenanceName;
 }

@@ -67,6 +67,18 @@ public static class ChatTemplates
         return reader.ReadToEnd();
     }
 
+    /// <summary>
+    /// The template of a model whose server applies its own (a chat-completions endpoint): the roles' messages are rendered as
+    /// <see cref="ServerChatMessages"/> text and sent as messages. <paramref name="description"/> stands for the template text
+    /// (which the server does not reveal), e.g. <c>chat template of http://host/v1#name, applied by the server</c>, so the
+    /// provenance name (<c>server@…</c>) differs per endpoint and model. Not one of <see cref="Families"/>: it cannot be chosen by name.
+    /// </summary>
+    public static ChatTemplate ServerSide(string description)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(description);
+        return new ChatTemplate(new ServerChatFormat(), description, bosToken: "", eosToken: "");
+    }
+
     private static FamilyEntry Find(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

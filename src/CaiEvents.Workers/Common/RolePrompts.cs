@@ -54,7 +54,9 @@ public static class RolePrompts
     public static IReadOnlyList<string> StopSequences(ChatTemplate? template, IReadOnlyList<string>? stops = null)
     {
         var basis = stops ?? PromptFormat.StopSequences;
-        return template is null || basis.Contains(template.EndOfTurn, StringComparer.Ordinal) ? basis : [.. basis, template.EndOfTurn];
+        return template is null || template.EndOfTurn.Length == 0 || basis.Contains(template.EndOfTurn, StringComparer.Ordinal)
+            ? basis
+            : [.. basis, template.EndOfTurn];
     }
 
     /// <summary>Generated text cut at the template's end of turn (chat) and at the paper's turn markers, trimmed.</summary>
@@ -65,7 +67,7 @@ public static class RolePrompts
 
     private static string CutAtEndOfTurn(ChatTemplate? template, string generated)
     {
-        if (template is null) return generated;
+        if (template is null || template.EndOfTurn.Length == 0) return generated;
         var end = generated.IndexOf(template.EndOfTurn, StringComparison.Ordinal);
         return end >= 0 ? generated[..end] : generated;
     }
