@@ -1,4 +1,5 @@
 using CaiEvents.Models;
+using CaiEvents.Models.Gguf;
 using CaiEvents.Models.Remote;
 using Microsoft.Extensions.Configuration;
 
@@ -6,7 +7,7 @@ namespace CaiEvents.Hosting;
 
 /// <summary>
 /// The one place a process decides where and how its models run: the "Models" section (Device, DType, InitSeed,
-/// ChatTemplate, Remote) becomes the <see cref="ModelOptions"/> every role, job and command uses. Defaults: cpu, float32.
+/// ChatTemplate, Remote, LlamaCpp) becomes the <see cref="ModelOptions"/> every role, job and command uses. Defaults: cpu, float32.
 /// </summary>
 public static class ModelConfiguration
 {
@@ -21,6 +22,7 @@ public static class ModelConfiguration
             Seed: section.GetValue<long?>("InitSeed") ?? 1234)
         {
             Remote = section.GetSection("Remote").Get<RemoteModelOptions>() ?? new RemoteModelOptions(),
+            LlamaCpp = section.GetSection("LlamaCpp").Get<LlamaCppOptions>() ?? new LlamaCppOptions(),
             ChatTemplate = section["ChatTemplate"] is { Length: > 0 } template ? template : null,
         };
     }

@@ -38,7 +38,7 @@ public static class ModelCatalog
             HfScheme when modelId.Length > HfScheme.Length => LocalTextModel.Load(modelId, modelId[HfScheme.Length..], options),
             "openai:" => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
             Gguf.LlamaCppTextModel.Scheme when modelId.Length > Gguf.LlamaCppTextModel.Scheme.Length =>
-                Gguf.LlamaCppTextModel.Load(modelId, chatTemplate: options.ChatTemplate),
+                Gguf.LlamaCppTextModel.Load(modelId, options.LlamaCpp, options.ChatTemplate),
             "builtin:" when modelId == Demo.DemoModel.ModelId => LoadDemo(options),
             "builtin:" when modelId.StartsWith(Synthetic.EchoModel.ModelId, StringComparison.Ordinal) => Synthetic.EchoModel.Parse(modelId),
             _ => throw new ArgumentException(

@@ -17,6 +17,9 @@ public sealed record ModelOptions(string Device = "auto", string DType = "float3
     /// <summary>Key, timeout and retries for remote (<c>openai:</c>) models; local models ignore it.</summary>
     public RemoteModelOptions Remote { get; init; } = new();
 
+    /// <summary>Threads, context size and batch size for <c>gguf:</c> models (llama.cpp); other models ignore it.</summary>
+    public Gguf.LlamaCppOptions LlamaCpp { get; init; } = new();
+
     public static ModelOptions Cpu { get; } = new(Device: "cpu");
 
     /// <summary>

@@ -51,10 +51,11 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
             FlashAttention = false,
         };
         weights = LLamaWeights.LoadFromFile(parameters);
+        int size;
         try
         {
             var trained = weights.ContextSize;
-            var size = contextSize > 0 ? contextSize : Math.Min(trained > 0 ? trained : DefaultMaxContext, DefaultMaxContext);
+            size = contextSize > 0 ? contextSize : Math.Min(trained > 0 ? trained : DefaultMaxContext, DefaultMaxContext);
             parameters.ContextSize = (uint)size;
             batchTokens = Math.Min(size, maxBatchTokens > 0 ? maxBatchTokens : DefaultBatchTokens);
             parameters.BatchSize = (uint)batchTokens;
@@ -72,7 +73,8 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
             weights.Dispose();
             throw;
         }
-        ContextLength = (int)context.ContextSize;
+        // llama.cpp rounds the allocation up (to a multiple of 256); prompts are still truncated to the size asked for.
+        ContextLength = Math.Min((int)context.ContextSize, size);
         VocabSize = weights.Vocab.Count;
         var vocab = weights.Vocab;
         BeginOfTextId = vocab.ShouldAddBOS && vocab.BOS is { } bos ? (int)bos : null;
@@ -89,6 +91,9 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
 
     public string Name => Identity.ModelId;
 
+    /// <summary>CPU threads llama.cpp decodes with, as its context reports them.</summary>
+    public int Threads => (int)context.GenerationThreads;
+
     /// <summary>Positions one sequence may hold (the context allocated for this model).</summary>
     public int ContextLength { get; }
 
@@ -101,6 +106,17 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
     /// The file's <c>tokenizer.chat_template</c> (<see cref="GgufChatTemplate"/>), or the family named at load; null for a base model.
     /// </summary>
     public Chat.ChatTemplate? ChatTemplate { get; }
+
+    /// <summary>Loads <c>gguf:PATH</c> (or a bare path) with the process's llama.cpp settings (<see cref="ModelOptions.LlamaCpp"/>).</summary>
+    /// <exception cref="ArgumentException">A negative setting.</exception>
+    /// <exception cref="CheckpointFormatException">Missing or malformed file, or llama.cpp refuses it.</exception>
+    /// <exception cref="Chat.ChatTemplateException">The file's template is not recognised, or <paramref name="chatTemplate"/> is unknown.</exception>
+    public static LlamaCppTextModel Load(string modelId, LlamaCppOptions options, string? chatTemplate = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return Load(modelId, options.Threads, options.ContextSize, options.BatchTokens, chatTemplate);
+    }
 
     /// <summary>Loads <c>gguf:PATH</c> (or a bare path).</summary>
     /// <param name="threads">llama.cpp threads; 0 = one per processor.</param>
