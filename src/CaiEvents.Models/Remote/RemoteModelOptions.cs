@@ -36,6 +36,12 @@ public sealed record RemoteModelOptions
     public int MaxConcurrentRequests { get; init; } = 4;
 
     /// <summary>
+    /// <c>top_logprobs</c> asked for when a chat-completions model scores options (labels): how many of the most likely tokens
+    /// the server lists at the answer position. 20 is OpenAI's maximum and vLLM's default limit.
+    /// </summary>
+    public int TopLogProbs { get; init; } = 20;
+
+    /// <summary>
     /// The key to send: <see cref="ApiKey"/>, else the <c>OPENAI_API_KEY</c> variable (read through <paramref name="environment"/>), else null.
     /// </summary>
     public string? ResolveApiKey(Func<string, string?>? environment = null)
@@ -57,6 +63,8 @@ public sealed record RemoteModelOptions
             throw new ArgumentException("Models:Remote:RetryBaseDelay and MaxRetryDelay must not be negative.");
         if (MaxConcurrentRequests < 1)
             throw new ArgumentException($"Models:Remote:MaxConcurrentRequests must be 1 or more (got {MaxConcurrentRequests}).");
+        if (TopLogProbs < 1)
+            throw new ArgumentException($"Models:Remote:TopLogProbs must be 1 or more (got {TopLogProbs}).");
     }
 
     // Replaces the compiler-generated member list so that ToString() (and so logging of any record that holds
@@ -68,7 +76,8 @@ public sealed record RemoteModelOptions
                .Append(", MaxRetries = ").Append(MaxRetries)
                .Append(", RetryBaseDelay = ").Append(RetryBaseDelay)
                .Append(", MaxRetryDelay = ").Append(MaxRetryDelay)
-               .Append(", MaxConcurrentRequests = ").Append(MaxConcurrentRequests);
+               .Append(", MaxConcurrentRequests = ").Append(MaxConcurrentRequests)
+               .Append(", TopLogProbs = ").Append(TopLogProbs);
         return true;
     }
 }
