@@ -88,6 +88,16 @@ public class FewShotTests
     }
 
     [Fact]
+    public void The_yaml_example_of_the_docs_parses()
+    {
+        var doc = File.ReadAllText(Path.Combine(TestPaths.RepoRoot(), "docs", "constitutions.md"));
+        var start = doc.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var c = ConstitutionLoader.Parse(doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)], "docs/constitutions.md");
+        Assert.Equal(["ex-dog"], c.CritiqueRevisionExamples.Select(e => e.Id));
+        Assert.Equal(["ex-email"], c.FeedbackExamples.Select(e => e.Id));
+    }
+
+    [Fact]
     public void An_example_hash_is_the_sha256_of_its_transcript_as_documented()
     {
         const string transcript = "Human: p1\n\nAssistant: r1\n\nCritique Request: cr1\n\nCritique: c1\n\nRevision Request: rr1\n\nRevision: v1\n\n";
