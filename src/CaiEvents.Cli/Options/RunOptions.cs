@@ -44,7 +44,8 @@ internal sealed record RunOptions(Option<FileInfo?> Prompts, Option<FileInfo?> C
         },
         new Option<FileInfo?>("--constitution")
         {
-            Description = "Constitution: a YAML file, or a directory of JSON files in the paper's released shapes (default: the embedded constitutions/default.yaml)",
+            Description = "Constitution: a YAML file, or a directory of JSON files in the paper's released shapes "
+                + "(default: the embedded constitutions/default.yaml)",
         },
         new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 },
         new Option<long>("--seed") { Description = "Run seed: principle choices and sampling derive from it", DefaultValueFactory = _ => 42 },

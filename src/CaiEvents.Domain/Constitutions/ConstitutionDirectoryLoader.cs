@@ -148,7 +148,8 @@ public static partial class ConstitutionDirectoryLoader
             string key = Quoted(entry.Name);
             if (entry.Value.ValueKind != JsonValueKind.Object)
             {
-                throw new InputException(file, null, $"{key}: expected {{\"prompt\": [critique request, ...], \"edit_request\": ...}}, found {Describe(entry.Value)}");
+                throw new InputException(file, null,
+                    $"{key}: expected {{\"prompt\": [critique request, ...], \"edit_request\": ...}}, found {Describe(entry.Value)}");
             }
 
             foreach (JsonProperty field in entry.Value.EnumerateObject())
@@ -217,7 +218,8 @@ public static partial class ConstitutionDirectoryLoader
             int critique = turns.FindIndex(t => t.Label == DialogueTranscripts.CritiqueRequest);
             var conversation = critique < 0 ? turns : turns[..critique];
             CheckConversation(conversation, file, where, endsWithAssistant: true);
-            string[] expected = [DialogueTranscripts.CritiqueRequest, DialogueTranscripts.Critique, DialogueTranscripts.RevisionRequest, DialogueTranscripts.Revision];
+            string[] expected =
+                [DialogueTranscripts.CritiqueRequest, DialogueTranscripts.Critique, DialogueTranscripts.RevisionRequest, DialogueTranscripts.Revision];
             var rest = critique < 0 ? [] : turns[critique..];
             for (int k = 0; k < expected.Length; k++)
             {
@@ -232,7 +234,8 @@ public static partial class ConstitutionDirectoryLoader
 
             if (rest.Count > expected.Length)
             {
-                throw new InputException(file, null, $"{where}: one critique/revision round per dialogue is supported; found '{rest[expected.Length].Label}:' after it");
+                throw new InputException(file, null,
+                    $"{where}: one critique/revision round per dialogue is supported; found '{rest[expected.Length].Label}:' after it");
             }
 
             builder.CritiqueExamples.Add(new CritiqueRevisionExample(builder.Claim(Invariant($"{stem}-{i}"), file, where),

@@ -38,7 +38,9 @@ public static class EventDescriptions
             new("response A", $"{e.A.Text}  (id {e.A.ResponseId}, seed {e.A.Seed})"),
             new("response B", $"{e.B.Text}  (id {e.B.ResponseId}, seed {e.B.Seed})"),
         ]),
-        PreferenceLabelled e => new($"PreferenceLabelled ({e.Mode})", e.Provenance, [.. FewShot(e.FewShot), .. e.Judgements.SelectMany((j, i) => new EventField[]
+        PreferenceLabelled e => new($"PreferenceLabelled ({e.Mode})", e.Provenance,
+        [
+            .. FewShot(e.FewShot), .. e.Judgements.SelectMany((j, i) => new EventField[]
         {
             new($"judgement {i + 1}", Invariant($"principle {j.PrincipleId}, order {j.Order}: ")
                 + Invariant($"log P(\" (A)\") = {j.LogProbOptionA:0.####}, log P(\" (B)\") = {j.LogProbOptionB:0.####} ")
