@@ -159,6 +159,13 @@ public class FewShotTests
             + "Consider the following conversation between a human and an assistant:\n\nHuman: Q\n\nWhich is kinder?\nOptions:\n(A) x\n(B) y\n"
             + "The answer is:",
             FeedbackPrompt.Render("Q", "Which is kinder?", "x", "y", [example]));
+        // Chain of thought: the same examples (answered directly), then the question and the reasoning lead.
+        Assert.Equal(
+            "Consider the following conversation between a human and an assistant:\n\nHuman: q1\n\nWhich is kinder?\nOptions:\n(A) bad\n(B) good\n"
+            + "The answer is: (B)\n\n"
+            + "Consider the following conversation between a human and an assistant:\n\nHuman: Q\n\nWhich is kinder?\nOptions:\n(A) x\n(B) y\n"
+            + "Let's think step by step:",
+            FeedbackPrompt.RenderReasoning("Q", "Which is kinder?", "x", "y", [example]));
     }
 
     [Fact]
