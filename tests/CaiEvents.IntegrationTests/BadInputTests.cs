@@ -45,6 +45,14 @@ public class BadInputTests
             d => File.WriteAllText(Path.Combine(d, "mine.yaml"),
                 "id: mine\nversion: 1\ndescription: x\ncritique_revision:\n  - id: Harm Id\n    critique: c\n    revision: r\n"
                 + "comparison:\n  - id: a\n    question: b\n")),
+        ["constitution-directory-principle-without-options"] = new(BadInput, "mine/principles.json: [1]: a comparison principle must end with 'Options:'",
+            ["run", "--prompts", "{dir}/prompts.jsonl", "--constitution", "{dir}/mine", "--model", "builtin:echo"],
+            d =>
+            {
+                Directory.CreateDirectory(Path.Combine(d, "mine"));
+                File.WriteAllText(Path.Combine(d, "mine", "instructions.json"), "{\"harm\": {\"prompt\": [\"Find it.\"], \"edit_request\": \"Fix it.\"}}");
+                File.WriteAllText(Path.Combine(d, "mine", "principles.json"), "[\"Which is kinder? Options:\", \"Which is safer?\"]");
+            }),
         ["constitution-missing-file"] = new(BadInput, "nowhere.yaml: file not found",
             ["run", "--prompts", "{dir}/prompts.jsonl", "--constitution", "{dir}/nowhere.yaml", "--model", "builtin:echo"]),
         ["prompts-invalid-json-line-3"] = new(BadInput, "prompts.jsonl:3: ",

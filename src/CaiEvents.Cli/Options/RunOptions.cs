@@ -42,7 +42,11 @@ internal sealed record RunOptions(Option<FileInfo?> Prompts, Option<FileInfo?> C
         {
             Description = "Prompt set (JSONL: {\"prompt\": ..., \"id\"?: ..., \"kind\"?: ...} per line)", Required = promptsRequired,
         },
-        new Option<FileInfo?>("--constitution") { Description = "Constitution YAML (default: the embedded constitutions/default.yaml)" },
+        new Option<FileInfo?>("--constitution")
+        {
+            Description = "Constitution: a YAML file, or a directory of JSON files in the paper's released shapes "
+                + "(default: the embedded constitutions/default.yaml)",
+        },
         new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 },
         new Option<long>("--seed") { Description = "Run seed: principle choices and sampling derive from it", DefaultValueFactory = _ => 42 },
         new Option<string?>("--model")
@@ -86,7 +90,7 @@ internal sealed record RunOptions(Option<FileInfo?> Prompts, Option<FileInfo?> C
         var promptsFile = parse.GetValue(Prompts);
         var constitutionFile = parse.GetValue(Constitution);
         var prompts = promptsFile is null ? PromptSetLoader.LoadDefault() : PromptSetLoader.LoadFile(promptsFile.FullName);
-        var constitution = constitutionFile is null ? ConstitutionLoader.LoadDefault() : ConstitutionLoader.LoadFile(constitutionFile.FullName);
+        var constitution = constitutionFile is null ? ConstitutionLoader.LoadDefault() : ConstitutionLoader.Load(constitutionFile.FullName);
         var model = parse.GetValue(Model) ?? defaultModel ?? configuration["Models:Default"] ?? "builtin:tiny";
         var sampling = new SamplingParameters(Temperature: temperature, TopP: topP, MaxNewTokens: maxNew);
         FeedbackConfiguration? feedback = null;

@@ -54,6 +54,8 @@ public sealed record FeedbackJudgement(
 /// A soft preference label with everything needed to explain it: every judgement (principle × order),
 /// the average before clamping, whether and how clamping applied, and the final P(response A preferred).
 /// </summary>
+/// <param name="FewShot">The labelled examples prepended to every question of this label (ids and hashes); null, and left out of the
+/// stored JSON, when none.</param>
 public sealed record PreferenceLabelled(
     Guid PairId,
     Guid LabelId,
@@ -67,7 +69,8 @@ public sealed record PreferenceLabelled(
     double ClampHigh,
     double ProbabilityA,
     string FeedbackTemplateVersion,
-    Provenance Provenance);
+    Provenance Provenance,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FewShotUse>? FewShot = null);
 
 /// <summary>A step of a comparison that failed after its retries; never a silent gap.</summary>
 public sealed record ComparisonStepFailed(Guid PairId, string Step, string ErrorType, string ErrorMessage, Provenance Provenance);

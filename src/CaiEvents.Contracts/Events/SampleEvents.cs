@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts.Events;
 
 // Events of one sample stream (one prompt in one run), in the order they occur.
@@ -19,6 +21,7 @@ public sealed record ResponseGenerated(
     string Response,
     Provenance Provenance);
 
+/// <param name="FewShot">The worked examples prepended to the prompt (ids and hashes); null, and left out of the stored JSON, when none.</param>
 public sealed record CritiqueProduced(
     Guid SampleId,
     int Round,
@@ -26,8 +29,10 @@ public sealed record CritiqueProduced(
     string CritiqueRequest,
     string RenderedPrompt,
     string Critique,
-    Provenance Provenance);
+    Provenance Provenance,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FewShotUse>? FewShot = null);
 
+/// <param name="FewShot">The worked examples prepended to the prompt (ids and hashes); null, and left out of the stored JSON, when none.</param>
 public sealed record RevisionProduced(
     Guid SampleId,
     int Round,
@@ -36,7 +41,8 @@ public sealed record RevisionProduced(
     string RenderedPrompt,
     string RawText,
     string Revision,
-    Provenance Provenance);
+    Provenance Provenance,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FewShotUse>? FewShot = null);
 
 /// <summary>The supervised example: the prompt and the final revision.</summary>
 public sealed record SlExampleFinalized(

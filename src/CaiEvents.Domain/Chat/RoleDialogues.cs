@@ -1,4 +1,5 @@
 using CaiEvents.Contracts;
+using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 
@@ -25,21 +26,46 @@ public static class RoleDialogues
     /// The critique step: prompt, initial response, then each earlier round (critique request, critique, revision request,
     /// revision), then this round's critique request as the last user turn.
     /// </summary>
+    /// <remarks>
+    /// Few-shot <paramref name="examples"/> come first as earlier turns of the same chat: each example's conversation (its embedded
+    /// turns as user/assistant turns), then its critique request (user), critique (assistant), revision request (user) and revision
+    /// (assistant). Without examples the messages are exactly the zero-shot ones.
+    /// </remarks>
     public static IReadOnlyList<ChatMessage> Critique(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds,
-        string critiqueRequest) =>
-        [.. Conversation(prompt, initialResponse, earlierRounds), ChatMessage.FromUser(critiqueRequest)];
+        string critiqueRequest, IReadOnlyList<CritiqueRevisionExample>? examples = null) =>
+        [.. Examples(examples), .. Conversation(prompt, initialResponse, earlierRounds), ChatMessage.FromUser(critiqueRequest)];
 
     /// <summary>The revision step: the critique step's turns, then the critique as the assistant's turn and the revision request.</summary>
     public static IReadOnlyList<ChatMessage> Revision(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds,
-        string critiqueRequest, string critique, string revisionRequest) =>
-        [.. Critique(prompt, initialResponse, earlierRounds, critiqueRequest), ChatMessage.FromAssistant(critique), ChatMessage.FromUser(revisionRequest)];
+        string critiqueRequest, string critique, string revisionRequest, IReadOnlyList<CritiqueRevisionExample>? examples = null) =>
+        [.. Critique(prompt, initialResponse, earlierRounds, critiqueRequest, examples), ChatMessage.FromAssistant(critique),
+            ChatMessage.FromUser(revisionRequest)];
 
     /// <summary>
     /// The feedback question (conversation, principle, options (A)/(B)) as one user turn. The prompt then continues after
     /// the template's generation prompt with <see cref="FeedbackPrompt.AnswerLead"/> (or <see cref="FeedbackPrompt.ReasoningLead"/>).
+    /// Few-shot <paramref name="examples"/> come first, each as a user turn with its question and an assistant turn with its answer
+    /// (<see cref="FeedbackPrompt.Answer"/>).
     /// </summary>
-    public static IReadOnlyList<ChatMessage> Feedback(string prompt, string question, string first, string second) =>
-        [ChatMessage.FromUser(FeedbackPrompt.Question(prompt, question, first, second).TrimEnd('\n'))];
+    public static IReadOnlyList<ChatMessage> Feedback(string prompt, string question, string first, string second,
+        IReadOnlyList<PlacedFeedbackExample>? examples = null) =>
+    [
+        .. (examples ?? []).SelectMany(e => new[]
+        {
+            ChatMessage.FromUser(FeedbackPrompt.Question(e.Example.Prompt, question, e.First, e.Second).TrimEnd('\n')),
+            ChatMessage.FromAssistant(FeedbackPrompt.Answer(e)),
+        }),
+        ChatMessage.FromUser(FeedbackPrompt.Question(prompt, question, first, second).TrimEnd('\n')),
+    ];
+
+    private static IEnumerable<ChatMessage> Examples(IReadOnlyList<CritiqueRevisionExample>? examples) =>
+        (examples ?? []).SelectMany(e => DialogueTranscripts.PromptTurns(e.Prompt)
+            .Select(t => t.Human ? ChatMessage.FromUser(t.Text) : ChatMessage.FromAssistant(t.Text))
+            .Concat(
+            [
+                ChatMessage.FromAssistant(e.Response), ChatMessage.FromUser(e.CritiqueRequest), ChatMessage.FromAssistant(e.Critique),
+                ChatMessage.FromUser(e.RevisionRequest), ChatMessage.FromAssistant(e.Revision),
+            ]));
 
     private static List<ChatMessage> Conversation(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds)
     {

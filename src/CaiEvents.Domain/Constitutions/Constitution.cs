@@ -25,6 +25,12 @@ public sealed record Constitution(
     string SourceText,
     string ContentHash)
 {
+    /// <summary>Worked critique/revision dialogues prepended to the Critic's and Reviser's prompts (none: the prompts are zero-shot).</summary>
+    public IReadOnlyList<CritiqueRevisionExample> CritiqueRevisionExamples { get; init; } = [];
+
+    /// <summary>Labelled comparisons prepended to the feedback question (none: the question is zero-shot).</summary>
+    public IReadOnlyList<FeedbackExample> FeedbackExamples { get; init; } = [];
+
     /// <summary>The critique/revision principle with this id, or null if there is none.</summary>
     public CritiqueRevisionPrinciple? FindCritiqueRevision(string id)
     {

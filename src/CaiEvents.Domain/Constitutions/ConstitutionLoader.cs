@@ -22,7 +22,11 @@ public static partial class ConstitutionLoader
     private static readonly Lazy<Constitution> Default = new(
         () => Parse(InputFiles.DecodeStrictFile(InputFiles.ReadEmbedded(DefaultResourceName), DefaultSourceName), DefaultSourceName));
 
-    private static readonly string[] TopLevelKeys = ["id", "version", "description", "critique_revision", "comparison"];
+    private static readonly string[] TopLevelKeys = ["id", "version", "description", "critique_revision", "comparison", "few_shot"];
+    private static readonly string[] FewShotKeys = ["critique_revision", "comparison"];
+    private static readonly string[] CritiqueRevisionExampleKeys =
+        ["id", "prompt", "response", "critique_request", "critique", "revision_request", "revision"];
+    private static readonly string[] FeedbackExampleKeys = ["id", "prompt", "better", "worse"];
     private static readonly string[] CritiqueRevisionKeys = ["id", "critique", "revision"];
     private static readonly string[] ComparisonKeys = ["id", "question"];
 
@@ -38,6 +42,16 @@ public static partial class ConstitutionLoader
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes = InputFiles.ReadAllBytes(path);
         return Parse(InputFiles.DecodeStrictFile(bytes, path), path);
+    }
+
+    /// <summary>
+    /// Reads a constitution from <paramref name="path"/>: a YAML file, or a directory of JSON files in the paper's released shapes
+    /// (<see cref="ConstitutionDirectoryLoader"/>). The path as given is used in error messages.
+    /// </summary>
+    public static Constitution Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Directory.Exists(path) ? ConstitutionDirectoryLoader.Load(path) : LoadFile(path);
     }
 
     /// <summary>The default constitution, embedded in this assembly (works from any working directory).</summary>
@@ -122,6 +136,36 @@ public static partial class ConstitutionLoader
             comparisons.Add(new ComparisonPrinciple(pid, reader.String(entry, cmpNodes[i], path, "question")));
         }
 
+        var critiqueExamples = new List<CritiqueRevisionExample>();
+        var feedbackExamples = new List<FeedbackExample>();
+        if (top.TryGetValue("few_shot", out (YamlNode Key, YamlNode Value) fewShot))
+        {
+            Dictionary<string, (YamlNode Key, YamlNode Value)> kinds = reader.Mapping(fewShot.Value, "few_shot", FewShotKeys);
+            IReadOnlyList<YamlNode> nodes = reader.OptionalList(kinds, "few_shot", "critique_revision");
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                string path = string.Create(CultureInfo.InvariantCulture, $"few_shot.critique_revision[{i}]");
+                Dictionary<string, (YamlNode Key, YamlNode Value)> entry = reader.Mapping(nodes[i], path, CritiqueRevisionExampleKeys);
+                string eid = reader.Id(entry, nodes[i], path);
+                reader.Unique(ids, eid, entry["id"].Value, path);
+                critiqueExamples.Add(new CritiqueRevisionExample(eid,
+                    reader.String(entry, nodes[i], path, "prompt"), reader.String(entry, nodes[i], path, "response"),
+                    reader.String(entry, nodes[i], path, "critique_request"), reader.String(entry, nodes[i], path, "critique"),
+                    reader.String(entry, nodes[i], path, "revision_request"), reader.String(entry, nodes[i], path, "revision")));
+            }
+
+            nodes = reader.OptionalList(kinds, "few_shot", "comparison");
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                string path = string.Create(CultureInfo.InvariantCulture, $"few_shot.comparison[{i}]");
+                Dictionary<string, (YamlNode Key, YamlNode Value)> entry = reader.Mapping(nodes[i], path, FeedbackExampleKeys);
+                string eid = reader.Id(entry, nodes[i], path);
+                reader.Unique(ids, eid, entry["id"].Value, path);
+                feedbackExamples.Add(new FeedbackExample(eid, reader.String(entry, nodes[i], path, "prompt"),
+                    reader.String(entry, nodes[i], path, "better"), reader.String(entry, nodes[i], path, "worse")));
+            }
+        }
+
         return new Constitution(
             id,
             version,
@@ -129,7 +173,11 @@ public static partial class ConstitutionLoader
             critiques.AsReadOnly(),
             comparisons.AsReadOnly(),
             yamlText,
-            Constitution.ComputeContentHash(yamlText));
+            Constitution.ComputeContentHash(yamlText))
+        {
+            CritiqueRevisionExamples = critiqueExamples.AsReadOnly(),
+            FeedbackExamples = feedbackExamples.AsReadOnly(),
+        };
     }
 
     private static int LineOf(Mark mark) => (int)Math.Clamp(mark.Line, 1, int.MaxValue);
@@ -265,6 +313,23 @@ public static partial class ConstitutionLoader
             }
 
             return version;
+        }
+
+        /// <summary>An optional list (few-shot examples): empty when the key is absent or null.</summary>
+        public IReadOnlyList<YamlNode> OptionalList(Dictionary<string, (YamlNode Key, YamlNode Value)> entries, string path, string key)
+        {
+            if (!entries.TryGetValue(key, out (YamlNode Key, YamlNode Value) entry)
+                || entry.Value is YamlScalarNode { Style: ScalarStyle.Plain } none && IsNull(none))
+            {
+                return [];
+            }
+
+            if (entry.Value is not YamlSequenceNode seq)
+            {
+                throw Error(entry.Value, Join(path, key), $"expected a list, found {Describe(entry.Value)}");
+            }
+
+            return seq.Children.ToList();
         }
 
         public IReadOnlyList<YamlNode> NonEmptyList(Dictionary<string, (YamlNode Key, YamlNode Value)> entries, YamlNode owner, string key)

@@ -1,4 +1,5 @@
 using System.Text;
+using CaiEvents.Domain.Constitutions;
 
 namespace CaiEvents.Domain.Rl;
 
@@ -24,11 +25,31 @@ public static class FeedbackPrompt
         ? $" ({option})"
         : throw new ArgumentOutOfRangeException(nameof(option), option, "option must be 'A' or 'B'");
 
-    public static string Render(string prompt, string question, string first, string second) => Question(prompt, question, first, second) + AnswerLead;
+    /// <summary>
+    /// The question ending in <c>The answer is:</c>. Few-shot <paramref name="examples"/>, when given, come first, each as the same
+    /// question about the example's conversation, answered (<see cref="AnsweredExample"/>); without them the text is exactly the
+    /// zero-shot question.
+    /// </summary>
+    public static string Render(string prompt, string question, string first, string second, IReadOnlyList<PlacedFeedbackExample>? examples = null) =>
+        Examples(question, examples) + Question(prompt, question, first, second) + AnswerLead;
 
     /// <summary>Chain-of-thought variant: the model first writes its reasoning after this prompt.</summary>
-    public static string RenderReasoning(string prompt, string question, string first, string second) =>
-        Question(prompt, question, first, second) + ReasoningLead;
+    public static string RenderReasoning(string prompt, string question, string first, string second,
+        IReadOnlyList<PlacedFeedbackExample>? examples = null) =>
+        Examples(question, examples) + Question(prompt, question, first, second) + ReasoningLead;
+
+    /// <summary>
+    /// A few-shot example as text: the question (with this label's principle) about the example's conversation, its better and worse
+    /// answers as the options on their drawn sides, then <c>The answer is: (A)</c> or <c>(B)</c> and a blank line.
+    /// </summary>
+    public static string AnsweredExample(string question, PlacedFeedbackExample example) =>
+        Question(example.Example.Prompt, question, example.First, example.Second) + Answer(example) + "\n\n";
+
+    /// <summary>An example's answer line: <c>The answer is: (A)</c> or <c>The answer is: (B)</c>.</summary>
+    public static string Answer(PlacedFeedbackExample example) => AnswerLead + Option(example.Answer);
+
+    private static string Examples(string question, IReadOnlyList<PlacedFeedbackExample>? examples) =>
+        examples is null or { Count: 0 } ? "" : string.Concat(examples.Select(e => AnsweredExample(question, e)));
 
     /// <summary>The prompt that is scored after the reasoning: reasoning, then <c>The answer is:</c>.</summary>
     public static string RenderAfterReasoning(string reasoningPrompt, string reasoning) => $"{reasoningPrompt} {reasoning.Trim()}\n{AnswerLead}";

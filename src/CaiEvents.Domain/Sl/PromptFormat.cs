@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using CaiEvents.Domain.Constitutions;
 
 namespace CaiEvents.Domain.Sl;
 
@@ -24,26 +25,34 @@ public static partial class PromptFormat
 
     public static string RenderResponsePrompt(string prompt) => $"Human: {prompt}\n\nAssistant:";
 
-    public static string RenderCritiquePrompt(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds, string critiqueRequest)
+    /// <summary>
+    /// The critique step's prompt. Few-shot <paramref name="examples"/>, when given, come first, each as its whole worked dialogue
+    /// (<see cref="CritiqueRevisionExample.Transcript"/>); without them the text is exactly the zero-shot prompt.
+    /// </summary>
+    public static string RenderCritiquePrompt(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds, string critiqueRequest,
+        IReadOnlyList<CritiqueRevisionExample>? examples = null)
     {
-        var sb = Conversation(prompt, initialResponse, earlierRounds);
+        var sb = Conversation(prompt, initialResponse, earlierRounds, examples);
         sb.Append("Critique Request: ").Append(critiqueRequest).Append("\n\nCritique:");
         return sb.ToString();
     }
 
+    /// <summary>The revision step's prompt, after the same few-shot <paramref name="examples"/> as the round's critique.</summary>
     public static string RenderRevisionPrompt(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds,
-        string critiqueRequest, string critique, string revisionRequest)
+        string critiqueRequest, string critique, string revisionRequest, IReadOnlyList<CritiqueRevisionExample>? examples = null)
     {
-        var sb = Conversation(prompt, initialResponse, earlierRounds);
+        var sb = Conversation(prompt, initialResponse, earlierRounds, examples);
         sb.Append("Critique Request: ").Append(critiqueRequest).Append("\n\n")
           .Append("Critique: ").Append(critique).Append("\n\n")
           .Append("Revision Request: ").Append(revisionRequest).Append("\n\nRevision:");
         return sb.ToString();
     }
 
-    private static StringBuilder Conversation(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds)
+    private static StringBuilder Conversation(string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds,
+        IReadOnlyList<CritiqueRevisionExample>? examples)
     {
         var sb = new StringBuilder();
+        foreach (var example in examples ?? []) sb.Append(example.Transcript);
         sb.Append("Human: ").Append(prompt).Append("\n\nAssistant: ").Append(initialResponse).Append("\n\n");
         foreach (var r in earlierRounds)
         {

@@ -22,9 +22,11 @@ public static class EventDescriptions
             [new("prompt id", e.PromptId), new("source", $"{e.PromptSource}:{e.SourceLine}"), new("prompt", e.Prompt)]),
         ResponseGenerated e => new("ResponseGenerated", e.Provenance, [.. ChatPrompt(e.Provenance, e.RenderedPrompt), new("response", e.Response)]),
         CritiqueProduced e => new($"CritiqueProduced (round {e.Round})", e.Provenance,
-            [new("principle", e.PrincipleId), new("request", e.CritiqueRequest), .. ChatPrompt(e.Provenance, e.RenderedPrompt), new("critique", e.Critique)]),
+            [new("principle", e.PrincipleId), new("request", e.CritiqueRequest), .. FewShot(e.FewShot), .. ChatPrompt(e.Provenance, e.RenderedPrompt),
+                new("critique", e.Critique)]),
         RevisionProduced e => new($"RevisionProduced (round {e.Round})", e.Provenance,
-            [new("principle", e.PrincipleId), new("request", e.RevisionRequest), .. ChatPrompt(e.Provenance, e.RenderedPrompt), new("revision", e.Revision)]),
+            [new("principle", e.PrincipleId), new("request", e.RevisionRequest), .. FewShot(e.FewShot), .. ChatPrompt(e.Provenance, e.RenderedPrompt),
+                new("revision", e.Revision)]),
         SlExampleFinalized e => new("SlExampleFinalized", e.Provenance,
             [new("completion", e.Completion), new("rounds", e.Rounds.ToString(CultureInfo.InvariantCulture))]),
         SampleStepFailed e => new($"SampleStepFailed ({e.Step})", e.Provenance, [new("error", $"{e.ErrorType}: {e.ErrorMessage}")]),
@@ -36,7 +38,9 @@ public static class EventDescriptions
             new("response A", $"{e.A.Text}  (id {e.A.ResponseId}, seed {e.A.Seed})"),
             new("response B", $"{e.B.Text}  (id {e.B.ResponseId}, seed {e.B.Seed})"),
         ]),
-        PreferenceLabelled e => new($"PreferenceLabelled ({e.Mode})", e.Provenance, [.. e.Judgements.SelectMany((j, i) => new EventField[]
+        PreferenceLabelled e => new($"PreferenceLabelled ({e.Mode})", e.Provenance,
+        [
+            .. FewShot(e.FewShot), .. e.Judgements.SelectMany((j, i) => new EventField[]
         {
             new($"judgement {i + 1}", Invariant($"principle {j.PrincipleId}, order {j.Order}: ")
                 + Invariant($"log P(\" (A)\") = {j.LogProbOptionA:0.####}, log P(\" (B)\") = {j.LogProbOptionB:0.####} ")
@@ -82,6 +86,10 @@ public static class EventDescriptions
     /// </summary>
     private static EventField[] ChatPrompt(Provenance provenance, string renderedPrompt) =>
         provenance.ChatTemplate is { } template ? [new($"prompt ({template})", renderedPrompt)] : [];
+
+    /// <summary>The few-shot examples a step's prompt began with (id and the start of the content hash); nothing for a zero-shot prompt.</summary>
+    private static EventField[] FewShot(IReadOnlyList<FewShotUse>? examples) =>
+        examples is null or { Count: 0 } ? [] : [new("few-shot", string.Join(", ", examples.Select(x => $"{x.Id} (sha256:{x.ContentHash[..12]})")))];
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using CaiEvents.Domain.Chat;
+using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Models.Chat;
@@ -19,33 +20,35 @@ public static class RolePrompts
 
     /// <summary>The critique step's prompt.</summary>
     public static string Critique(ChatTemplate? template, string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds,
-        string critiqueRequest) =>
+        string critiqueRequest, IReadOnlyList<CritiqueRevisionExample>? examples = null) =>
         template is null
-            ? PromptFormat.RenderCritiquePrompt(prompt, initialResponse, earlierRounds, critiqueRequest)
-            : template.Render(RoleDialogues.Critique(prompt, initialResponse, earlierRounds, critiqueRequest), addGenerationPrompt: true);
+            ? PromptFormat.RenderCritiquePrompt(prompt, initialResponse, earlierRounds, critiqueRequest, examples)
+            : template.Render(RoleDialogues.Critique(prompt, initialResponse, earlierRounds, critiqueRequest, examples), addGenerationPrompt: true);
 
     /// <summary>The revision step's prompt.</summary>
     public static string Revision(ChatTemplate? template, string prompt, string initialResponse, IReadOnlyList<CompletedRound> earlierRounds,
-        string critiqueRequest, string critique, string revisionRequest) =>
+        string critiqueRequest, string critique, string revisionRequest, IReadOnlyList<CritiqueRevisionExample>? examples = null) =>
         template is null
-            ? PromptFormat.RenderRevisionPrompt(prompt, initialResponse, earlierRounds, critiqueRequest, critique, revisionRequest)
-            : template.Render(RoleDialogues.Revision(prompt, initialResponse, earlierRounds, critiqueRequest, critique, revisionRequest),
+            ? PromptFormat.RenderRevisionPrompt(prompt, initialResponse, earlierRounds, critiqueRequest, critique, revisionRequest, examples)
+            : template.Render(RoleDialogues.Revision(prompt, initialResponse, earlierRounds, critiqueRequest, critique, revisionRequest, examples),
                 addGenerationPrompt: true);
 
     /// <summary>The feedback question, ending with <c>The answer is:</c> (for chat: after the generation prompt, as the assistant's prefill).</summary>
-    public static string Feedback(ChatTemplate? template, string prompt, string question, string first, string second) =>
+    public static string Feedback(ChatTemplate? template, string prompt, string question, string first, string second,
+        IReadOnlyList<PlacedFeedbackExample>? examples = null) =>
         template is null
-            ? FeedbackPrompt.Render(prompt, question, first, second)
-            : template.Render(RoleDialogues.Feedback(prompt, question, first, second), addGenerationPrompt: true) + FeedbackPrompt.AnswerLead;
+            ? FeedbackPrompt.Render(prompt, question, first, second, examples)
+            : template.Render(RoleDialogues.Feedback(prompt, question, first, second, examples), addGenerationPrompt: true) + FeedbackPrompt.AnswerLead;
 
     /// <summary>
     /// The chain-of-thought question, ending with <c>Let's think step by step:</c> (the assistant's prefill for chat); the scored
     /// prompt after the reasoning is <see cref="FeedbackPrompt.RenderAfterReasoning"/> of it, for both kinds of model.
     /// </summary>
-    public static string FeedbackReasoning(ChatTemplate? template, string prompt, string question, string first, string second) =>
+    public static string FeedbackReasoning(ChatTemplate? template, string prompt, string question, string first, string second,
+        IReadOnlyList<PlacedFeedbackExample>? examples = null) =>
         template is null
-            ? FeedbackPrompt.RenderReasoning(prompt, question, first, second)
-            : template.Render(RoleDialogues.Feedback(prompt, question, first, second), addGenerationPrompt: true) + FeedbackPrompt.ReasoningLead;
+            ? FeedbackPrompt.RenderReasoning(prompt, question, first, second, examples)
+            : template.Render(RoleDialogues.Feedback(prompt, question, first, second, examples), addGenerationPrompt: true) + FeedbackPrompt.ReasoningLead;
 
     /// <summary>
     /// Stop sequences for a generation: <paramref name="stops"/> (the paper's turn markers unless given), plus the template's

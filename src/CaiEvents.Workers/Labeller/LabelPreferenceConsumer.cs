@@ -56,17 +56,18 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
     private Task<IReadOnlyDictionary<Guid, PreferenceLabel>> PrepareAsync(Batch<LabelPreference> batch, CancellationToken ct) =>
         BatchSteps.PrepareAsync(batch, steps, runs, RlDecider.DecideLabel,
             (state, run) => run.Configuration.Feedback is { Mode: not LabelMode.ChainOfThought } feedback
-                ? new LabelWork(state, feedback, Principles(run, feedback, state))
+                ? new LabelWork(state, feedback, Principles(run, feedback, state), Examples(run, state))
                 : null,
             pair => (pair.Feedback.FeedbackModel, pair.Feedback.Mode, pair.Feedback.ClampLow, pair.Feedback.ClampHigh), pair => pair.State.Id,
             key => key.FeedbackModel,
             async (key, pairs, token) => await PreferenceLabeler.LabelManyAsync(models.Get(key.FeedbackModel),
-                pairs.Select(p => new PreferencePair(p.State.Prompt, p.State.A!.Text, p.State.B!.Text, p.Principles)).ToList(),
+                pairs.Select(p => new PreferencePair(p.State.Prompt, p.State.A!.Text, p.State.B!.Text, p.Principles, null, p.Examples)).ToList(),
                 key.Mode, key.ClampLow, key.ClampHigh, token),
             log, Wording, ct);
 
-    /// <summary>A pair to label in a batch: its state, the run's RL stage settings and the pair's sampled principles.</summary>
-    private sealed record LabelWork(ComparisonState State, FeedbackConfiguration Feedback, IReadOnlyList<ComparisonPrinciple> Principles);
+    /// <summary>A pair to label in a batch: its state, the run's RL stage settings, the pair's sampled principles and few-shot examples.</summary>
+    private sealed record LabelWork(ComparisonState State, FeedbackConfiguration Feedback, IReadOnlyList<ComparisonPrinciple> Principles,
+        IReadOnlyList<PlacedFeedbackExample> Examples);
 
     /// <summary>One pair, exactly as an unbatched consumer would label it.</summary>
     private async Task LabelAsync(ConsumeContext<LabelPreference> context, IReadOnlyDictionary<Guid, PreferenceLabel> prepared)
@@ -78,23 +79,27 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
         {
             var model = models.Get(feedback.FeedbackModel);
             var principles = Principles(run, feedback, state);
+            var examples = Examples(run, state);
             var label = prepared.TryGetValue(state.Id, out var ready) ? ready : await PreferenceLabeler.LabelAsync(model, state.Prompt, state.A!.Text,
                 state.B!.Text, principles, feedback.Mode, feedback.ClampLow, feedback.ClampHigh, async (reasoningPrompt, step, token) =>
                 {
                     var generated = await StepGeneration.RunAsync(model, run, Seeds.ComparisonKey(state.Index), step, reasoningPrompt,
                         feedback.ReasoningSampling, token, ReasoningStops);
                     return RolePrompts.Cut(model.ChatTemplate, generated.Text);
-                }, ct);
+                }, ct, examples);
             var provenance = run.Provenance(state, ComparisonSteps.Label, command.CausationId, WorkerRoles.Labeller, worker, model.Identity,
                 string.Join(",", principles.Select(p => p.Id)), feedback.Mode == LabelMode.ChainOfThought ? feedback.ReasoningSampling : null,
                 null, clock, feedback.FeedbackTemplateVersion, model.ChatTemplate);
             return [new PreferenceLabelled(state.Id, provenance.StepId, state.A!.ResponseId, state.B!.ResponseId, feedback.Mode, label.Judgements,
                 label.AveragedProbabilityA, label.Clamped, feedback.ClampLow, feedback.ClampHigh, label.ProbabilityA,
-                provenance.PromptTemplateVersion, provenance)];
+                provenance.PromptTemplateVersion, provenance, FewShotDraw.Uses(examples))];
         }, RlDecider.NextCommand);
     }
 
     private static IReadOnlyList<ComparisonPrinciple> Principles(RunContext run, FeedbackConfiguration feedback, ComparisonState state) =>
         PrincipleSampler.ChooseDistinct(run.Constitution.Comparison, feedback.PrinciplesPerLabel, run.Configuration.Seed, Seeds.ComparisonKey(state.Index),
             "comparison");
+
+    private static IReadOnlyList<PlacedFeedbackExample> Examples(RunContext run, ComparisonState state) =>
+        FewShotDraw.Feedback(run.Constitution, run.Configuration.Seed, Seeds.ComparisonKey(state.Index));
 }

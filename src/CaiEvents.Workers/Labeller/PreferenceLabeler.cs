@@ -10,9 +10,12 @@ namespace CaiEvents.Workers.Labeller;
 /// <summary>The label of one pair and every judgement behind it.</summary>
 public sealed record PreferenceLabel(IReadOnlyList<FeedbackJudgement> Judgements, double AveragedProbabilityA, double ProbabilityA, bool Clamped);
 
-/// <summary>One pair to label: its prompt, both responses, the chosen principles and (chain of thought only) its reasoning generator.</summary>
+/// <summary>
+/// One pair to label: its prompt, both responses, the chosen principles, (chain of thought only) its reasoning generator and the
+/// few-shot examples prepended to each of its questions.
+/// </summary>
 public sealed record PreferencePair(string Prompt, string ResponseA, string ResponseB, IReadOnlyList<ComparisonPrinciple> Principles,
-    PreferenceLabeler.Reason? Reason = null);
+    PreferenceLabeler.Reason? Reason = null, IReadOnlyList<PlacedFeedbackExample>? Examples = null);
 
 /// <summary>
 /// AI feedback for one response pair, separated from messaging so it can be checked with any model: for each
@@ -26,7 +29,8 @@ public static class PreferenceLabeler
     public delegate Task<string> Reason(string reasoningPrompt, string stepName, CancellationToken ct);
 
     public static async Task<PreferenceLabel> LabelAsync(ITextModel model, string prompt, string responseA, string responseB,
-        IReadOnlyList<ComparisonPrinciple> principles, LabelMode mode, double clampLow, double clampHigh, Reason? reason, CancellationToken ct)
+        IReadOnlyList<ComparisonPrinciple> principles, LabelMode mode, double clampLow, double clampHigh, Reason? reason, CancellationToken ct,
+        IReadOnlyList<PlacedFeedbackExample>? examples = null)
     {
         var judgements = new List<FeedbackJudgement>();
         foreach (var (principle, swapped) in Orders(principles))
@@ -37,13 +41,13 @@ public static class PreferenceLabeler
             if (mode == LabelMode.ChainOfThought)
             {
                 if (reason is null) throw new ArgumentException("chain-of-thought labels need a reasoning generator", nameof(reason));
-                var reasoningPrompt = RolePrompts.FeedbackReasoning(model.ChatTemplate, prompt, principle.Question, first, second);
+                var reasoningPrompt = RolePrompts.FeedbackReasoning(model.ChatTemplate, prompt, principle.Question, first, second, examples);
                 reasoning = await reason(reasoningPrompt, $"reasoning:{principle.Id}:{OrderName(swapped)}", ct);
                 question = FeedbackPrompt.RenderAfterReasoning(reasoningPrompt, reasoning);
             }
             else
             {
-                question = RolePrompts.Feedback(model.ChatTemplate, prompt, principle.Question, first, second);
+                question = RolePrompts.Feedback(model.ChatTemplate, prompt, principle.Question, first, second, examples);
             }
             var scores = await model.ScoreAsync(question, [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB], ct);
             judgements.Add(Judge(principle, swapped, question, reasoning, scores));
@@ -65,7 +69,8 @@ public static class PreferenceLabeler
             var labels = new List<PreferenceLabel>(pairs.Count);
             foreach (var pair in pairs)
             {
-                labels.Add(await LabelAsync(model, pair.Prompt, pair.ResponseA, pair.ResponseB, pair.Principles, mode, clampLow, clampHigh, pair.Reason, ct));
+                labels.Add(await LabelAsync(model, pair.Prompt, pair.ResponseA, pair.ResponseB, pair.Principles, mode, clampLow, clampHigh, pair.Reason, ct,
+                    pair.Examples));
             }
             return labels;
         }
@@ -73,7 +78,8 @@ public static class PreferenceLabeler
         var questions = pairs.Select(pair => Orders(pair.Principles).Select(o =>
         {
             var (first, second) = o.Swapped ? (pair.ResponseB, pair.ResponseA) : (pair.ResponseA, pair.ResponseB);
-            return (o.Principle, o.Swapped, Question: RolePrompts.Feedback(model.ChatTemplate, pair.Prompt, o.Principle.Question, first, second));
+            return (o.Principle, o.Swapped, Question: RolePrompts.Feedback(model.ChatTemplate, pair.Prompt, o.Principle.Question, first, second,
+                pair.Examples));
         }).ToList()).ToList();
         IReadOnlyList<string> options = [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB];
         var scores = await model.ScoreManyAsync(questions.SelectMany(q => q).Select(q => (q.Question, options)).ToList(), ct);
