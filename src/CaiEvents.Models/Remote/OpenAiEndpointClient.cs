@@ -8,7 +8,7 @@ namespace CaiEvents.Models.Remote;
 
 /// <summary>
 /// The HTTP side shared by the remote models of one OpenAI-compatible server (<see cref="OpenAiCompatibleModel"/>,
-/// <c>OpenAiChatModel</c>): JSON POSTs under a base URL, with the API key, retries and timeouts, and one-line errors
+/// <see cref="OpenAiChatModel"/>): JSON POSTs under a base URL, with the API key, retries and timeouts, and one-line errors
 /// that name the endpoint and never hold the key.
 /// </summary>
 /// <remarks>

@@ -19,16 +19,16 @@ public static class RemoteApiSelection
     private static readonly ConcurrentDictionary<string, Lazy<Task<RemoteApiChoice>>> Choices = new(StringComparer.Ordinal);
 
     /// <param name="id">The parsed model id.</param>
-    /// <param name="forcedChat">The API an <c>?api=</c> suffix names (true: chat, false: completions); null: probe for it.</param>
+    /// <param name="forced">The API an <c>?api=</c> suffix names (<see cref="RemoteModelId.Api"/>); null: probe for it.</param>
     /// <param name="options">Key, timeouts, retries and the concurrency cap.</param>
     /// <param name="httpClient">A client to use; null: one is created for the probe.</param>
-    public static async Task<RemoteApiChoice> ChooseAsync(RemoteModelId id, bool? forcedChat, RemoteModelOptions options, HttpClient? httpClient = null,
+    public static async Task<RemoteApiChoice> ChooseAsync(RemoteModelId id, RemoteApi? forced, RemoteModelOptions options, HttpClient? httpClient = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(options);
-        var key = $"{id.BaseUrl}#{id.ModelName}?{forcedChat switch { true => "chat", false => "completions", null => "probe" }}";
-        var entry = Choices.GetOrAdd(key, _ => new Lazy<Task<RemoteApiChoice>>(() => ProbeAsync(id, forcedChat, options, httpClient, cancellationToken)));
+        var key = $"{id.BaseUrl}#{id.ModelName}?{forced?.ToString() ?? "probe"}";
+        var entry = Choices.GetOrAdd(key, _ => new Lazy<Task<RemoteApiChoice>>(() => ProbeAsync(id, forced, options, httpClient, cancellationToken)));
         RemoteApiChoice choice;
         try
         {
@@ -37,7 +37,7 @@ public static class RemoteApiSelection
         catch (RemoteModelException)
         {
             Choices.TryRemove(new KeyValuePair<string, Lazy<Task<RemoteApiChoice>>>(key, entry));
-            return new RemoteApiChoice(forcedChat ?? false, false, null, Reached: false);
+            return new RemoteApiChoice(forced ?? RemoteApi.Completions, false, null, Reached: false);
         }
         catch (OperationCanceledException)
         {
@@ -48,15 +48,15 @@ public static class RemoteApiSelection
         return choice;
     }
 
-    private static async Task<RemoteApiChoice> ProbeAsync(RemoteModelId id, bool? forcedChat, RemoteModelOptions options, HttpClient? httpClient,
+    private static async Task<RemoteApiChoice> ProbeAsync(RemoteModelId id, RemoteApi? forced, RemoteModelOptions options, HttpClient? httpClient,
         CancellationToken ct)
     {
         using var transport = new ProbeTransport(id, options, httpClient);
         var notes = new List<string>();
         var served = await RemoteModelProbe.ServedAsync(transport, id, notes, ct);
-        var chat = forcedChat ?? await RemoteModelProbe.ChatAnswersAsync(transport, id, notes, ct);
-        if (chat is null) return new RemoteApiChoice(false, false, served, Reached: false);
+        var chat = forced is { } api ? api == RemoteApi.Chat : await RemoteModelProbe.ChatAnswersAsync(transport, id, notes, ct);
+        if (chat is null) return new RemoteApiChoice(RemoteApi.Completions, false, served, Reached: false);
         var prefill = chat.Value && await RemoteModelProbe.PrefillAsync(transport, id, notes, ct);
-        return new RemoteApiChoice(chat.Value, prefill, served, Reached: true);
+        return new RemoteApiChoice(chat.Value ? RemoteApi.Chat : RemoteApi.Completions, prefill, served, Reached: true);
     }
 }
