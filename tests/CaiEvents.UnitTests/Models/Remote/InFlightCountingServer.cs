@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace CaiEvents.UnitTests.Models.Remote;
 
 /// <summary>
-/// A loopback completions server that holds every request for <see cref="Hold"/> and counts how many are in flight at once
+/// A loopback server with <c>POST /v1/completions</c> only (no chat, no models list) that holds every request for <see cref="Hold"/> and counts how many are in flight at once
 /// (<see cref="MaxInFlight"/>), or answers every request with 503 and <c>Retry-After</c> when <see cref="AlwaysUnavailable"/> is set.
 /// </summary>
 internal sealed class InFlightCountingServer : IAsyncDisposable
@@ -36,7 +36,8 @@ internal sealed class InFlightCountingServer : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
-    public string ModelId(string name) => $"openai:{BaseUrl}#{name}?api=completions";
+    /// <summary><c>openai:{base}#{name}</c>, with <c>?api=completions</c> unless <paramref name="probe"/> (the API is left to the probe).</summary>
+    public string ModelId(string name, bool probe = false) => $"openai:{BaseUrl}#{name}{(probe ? "" : "?api=completions")}";
 
     public static async Task<InFlightCountingServer> StartAsync()
     {
