@@ -229,15 +229,17 @@ public class RemoteModelProbeTests
     }
 
     [Fact]
-    public async Task An_api_suffix_skips_the_api_probe()
+    public async Task An_api_suffix_skips_the_probe_altogether()
     {
         await using var server = await StartAsync(ServerFlavour.Vllm);
 
-        using var model = ModelCatalog.Load(server.ModelId() + "?api=completions", ModelOptions.Cpu with { Remote = Fast });
+        using var completions = ModelCatalog.Load(server.ModelId() + "?api=completions", ModelOptions.Cpu with { Remote = Fast });
+        using var chat = ModelCatalog.Load(server.ModelId() + "?api=chat", ModelOptions.Cpu with { Remote = Fast });
 
-        Assert.IsType<OpenAiCompatibleModel>(model);
-        Assert.Equal("vllm", model.Identity.Served?.OwnedBy);
-        Assert.Equal(["/v1/models"], server.Requests.Select(r => r.Path));
+        Assert.IsType<OpenAiCompatibleModel>(completions);
+        Assert.False(Assert.IsType<OpenAiChatModel>(chat).Prefill);
+        Assert.Null(completions.Identity.Served);
+        Assert.Empty(server.Requests);
     }
 
     [Fact]
