@@ -63,6 +63,17 @@ public sealed class OpenAiChatModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_servers_models_entry_given_by_the_probe_is_part_of_the_identity_and_top_log_probs_must_be_positive()
+    {
+        var served = new ServedModel(LoopbackOpenAiServer.DefaultModelName, OwnedBy: "vllm", Root: "/models/x", MaxModelLength: 2048);
+        using var model = new OpenAiChatModel(_server.ModelId(), prefill: true, Fast, served: served);
+
+        Assert.Same(served, model.Identity.Served);
+        var e = Assert.Throws<ArgumentException>(() => new OpenAiChatModel(_server.ModelId(), prefill: true, Fast with { TopLogProbs = 0 }));
+        Assert.Equal("Models:Remote:TopLogProbs must be 1 or more (got 0).", e.Message);
+    }
+
+    [Fact]
     public void The_server_side_template_renders_messages_text_that_names_endpoint_and_model_in_provenance()
     {
         using var model = Model(prefill: true);
