@@ -133,6 +133,20 @@ public sealed class OpenAiChatModel : ITextModel
         }).ToList();
     }
 
+    /// <summary>
+    /// Scores several (prompt, options) items, one request each, up to <see cref="RemoteModelOptions.MaxConcurrentRequests"/> at
+    /// once (a label's principles and orders are independent questions); result [i] belongs to item i.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<ContinuationScore>>> ScoreManyAsync(
+        IReadOnlyList<(string Prompt, IReadOnlyList<string> Continuations)> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var results = new IReadOnlyList<ContinuationScore>[items.Count];
+        await _client.ForEachAsync(items.Count,
+            async (i, ct) => results[i] = await ScoreAsync(items[i].Prompt, items[i].Continuations, ct), cancellationToken);
+        return results;
+    }
+
     public void Dispose() => _client.Dispose();
 
     private async Task<GenerationResult> GenerateOneAsync(GenerationRequest request, CancellationToken ct)

@@ -324,6 +324,31 @@ public sealed class OpenAiChatModelTests : IAsyncLifetime
         Assert.Equal(TopLogProbOptions.FloorLogProb, scores[1].TotalLogProb); // B was third, beyond the two listed
     }
 
+    [Fact]
+    public async Task Scoring_many_questions_keeps_each_questions_own_answer_in_order()
+    {
+        // The question's last user message names the option the server favours: "favour A" or "favour B".
+        _server.RespondToChat = _ => "A";
+        _server.TopLogProbsAt = (call, _, _) => call.Messages[^2].Content.EndsWith("favour A", StringComparison.Ordinal)
+            ? [Top("A", 0.9), Top("B", 0.05)]
+            : [Top("B", 0.8), Top("A", 0.1)];
+        using var model = Model(prefill: true, Fast with { MaxConcurrentRequests = 3 });
+        IReadOnlyList<string> options = [" (A)", " (B)"];
+        var items = Enumerable.Range(0, 7)
+            .Select(i => (ServerChatMessages.Encode([ChatMessage.FromUser($"question {i}: favour {(i % 3 == 0 ? 'A' : 'B')}")]) + "The answer is:", options))
+            .ToList();
+
+        var results = await ((ITextModel)model).ScoreManyAsync(items);
+
+        Assert.Equal(7, _server.RequestCount);
+        for (var i = 0; i < 7; i++)
+        {
+            var expectedA = i % 3 == 0 ? 0.9 : 0.1;
+            Assert.Equal(Math.Log(expectedA), results[i][0].TotalLogProb, 12);
+            Assert.Contains($"question {i}:", results[i][0].Evidence!.SentRequest);
+        }
+    }
+
     // ---- errors and resilience --------------------------------------------------------------------
 
     [Fact]
