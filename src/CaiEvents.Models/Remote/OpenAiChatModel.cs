@@ -218,16 +218,17 @@ public sealed class OpenAiChatModel : ITextModel
     /// <summary>A position's top log-probabilities, or, when the server lists none, the generated token alone.</summary>
     private static List<TopLogProb> Listed(ChatTokenLogProb position)
     {
+        // A null log-prob (pydantic writes null for -inf) is listed with the floor: the token was there, with no probability.
         var listed = (position.TopLogProbs ?? [])
-            .Where(t => t.Token is not null && t.LogProb is not null)
-            .Select(t => new TopLogProb(t.Token!, TopLogProbOptions.Recordable(t.LogProb!.Value)))
+            .Where(t => t.Token is not null)
+            .Select(t => new TopLogProb(t.Token!, TopLogProbOptions.Recordable(t.LogProb ?? double.NegativeInfinity)))
             .ToList();
         if (listed.Count > 0) return listed;
         return Chosen(position) is { } chosen ? [chosen] : [];
     }
 
     private static TopLogProb? Chosen(ChatTokenLogProb position) =>
-        position is { Token: { } token, LogProb: { } logProb } ? new TopLogProb(token, TopLogProbOptions.Recordable(logProb)) : null;
+        position.Token is { } token ? new TopLogProb(token, TopLogProbOptions.Recordable(position.LogProb ?? double.NegativeInfinity)) : null;
 
     private ServedModel? ServedOf(ChatResponseBody response) =>
         string.IsNullOrEmpty(response.SystemFingerprint)

@@ -312,6 +312,24 @@ public sealed class OpenAiChatModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Impossible_tokens_written_as_null_or_as_a_named_literal_are_listed_with_the_floor()
+    {
+        // pydantic (vLLM's serialiser) writes -inf as null; some servers quote the literal; vLLM itself clamps to -9999.0.
+        _server.RespondToChat = _ => "A";
+        _server.TopLogProbsAt = (_, _, _) => [Top("A", 0.7), new("B", -1234.5), new(" B", -2345.5), new("(B", -9999.0)];
+        _server.RewriteChatResponse = json => json.Replace("-1234.5", "null", StringComparison.Ordinal)
+            .Replace("-2345.5", "\"-Infinity\"", StringComparison.Ordinal);
+        using var model = Model(prefill: true);
+
+        var scores = await model.ScoreAsync(Prompt("The answer is:"), [" (A)", " (B)"]);
+
+        Assert.Equal(TopLogProbOptions.FloorLogProb, scores[1].TotalLogProb);
+        Assert.Equal(0.7, scores[0].Evidence!.OptionMass, 12);
+        Assert.Equal([new TopLogProb("A", Math.Log(0.7)), new TopLogProb("B", -100.0), new TopLogProb(" B", -100.0), new TopLogProb("(B", -9999.0)],
+            scores[0].Evidence!.TopLogProbs);
+    }
+
+    [Fact]
     public async Task Only_the_configured_number_of_top_log_probs_is_asked_for_and_read()
     {
         _server.RespondToChat = _ => "A";
