@@ -160,6 +160,18 @@ public class DashboardJobsTests
             Assert.NotEmpty(expected);
             var scatter = Assert.Single(await SeriesAsync(page, "position-bias"));
             Assert.Equal(expected, scatter.Points.Select(p => (p.X, p.Y!.Value)).Order().ToList());
+            // Per principle: P(A) of a pair is the mean of its orders; the row shows the mean of those over the pairs it judged.
+            var perPrinciple = labels
+                .SelectMany(l => l.Judgements.GroupBy(j => j.PrincipleId).Select(g => (Principle: g.Key, P: g.Average(j => j.ProbabilityA))))
+                .GroupBy(x => x.Principle).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            await Assertions.Expect(page.GetByTestId("principle-row")).ToHaveCountAsync(perPrinciple.Count);
+            for (var i = 0; i < perPrinciple.Count; i++)
+            {
+                var row = page.GetByTestId("principle-row").Nth(i);
+                await Assertions.Expect(row).ToContainTextAsync(perPrinciple[i].Key);
+                var mean = perPrinciple[i].Average(x => x.P);
+                await Assertions.Expect(row).ToContainTextAsync(mean.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+            }
             await Assertions.Expect(page.GetByTestId("nearest-half-row")).ToHaveCountAsync(labels.Count); // fewer labels than listed
             var nearest = labels.OrderBy(l => Math.Abs(l.ProbabilityA - 0.5)).ThenBy(l => l.LabelId).First();
             await Assertions.Expect(page.GetByTestId("nearest-half-link").First).ToHaveTextAsync(nearest.LabelId.ToString());

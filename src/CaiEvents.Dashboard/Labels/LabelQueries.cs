@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using CaiEvents.Dashboard.Charts;
+using CaiEvents.Domain.Evaluation;
 using CaiEvents.EventStore;
 using Marten;
 
@@ -24,9 +25,15 @@ public sealed class LabelQueries(IDocumentStore store, EventSql sql)
         if (run is { Completed: true, CompletedAt: { } done } && _completed.TryGetValue((runId, done), out var cached)) return cached;
         var labels = await LabelsAsync(runId, ct);
         var points = LabelCharts.PositionBias(labels);
+        // Per-principle statistics and agreement are those of `cai report labels` (LabelReportMath); these labels have no human choices.
+        var numbers = LabelReportMath.Build(
+            labels.SelectMany(l => l.Judgements.Select(j => new LabelledJudgement(l.PairId, j.PrincipleId, j.Order, j.ProbabilityA))).ToList(),
+            labels.Select(l => l.ProbabilityA).ToList(), []);
         var analysis = new
         {
             runId, completed = run.Completed, labels = labels.Count, comparisons = run.PairCount,
+            principles = numbers.Principles, agreements = numbers.Agreements,
+            numbers.NearHalfMargin, numbers.ShareNearHalf, numbers.MeanPositionBias, numbers.MaxPositionBias,
             charts = new[] { LabelCharts.Histogram(labels.Select(l => l.ProbabilityA).ToList()), LabelCharts.PositionBiasChart(points) },
             positionBias = points,
             nearestHalf = LabelCharts.NearestHalf(labels).Select(l => new { l.LabelId, l.ComparisonId, l.ProbabilityA }),

@@ -275,7 +275,8 @@ function principlesView(data) {
       table(['principle', 'principle', ['pairs', { class: 'num' }], ['same side', { class: 'num' }]],
         data.agreements.map(a => el('tr', {}, el('td', { class: 'mono' }, a.first), el('td', { class: 'mono' }, a.second), el('td', { class: 'num' }, a.pairs),
           el('td', { class: 'num' }, f(a.agreement)))), { 'data-testid': 'agreements' }),
-    el('p', { class: 'muted' }, `share of labels within ${data.nearHalfMargin} of ½: ${f(data.shareNearHalf)}`),
+    el('p', { class: 'muted', 'data-testid': 'label-summary' }, `share of labels within ${data.nearHalfMargin} of ½: ${f(data.shareNearHalf)}; `
+      + `position bias |P_AB − (1 − P_BA)|: mean ${f(data.meanPositionBias)}, max ${f(data.maxPositionBias)}`),
   ];
 }
 
