@@ -31,7 +31,10 @@ public static class LabelReport
             .GroupBy(p => p.PairId).ToDictionary(g => g.Key, g => g.First());
         var labels = (await query.Events.QueryRawEventDataOnly<PreferenceLabelled>().Where(l => l.PairId.IsOneOf(pairIds)).ToListAsync(ct))
             .GroupBy(l => l.PairId).Select(g => g.First()).OrderBy(l => submitted[l.PairId].Index).ToList();
-        var imported = await query.Events.QueryRawEventDataOnly<PreferenceImported>().Where(p => p.RunId == humanRun).ToListAsync(ct);
+        // Both stored versions of an import: version-1 events are upcast to the current shape on read.
+        var names = EventVersions.PreferenceImportedNames.ToArray();
+        var imported = (await query.Events.QueryAllRawEvents().Where(e => names.Contains(e.EventTypeName)).ToListAsync(ct))
+            .Select(e => e.Data).OfType<PreferenceImported>().Where(p => p.RunId == humanRun).ToList();
 
         var judgements = labels.SelectMany(l => l.Judgements.Select(j => new LabelledJudgement(l.PairId, j.PrincipleId, j.Order, j.ProbabilityA))).ToList();
         var humanByKey = imported.GroupBy(i => Key(i.Prompt, i.Chosen, i.Rejected)).ToDictionary(g => g.Key, g => g.First());

@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using CaiEvents.Application.Evaluation;
 using CaiEvents.Cli.Rendering;
-using CaiEvents.Domain.Evaluation;
 using CaiEvents.Hosting;
 using CaiEvents.Models.Demo;
+using static CaiEvents.Cli.Rendering.EvaluationFormat;
 
 namespace CaiEvents.Cli.Commands;
 
@@ -101,13 +100,4 @@ public static class EvalCommands
         });
         return command;
     }
-
-    internal static double? Round(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 4) : null;
-
-    internal static double[]? Interval(ProportionInterval? interval) =>
-        interval is null ? null : [Math.Round(interval.Low, 4), Math.Round(interval.High, 4)];
-
-    internal static string Text(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
-
-    internal static string Text(ProportionInterval? interval) => interval is null ? "n/a" : $"[{Text(interval.Low)}, {Text(interval.High)}]";
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using CaiEvents.Application.Evaluation;
 using CaiEvents.Domain.Evaluation;
-using static CaiEvents.Cli.Commands.EvalCommands;
+using static CaiEvents.Cli.Rendering.EvaluationFormat;
 
 namespace CaiEvents.Cli.Commands;
 
