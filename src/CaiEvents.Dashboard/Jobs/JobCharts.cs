@@ -33,13 +33,22 @@ public static class JobCharts
     private static IReadOnlyList<Chart> PreferenceModel(IReadOnlyList<EpochCompleted> epochs)
     {
         const string note = "one point per EpochCompleted event";
+        List<ChartSeries> accuracy =
+            [Series("training accuracy", epochs, e => e.Epoch, e => e.Accuracy), Series("held-out accuracy", epochs, e => e.Epoch, e => e.HeldOutAccuracy)];
+        List<ChartSeries> ece = [Series("ECE", epochs, e => e.Epoch, e => e.HeldOutEce)];
+        // With human comparisons in the dataset, each epoch also records the held-out metrics of each source (−1: no pair of it takes a side).
+        var sources = new (string, Func<EpochCompleted, HeldOutMetrics?>)[] { ("AI labels", e => e.AiHeldOut), ("human", e => e.HumanHeldOut) };
+        foreach (var (name, source) in sources)
+        {
+            if (!epochs.Any(e => source(e) is not null)) continue;
+            accuracy.Add(Series($"held-out accuracy ({name})", epochs, e => e.Epoch, e => source(e) is { Accuracy: >= 0 } m ? m.Accuracy : double.NaN));
+            ece.Add(Series($"ECE ({name})", epochs, e => e.Epoch, e => source(e) is { Ece: >= 0 } m ? m.Ece : double.NaN));
+        }
         return
         [
             Line("pm-loss", "Loss", "epoch", "loss", [Series("loss", epochs, e => e.Epoch, e => e.Loss)], note),
-            Line("pm-accuracy", "Accuracy", "epoch", "accuracy",
-                [Series("training accuracy", epochs, e => e.Epoch, e => e.Accuracy), Series("held-out accuracy", epochs, e => e.Epoch, e => e.HeldOutAccuracy)],
-                note),
-            Line("pm-ece", "Held-out expected calibration error", "epoch", "ECE", [Series("ECE", epochs, e => e.Epoch, e => e.HeldOutEce)], note),
+            Line("pm-accuracy", "Accuracy", "epoch", "accuracy", accuracy, note),
+            Line("pm-ece", "Held-out expected calibration error", "epoch", "ECE", ece, note),
         ];
     }
 

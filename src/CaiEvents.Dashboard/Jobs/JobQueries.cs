@@ -34,7 +34,9 @@ public sealed class JobQueries(IDocumentStore store, EventSql sql)
     {
         // The type names go as one array parameter (cast to object, or they would become the params array itself).
         var rows = await sql.QueryAsync(
-            $"select stream_id, type, data::text from {sql.Schema}.mt_events where type = any($1) and not is_archived order by stream_id, version",
+            // A PM job's start lists every pair's source when human comparisons are mixed in: the list does not need them.
+            $"select stream_id, type, (data - 'Sources')::text from {sql.Schema}.mt_events where type = any($1) and not is_archived "
+            + "order by stream_id, version",
             r => (Id: r.GetGuid(0), Type: r.GetString(1), Json: r.GetString(2)), ct, (object)SummaryEvents.Keys.ToArray());
         var steps = (await sql.QueryAsync(
                 $"select stream_id, count(*) from {sql.Schema}.mt_events where type = 'policy_update_completed' and not is_archived group by stream_id",
@@ -60,7 +62,11 @@ public sealed class JobQueries(IDocumentStore store, EventSql sql)
         return new
         {
             job = summary,
-            settings = events.FirstOrDefault(e => e is PolicyTrainingStarted or PreferenceModelTrainingStarted or PpoStarted),
+            settings = events.FirstOrDefault(e => e is PolicyTrainingStarted or PreferenceModelTrainingStarted or PpoStarted) switch
+            {
+                PreferenceModelTrainingStarted pm => pm with { Sources = null }, // one entry per pair: too long to show
+                var first => first,
+            },
             charts = JobCharts.Of(events),
             perPrincipleAccuracy = lastPm?.PerPrincipleAccuracy,
             // What the events do not carry is said on the page rather than drawn from elsewhere.

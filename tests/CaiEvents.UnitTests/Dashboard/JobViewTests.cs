@@ -83,6 +83,25 @@ public class JobViewTests
     }
 
     [Fact]
+    public void With_human_comparisons_mixed_in_the_pm_curves_add_each_sources_held_out_accuracy_and_ece_and_minus_one_is_a_gap()
+    {
+        object[] events =
+        [
+            PmStarted(),
+            Epoch(1, "w", 0.7) with { AiHeldOut = new HeldOutMetrics(6, 0.5, 0.25), HumanHeldOut = new HeldOutMetrics(0, -1, -1) },
+            Epoch(2, "w", 0.6) with { AiHeldOut = new HeldOutMetrics(6, 0.75, 0.125), HumanHeldOut = new HeldOutMetrics(2, 1.0, 0.0625) },
+        ];
+        var charts = JobCharts.Of(events).ToDictionary(c => c.Id);
+        var accuracy = charts["pm-accuracy"].Series.ToDictionary(s => s.Name, s => s.Points.Select(p => p.Y).ToList());
+        Assert.Equal(["training accuracy", "held-out accuracy", "held-out accuracy (AI labels)", "held-out accuracy (human)"], accuracy.Keys);
+        Assert.Equal([0.5, 0.75], accuracy["held-out accuracy (AI labels)"]);
+        Assert.Equal([null, 1.0], accuracy["held-out accuracy (human)"]);
+        Assert.Equal([null, 0.0625], charts["pm-ece"].Series.Single(s => s.Name == "ECE (human)").Points.Select(p => p.Y));
+        // AI labels alone: no per-source series.
+        Assert.Equal(2, JobCharts.Of([PmStarted(), Epoch(1, "w", 0.7)]).Single(c => c.Id == "pm-accuracy").Series.Count);
+    }
+
+    [Fact]
     public void Sft_curves_are_the_loss_and_learning_rate_recorded_at_each_checkpoint()
     {
         var hp = new SftHyperParameters(1, 2, 1e-4, 0, 0.1, 0, 1, 64, 2, 7);
