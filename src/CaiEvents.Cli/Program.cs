@@ -24,6 +24,8 @@ var root = new RootCommand("CaiEvents: Constitutional AI data with event-sourced
     PreferenceModelCommands.Create(),
     PpoCommands.Ppo(),
     ImportCommand.Create(),
+    EvalCommands.Create(),
+    ReportCommands.Create(),
     DashboardCommand.Create(),
 };
 return await Cli.InvokeAsync(root, args);

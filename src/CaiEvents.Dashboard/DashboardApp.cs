@@ -1,4 +1,7 @@
 using System.Text.Json.Serialization;
+using CaiEvents.Dashboard.Jobs;
+using CaiEvents.Dashboard.Labels;
+using CaiEvents.Dashboard.Rates;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -28,7 +31,11 @@ public static class DashboardApp
         builder.Services.AddSingleton<IDocumentStore>(_ => EventStore.EventStoreSetup.CreateReadOnlyStore(options.EventStore));
         builder.Services.AddSingleton(_ => new QueueDepths(options.Queues));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new EventSql(options.EventStore));
+        builder.Services.AddSingleton<ThroughputQueries>();
         builder.Services.AddSingleton<DashboardQueries>();
+        builder.Services.AddSingleton<JobQueries>();
+        builder.Services.AddSingleton<LabelQueries>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
@@ -47,6 +54,17 @@ public static class DashboardApp
             await q.TimelineAsync(id, ct) is { } timeline ? Results.Ok(timeline) : NotFound($"stream {id} does not exist"));
         api.MapGet("/labels/{id:guid}", async (Guid id, DashboardQueries q, CancellationToken ct) =>
             await q.LabelAsync(id, ct) is { } label ? Results.Ok(label) : NotFound($"label {id} does not exist"));
+        api.MapGet("/runs/{id:guid}/throughput", async (Guid id, DashboardQueries q, CancellationToken ct) =>
+            await q.ThroughputChartAsync(id, ct) is { } chart ? Results.Ok(chart) : NotFound($"run {id} does not exist"));
+        api.MapGet("/runs/{id:guid}/labels", async (Guid id, LabelQueries q, CancellationToken ct) =>
+            await q.AnalysisAsync(id, ct) is { } labels ? Results.Ok(labels) : NotFound($"run {id} does not exist"));
+        api.MapGet("/runs/{id:guid}/labels/charts/{chart}", async (Guid id, string chart, LabelQueries q, CancellationToken ct) =>
+            await q.ChartAsync(id, chart, ct) is { } found ? Results.Ok(found) : NotFound($"run {id} has no chart {chart}"));
+        api.MapGet("/jobs", (JobQueries q, CancellationToken ct) => q.JobsAsync(ct));
+        api.MapGet("/jobs/{id:guid}", async (Guid id, JobQueries q, CancellationToken ct) =>
+            await q.JobAsync(id, ct) is { } job ? Results.Ok(job) : NotFound($"job {id} does not exist"));
+        api.MapGet("/jobs/{id:guid}/charts/{chart}", async (Guid id, string chart, JobQueries q, CancellationToken ct) =>
+            await q.ChartAsync(id, chart, ct) is { } found ? Results.Ok(found) : NotFound($"job {id} has no chart {chart}"));
         api.MapGet("/queues", (QueueDepths queues, CancellationToken ct) => queues.ReadAsync(ct));
         api.MapFallback(() => NotFound("no such endpoint"));
         return app;
@@ -96,6 +114,7 @@ public static class DashboardApp
                  {
                      ("/", "index.html", "text/html; charset=utf-8"),
                      ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+                     ("/charts.js", "charts.js", "text/javascript; charset=utf-8"),
                      ("/app.css", "app.css", "text/css; charset=utf-8"),
                  })
         {

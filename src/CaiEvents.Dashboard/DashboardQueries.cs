@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
+using CaiEvents.Dashboard.Charts;
+using CaiEvents.Dashboard.Rates;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
@@ -15,12 +17,13 @@ namespace CaiEvents.Dashboard;
 /// (the same queries `cai status` and `cai audit` use). A completed run no longer changes, so its per-role
 /// progress and whole-run throughput are computed once and kept.
 /// </summary>
-public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, DashboardOptions options, TimeProvider clock)
+public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, DashboardOptions options, TimeProvider clock, ThroughputQueries throughput)
 {
     private const int ListedRuns = 50;
     private const int ListedItems = 500;
     private readonly ConcurrentDictionary<Guid, IReadOnlyList<RoleProgress>> _completedRoles = new();
     private readonly ConcurrentDictionary<Guid, Throughput> _completedThroughput = new();
+    private readonly ConcurrentDictionary<(Guid, DateTimeOffset), Chart> _completedThroughputCharts = new();
 
     public async Task<object> RunsAsync(CancellationToken ct)
     {
@@ -95,6 +98,7 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
             },
             roles,
             throughput = new { lastMinute, wholeRun },
+            throughputChart = await ThroughputChartAsync(run, ct),
             queues = await queues.ReadAsync(ct),
             failures,
             samples = samples.Take(ListedItems).Select(s => new
@@ -157,6 +161,21 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
             },
             events = chain.Events.Select(Entry),
         };
+    }
+
+    /// <summary>Events per second per role over the run, for the run page's chart and its own endpoint; null when the run does not exist.</summary>
+    public async Task<Chart?> ThroughputChartAsync(Guid runId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await RunQueries.LoadRunAsync(session, runId, ct) is { } run ? await ThroughputChartAsync(run, ct) : null;
+    }
+
+    private async Task<Chart> ThroughputChartAsync(RunState run, CancellationToken ct)
+    {
+        if (run is { Completed: true, CompletedAt: { } done } && _completedThroughputCharts.TryGetValue((run.Id, done), out var cached)) return cached;
+        var chart = await throughput.SeriesAsync(run, ct);
+        if (run is { Completed: true, CompletedAt: { } completedAt }) _completedThroughputCharts.TryAdd((run.Id, completedAt), chart);
+        return chart;
     }
 
     private async Task<IReadOnlyList<RoleProgress>> RolesAsync(IQuerySession session, RunState run, CancellationToken ct)

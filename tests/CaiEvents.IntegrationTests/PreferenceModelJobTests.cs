@@ -1,6 +1,8 @@
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Commands;
 using CaiEvents.Contracts.Events;
+using CaiEvents.Domain.Preferences;
+using CaiEvents.EventStore;
 using CaiEvents.Hosting;
 using CaiEvents.Models.Preference;
 using CaiEvents.Workers.PMTrainer;
@@ -43,6 +45,56 @@ public class PreferenceModelJobTests
     }
 
     [Fact]
+    public async Task Human_comparisons_mixed_in_are_named_in_the_snapshot_held_out_too_and_reported_apart()
+    {
+        await using var services = await TestServices.StartAsync();
+        var (runId, _) = await LabelledRunAsync(services);
+        var output = Directory.CreateTempSubdirectory("cai-pm-");
+        try
+        {
+            using var worker = await Harness.StartHostAsync(services, [WorkerRoles.PmTrainer], TransportKind.InMemory, null,
+                ("Workers:PMTrainer:OutputRoot", output.FullName), ("Workers:Jobs:PollIntervalMs", "200"));
+            var store = worker.Services.GetRequiredService<IDocumentStore>();
+            var records = Enumerable.Range(1, 8).Select(i => new ImportedPreference(i, $"h-{i}", $"Human question number {i}?",
+                $"A careful, kind answer {i}.", $"A rude answer {i}.")).ToList();
+            Assert.Equal((8, 0), await PreferenceImport.ImportAsync(store, runId, "human.jsonl", records, TimeProvider.System, default));
+            long asOf;
+            await using (var query = store.QuerySession())
+                asOf = await query.Events.QueryAllRawEvents().MaxAsync(e => e.Sequence);
+
+            var hp = new Dictionary<string, string>(Hp(1)) { ["human_run"] = runId.ToString() };
+            var jobId = PreferenceModelRequest.JobId(runId, asOf, 5, hp);
+            Assert.NotEqual(PreferenceModelRequest.JobId(runId, asOf, 5, Hp(1)), jobId);
+            var command = new TrainPreferenceModel(jobId, runId, asOf, 5, hp);
+            await (await worker.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
+
+            var events = await WaitForFinalAsync(store, jobId, TimeSpan.FromMinutes(2));
+            var started = Assert.IsType<PreferenceModelTrainingStarted>(events[0]);
+            Assert.Equal(20, started.DatasetSize);
+            // Held out: ceil(0.25 · 12) = 3 AI prompts and ceil(0.25 · 8) = 2 human prompts.
+            Assert.Equal(5, started.HeldOutSize);
+            Assert.Equal(runId, started.HyperParameters.HumanRunId);
+            var sources = started.Sources!;
+            Assert.Equal(20, sources.Count);
+            Assert.All(sources.Take(12), s => Assert.True(s is { Kind: PreferencePairSource.Ai, LabelId: not null, Import: null }));
+            Assert.Equal(records.Select(r => new ImportOrigin("human.jsonl", r.LineNumber, r.Id)), sources.Skip(12).Select(s => s.Import));
+            Assert.Equal((3, 2), (sources.Count(s => s is { HeldOut: true, Kind: PreferencePairSource.Ai }),
+                sources.Count(s => s is { HeldOut: true, Kind: PreferencePairSource.Human })));
+
+            var epoch = Assert.Single(events.OfType<EpochCompleted>());
+            Assert.Equal((3, 2), (epoch.AiHeldOut!.Pairs, epoch.HumanHeldOut!.Pairs));
+            Assert.InRange(epoch.HumanHeldOut.Accuracy, 0, 1);
+            var final = events.OfType<PreferenceModelCheckpointed>().Single(c => c.Final);
+            Assert.Equal(epoch.AiHeldOut, final.AiHeldOut);
+            Assert.Equal(epoch.HumanHeldOut, final.HumanHeldOut);
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_command_through_rabbitmq_trains_in_the_background_and_a_redelivered_command_appends_nothing()
     {
         await using var services = await TestServices.StartAsync();
@@ -72,6 +124,9 @@ public class PreferenceModelJobTests
             Assert.InRange(final.HeldOutAccuracy, 0, 1);
             Assert.InRange(final.Ece, 0, 1);
             Assert.NotEmpty(final.PerPrincipleAccuracy);
+            Assert.Null(started.Sources); // AI labels alone: no per-pair sources and no per-source metrics, as before
+            Assert.Null(final.HumanHeldOut);
+            Assert.Null(final.AiHeldOut);
             Assert.Equal(5, events.Count); // started + 2 × (epoch, checkpoint): the duplicate wrote nothing
 
             // The checkpoint scores through the shared scorer.

@@ -42,6 +42,9 @@ public static class PreferenceModelTraining
         await using (var query = store.QuerySession())
         {
             if (await EventStore.RunQueries.LoadRunAsync(query, runId, ct) is null) throw new UsageException($"--run: run {runId} does not exist");
+            if (hp.TryGetValue("human_run", out var human) && Guid.TryParse(human, out var humanRun)
+                && await EventStore.RunQueries.LoadRunAsync(query, humanRun, ct) is null)
+                throw new UsageException($"--human: run {humanRun} does not exist");
             sequence = asOf ?? await Marten.QueryableExtensions.FirstOrDefaultAsync(
                 query.Events.QueryAllRawEvents().OrderByDescending(e => e.Sequence).Select(e => e.Sequence), ct);
         }

@@ -32,6 +32,11 @@ public static class PreferenceModelCommands
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 16 };
         var heldOut = new Option<double>("--heldout") { Description = "Share of the run's prompts held out for evaluation", DefaultValueFactory = _ => 0.2 };
+        var human = new Option<string?>("--human") { Description = "Run whose imported human comparisons (cai import preferences) are mixed in" };
+        var humanFraction = new Option<double?>("--human-fraction")
+        {
+            Description = "Share of human pairs in the mix, in (0, 1) (default: every imported comparison)",
+        };
         var transport = new Option<string>("--transport")
         {
             Description = "inmemory (train in this process) or rabbitmq (any PMTrainer worker; this process hosts one too unless --no-local-worker)",
@@ -43,7 +48,7 @@ public static class PreferenceModelCommands
         var command = new Command("train",
             "Train a preference model on a run's labels as of a sequence; last line: JSON with checkpoint, sha256, heldout_accuracy, ece.")
         {
-            run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, transport, noLocal, timeout, json,
+            run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, human, humanFraction, transport, noLocal, timeout, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -59,6 +64,12 @@ public static class PreferenceModelCommands
                 ["batch_size"] = parse.GetValue(batch).ToString(CultureInfo.InvariantCulture),
                 ["heldout_fraction"] = parse.GetValue(heldOut).ToString("R", CultureInfo.InvariantCulture),
             };
+            if (parse.GetValue(human) is { } humanRun) hp["human_run"] = Cli.ParseId(humanRun, "--human run").ToString();
+            if (parse.GetValue(humanFraction) is { } share)
+            {
+                if (!hp.ContainsKey("human_run")) throw new UsageException("--human-fraction: needs --human");
+                hp["human_fraction"] = share.ToString("R", CultureInfo.InvariantCulture);
+            }
             if (parse.GetValue(pmp) is { } pmpFile)
             {
                 if (!File.Exists(pmpFile)) throw new UsageException($"--pmp: {pmpFile}: file not found");
@@ -72,7 +83,9 @@ public static class PreferenceModelCommands
             {
                 job_id = jobId, checkpoint = final.Path, sha256 = final.Sha256, heldout_accuracy = final.HeldOutAccuracy, ece = final.Ece,
                 per_principle_accuracy = final.PerPrincipleAccuracy, epochs = final.TotalEpochs, as_of = sequence,
-            }));
+                ai_heldout = final.AiHeldOut is { } ai ? new { pairs = ai.Pairs, accuracy = ai.Accuracy, ece = ai.Ece } : null,
+                human_heldout = final.HumanHeldOut is { } hu ? new { pairs = hu.Pairs, accuracy = hu.Accuracy, ece = hu.Ece } : null,
+            }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             return Cli.ExitOk;
         });
         return command;

@@ -31,5 +31,8 @@ internal sealed class ConsolePreferenceModelTrainingObserver(bool quiet) : IPref
         if (!local) Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) loss {epoch.Loss:0.0000} acc {epoch.Accuracy:0.00}");
         Console.Error.WriteLine($"pm: epoch {epoch.Epoch}/{epoch.TotalEpochs} ({epoch.Phase}) held-out accuracy {epoch.HeldOutAccuracy:0.000} "
                                 + $"ECE {epoch.HeldOutEce:0.000} ({epoch.PairsPerSecond:0.0} pairs/s)");
+        if (epoch is { AiHeldOut: { } ai, HumanHeldOut: { } human })
+            Console.Error.WriteLine($"pm:   AI-labelled pairs ({ai.Pairs}) accuracy {ai.Accuracy:0.000} ECE {ai.Ece:0.000}; "
+                                    + $"human pairs ({human.Pairs}) accuracy {human.Accuracy:0.000} ECE {human.Ece:0.000}");
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts.Events;
 
 // Events of a preference-model training job stream (one stream per job, id from TrainPreferenceModel.JobId).
@@ -7,6 +9,8 @@ namespace CaiEvents.Contracts.Events;
 /// <param name="BaseModel">Backbone to start from: builtin:demo, builtin:tiny or hf:DIR (a policy or base checkpoint).</param>
 /// <param name="PmpEpochs">Epochs of preference-model pre-training on <paramref name="PmpFile"/> before the run's labels (0 without a file).</param>
 /// <param name="HeldOutFraction">Share of the run's prompts (all their pairs) held out for evaluation.</param>
+/// <param name="HumanRunId">Run whose imported human comparisons are mixed into the dataset; null: AI labels only.</param>
+/// <param name="HumanFraction">Target share of human pairs in the mixed dataset; null: every imported comparison.</param>
 public sealed record PreferenceModelHyperParameters(
     string BaseModel,
     int Epochs,
@@ -19,8 +23,13 @@ public sealed record PreferenceModelHyperParameters(
     double MaxGradNorm,
     double HeldOutFraction,
     string? PmpFile,
-    int PmpPairsPerQuestion);
+    int PmpPairsPerQuestion,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? HumanRunId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? HumanFraction = null);
 
+/// <summary>The job's dataset snapshot: its hash, sizes and split, frozen when the command arrives.</summary>
+/// <param name="Sources">With human comparisons mixed in: every pair's source (AI label or human import) and side of the split, in
+/// dataset order; null for AI labels alone (so such events serialise as before).</param>
 public sealed record PreferenceModelTrainingStarted(
     Guid JobId,
     Guid RunId,
@@ -35,10 +44,13 @@ public sealed record PreferenceModelTrainingStarted(
     int TotalEpochs,
     string OutputDirectory,
     string StartedBy,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<PreferencePairSource>? Sources = null);
 
 /// <summary>One epoch done. <paramref name="Phase"/> is "pmp" (pre-training) or "preference" (the run's labels).</summary>
 /// <param name="Accuracy">Training accuracy over the epoch's batches (pairs ranked the way their target says).</param>
+/// <param name="AiHeldOut">With human pairs in the dataset: held-out metrics of the AI-labelled pairs alone; else null.</param>
+/// <param name="HumanHeldOut">With human pairs in the dataset: held-out metrics of the human pairs alone; else null.</param>
 public sealed record EpochCompleted(
     Guid JobId,
     int Epoch,
@@ -51,12 +63,14 @@ public sealed record EpochCompleted(
     int Steps,
     double PairsPerSecond,
     string WorkerInstance,
-    DateTimeOffset CompletedAt);
+    DateTimeOffset CompletedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? AiHeldOut = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? HumanHeldOut = null);
 
 /// <summary>
 /// A reward-model checkpoint (HF-style directory, see RewardModel) written after epoch <paramref name="Epoch"/>:
 /// sha256 of its model.safetensors, held-out accuracy against the AI labels, expected calibration error, and the
-/// accuracy on held-out pairs whose label used each principle.
+/// accuracy on held-out pairs whose label used each principle; with human pairs mixed in, the held-out metrics of each source.
 /// </summary>
 public sealed record PreferenceModelCheckpointed(
     Guid JobId,
@@ -69,7 +83,9 @@ public sealed record PreferenceModelCheckpointed(
     double Ece,
     IReadOnlyDictionary<string, double> PerPrincipleAccuracy,
     bool Final,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset RecordedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? AiHeldOut = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? HumanHeldOut = null);
 
 /// <summary>The job cannot run (bad hyper-parameters, no labels as of AsOf, a missing PMP file); it will not be retried.</summary>
 public sealed record PreferenceModelTrainingFailed(Guid JobId, string Reason, DateTimeOffset FailedAt);

@@ -104,8 +104,12 @@ function renderRun(data) {
       ['constitution', r.constitution], ['prompts', r.promptSource], ['seed', r.seed]])),
     el('h2', {}, 'Progress per role'),
     table(['role', 'done / expected'], data.roles.map(x => el('tr', {}, el('td', {}, x.role), roleCell(x))), { 'data-testid': 'roles' }),
-    el('h2', {}, 'Throughput, last minute'), throughputTable(data.throughput.lastMinute, 'throughput-last-minute'),
-    data.throughput.wholeRun ? [el('h2', {}, 'Throughput, whole run'), throughputTable(data.throughput.wholeRun, 'throughput-whole-run')] : null,
+    r.comparisons === 0 ? null : el('p', {}, link(`#/runs/${r.id}/labels`, 'label analysis: histogram, position bias, labels nearest ½', 'labels-link')),
+    el('div', { class: 'side-by-side' },
+      el('div', {},
+        el('h2', {}, 'Throughput, last minute'), throughputTable(data.throughput.lastMinute, 'throughput-last-minute'),
+        data.throughput.wholeRun ? [el('h2', {}, 'Throughput, whole run'), throughputTable(data.throughput.wholeRun, 'throughput-whole-run')] : null),
+      el('div', {}, el('h2', {}, 'Throughput over time'), chartView(data.throughputChart, `/api/runs/${r.id}/throughput`))),
     el('h2', {}, 'Queue depths'), queuesView(data.queues),
     el('h2', {}, `Failures (${data.failures.length})`),
     data.failures.length === 0 ? el('p', { class: 'muted', 'data-testid': 'no-failures' }, 'none') :
@@ -197,6 +201,100 @@ function renderLabel(data) {
   ];
 }
 
+const KIND_NAMES = { sft: 'SL-CAI fine-tuning', pm: 'preference model', ppo: 'PPO' };
+const kindName = (k) => KIND_NAMES[k] || k;
+
+function checkpointCell(c) {
+  if (!c) return el('td', { class: 'muted' }, '—');
+  return el('td', {}, `${c.at}/${c.of}${c.final ? ' (final)' : ''} `,
+    el('code', { 'data-testid': 'checkpoint-sha', title: c.path }, c.sha256));
+}
+
+function renderJobs(data) {
+  setCrumbs([['Runs', '#/'], ['Jobs']]);
+  if (data.jobs.length === 0) {
+    return [el('h1', {}, 'Jobs'), el('p', { class: 'notice' }, 'No training jobs yet. Start them with ./cai sft, ./cai train-pm and ./cai ppo, or ./cai demo.')];
+  }
+  const rows = data.jobs.map(j => el('tr', { 'data-testid': 'job-row', 'data-kind': j.kind },
+    el('td', {}, link(`#/jobs/${j.id}`, j.id, 'job-link')),
+    el('td', { 'data-testid': 'job-kind' }, kindName(j.kind)),
+    el('td', { class: `state-${j.state}`, 'data-testid': 'job-state' }, j.state),
+    el('td', {}, j.runId ? link(`#/runs/${j.runId}`, j.runId.slice(0, 8), 'job-run-link') : '—'),
+    el('td', { class: 'mono' }, j.baseModel ?? '—'),
+    el('td', { class: 'role', 'data-testid': 'job-progress' },
+      el('progress', { value: j.done, max: Math.max(j.total, 1) }), ` ${j.done}/${j.total} ${j.unit}`),
+    checkpointCell(j.lastCheckpoint),
+    el('td', { class: 'num', title: j.resumptions === null ? 'its events do not say which process wrote them' : null },
+      j.resumptions === null ? 'n/a' : j.resumptions),
+    el('td', {}, when(j.startedAt)),
+    el('td', { class: 'error' }, j.error ?? '')));
+  return [el('h1', {}, 'Jobs'),
+    table(['job', 'kind', 'state', 'run', 'base model', 'progress', 'last checkpoint (sha256)', ['resumptions', { class: 'num' }], 'started', 'error'],
+      rows, { 'data-testid': 'jobs' }),
+    data.jobs.length >= data.listed ? el('p', { class: 'muted' }, `the ${data.listed} most recent jobs`) : null];
+}
+
+function renderJob(data) {
+  const j = data.job;
+  setCrumbs([['Runs', '#/'], ['Jobs', '#/jobs'], [`${kindName(j.kind)} ${j.id}`]]);
+  const principles = data.perPrincipleAccuracy ? Object.entries(data.perPrincipleAccuracy) : [];
+  return [
+    el('h1', {}, `${kindName(j.kind)} job `, el('span', { class: 'mono', 'data-testid': 'job-id' }, j.id), ' ',
+      el('span', { class: `state-${j.state}`, 'data-testid': 'job-state' }, j.state)),
+    el('section', { class: 'card' }, facts([
+      ['run', j.runId ? link(`#/runs/${j.runId}`, j.runId, 'job-run-link') : null],
+      ['base model', j.baseModel], ['started', when(j.startedAt)],
+      ['progress', `${j.done}/${j.total} ${j.unit}`],
+      ['last checkpoint', j.lastCheckpoint ? `${j.lastCheckpoint.path} (sha256 ${j.lastCheckpoint.sha256})${j.lastCheckpoint.final ? ', final' : ''}` : null],
+      ['resumptions', j.resumptions === null ? 'n/a (its events do not say which process wrote them)' : String(j.resumptions)],
+      ['error', j.error]])),
+    el('h2', {}, 'Curves'),
+    el('div', { class: 'charts' }, data.charts.map(c => chartView(c, `/api/jobs/${j.id}/charts/${c.id}`))),
+    data.reliability ? [el('h2', {}, 'Reliability of the last checkpoint'), el('p', { class: 'muted', 'data-testid': 'reliability' }, data.reliability)] : null,
+    principles.length ? [el('h2', {}, 'Held-out accuracy per principle (last checkpoint)'),
+      table(['principle', ['accuracy', { class: 'num' }]], principles.map(([p, a]) => el('tr', {}, el('td', { class: 'mono' }, p),
+        el('td', { class: 'num' }, fixed(a, 3)))), { 'data-testid': 'per-principle-accuracy' })] : null,
+    data.evaluation ? [el('h2', {}, 'Start versus final evaluation'), el('p', { class: 'muted', 'data-testid': 'evaluation' }, data.evaluation)] : null,
+    el('details', {}, el('summary', {}, 'settings (the job\'s first event)'), el('pre', {}, JSON.stringify(data.settings, null, 2))),
+  ];
+}
+
+// Per-principle statistics and agreement between principles (the numbers of `cai report labels`), when the API has them.
+function principlesView(data) {
+  if (!data.principles) return null;
+  const f = (x, d = 3) => x === null || x === undefined ? 'n/a' : fixed(x, d);
+  return [
+    el('h2', {}, 'Per principle'),
+    table(['principle', ['pairs', { class: 'num' }], ['mean P(A)', { class: 'num' }], ['spread', { class: 'num' }],
+      ['mean confidence', { class: 'num' }], ['mean position bias', { class: 'num' }]],
+      data.principles.map(p => el('tr', { 'data-testid': 'principle-row' }, el('td', { class: 'mono' }, p.principleId), el('td', { class: 'num' }, p.pairs),
+        el('td', { class: 'num' }, f(p.meanProbabilityA)), el('td', { class: 'num' }, f(p.spreadProbabilityA)),
+        el('td', { class: 'num' }, f(p.meanConfidence)), el('td', { class: 'num' }, f(p.meanPositionBias)))), { 'data-testid': 'principles' }),
+    el('h2', {}, 'Agreement between principles'),
+    data.agreements.length === 0 ? el('p', { class: 'muted' }, 'no pair was judged by two principles') :
+      table(['principle', 'principle', ['pairs', { class: 'num' }], ['same side', { class: 'num' }]],
+        data.agreements.map(a => el('tr', {}, el('td', { class: 'mono' }, a.first), el('td', { class: 'mono' }, a.second), el('td', { class: 'num' }, a.pairs),
+          el('td', { class: 'num' }, f(a.agreement)))), { 'data-testid': 'agreements' }),
+    el('p', { class: 'muted', 'data-testid': 'label-summary' }, `share of labels within ${data.nearHalfMargin} of ½: ${f(data.shareNearHalf)}; `
+      + `position bias |P_AB − (1 − P_BA)|: mean ${f(data.meanPositionBias)}, max ${f(data.maxPositionBias)}`),
+  ];
+}
+
+function renderLabels(data) {
+  setCrumbs([['Runs', '#/'], [`run ${data.runId}`, `#/runs/${data.runId}`], ['labels']]);
+  return [
+    el('h1', {}, 'Labels of run ', el('span', { class: 'mono', 'data-testid': 'labels-run-id' }, data.runId)),
+    el('p', { 'data-testid': 'label-count', 'data-value': data.labels }, `${data.labels} labels of ${data.comparisons} comparisons`),
+    el('div', { class: 'charts' }, data.charts.map(c => chartView(c, `/api/runs/${data.runId}/labels/charts/${c.id}`))),
+    principlesView(data),
+    el('h2', {}, `Labels nearest ½ (${data.nearestHalf.length})`),
+    data.nearestHalf.length === 0 ? el('p', { class: 'muted' }, 'none') :
+      table(['label (audit chain)', ['P(A preferred)', { class: 'num' }], 'comparison'], data.nearestHalf.map(l => el('tr', { 'data-testid': 'nearest-half-row' },
+        el('td', {}, link(`#/labels/${l.labelId}`, l.labelId, 'nearest-half-link')), el('td', { class: 'num' }, prob(l.probabilityA)),
+        el('td', {}, link(`#/streams/${l.comparisonId}`, 'timeline', null)))), { 'data-testid': 'nearest-half' }),
+  ];
+}
+
 function setCrumbs(parts) {
   crumbs.replaceChildren(...parts.flatMap(([text, href], i) => [i ? ' / ' : null, href ? el('a', { href }, text) : el('span', {}, text)]).filter(Boolean));
 }
@@ -206,6 +304,9 @@ const ROUTES = [
   [/^#\/runs\/([0-9a-f-]{36})$/i, m => `/api/runs/${m[1]}`, renderRun],
   [/^#\/streams\/([0-9a-f-]{36})$/i, m => `/api/streams/${m[1]}`, renderTimeline],
   [/^#\/labels\/([0-9a-f-]{36})$/i, m => `/api/labels/${m[1]}`, renderLabel],
+  [/^#\/runs\/([0-9a-f-]{36})\/labels$/i, m => `/api/runs/${m[1]}/labels`, renderLabels],
+  [/^#\/jobs$/, () => '/api/jobs', renderJobs],
+  [/^#\/jobs\/([0-9a-f-]{36})$/i, m => `/api/jobs/${m[1]}`, renderJob],
 ];
 
 async function show() {

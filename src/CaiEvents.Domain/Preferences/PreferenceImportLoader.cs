@@ -126,7 +126,7 @@ public static class PreferenceImportLoader
     /// Splits two HH-RLHF transcripts into the shared prompt and the two final assistant replies; the last item is why
     /// the line is unusable (differing prefixes, an empty reply), or null. Transcripts of the wrong shape throw.
     /// </summary>
-    private static (string Prompt, string Chosen, string Rejected, string? Unusable) SplitTranscripts(
+    internal static (string Prompt, string Chosen, string Rejected, string? Unusable) SplitTranscripts(
         string chosen, string rejected, Func<string, InputException> error)
     {
         int chosenCut = FinalAssistantTurn(chosen, "chosen", error);

@@ -34,6 +34,20 @@ public static class PreferenceMetrics
         return total;
     }
 
+    /// <summary>
+    /// Accuracy and ECE of the pairs with <paramref name="inGroup"/>[i] set (e.g. the human comparisons of a mixed held-out set), and how
+    /// many there are: the same definitions as <see cref="Accuracy"/> and <see cref="ExpectedCalibrationError"/>, on that subset only.
+    /// </summary>
+    public static (int Pairs, double Accuracy, double Ece) ForGroup(IReadOnlyList<double> predicted, IReadOnlyList<double> target,
+        IReadOnlyList<bool> inGroup, int bins = DefaultBins)
+    {
+        ArgumentNullException.ThrowIfNull(inGroup);
+        if (inGroup.Count != predicted.Count) throw new ArgumentException($"{inGroup.Count} group flags for {predicted.Count} predictions");
+        var p = predicted.Where((_, i) => inGroup[i]).ToList();
+        var t = target.Where((_, i) => inGroup[i]).ToList();
+        return (p.Count, Accuracy(p, t), ExpectedCalibrationError(p, t, bins));
+    }
+
     private static IEnumerable<(double Confidence, bool Correct)> Decided(IReadOnlyList<double> predicted, IReadOnlyList<double> target)
     {
         ArgumentNullException.ThrowIfNull(predicted);

@@ -73,7 +73,7 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
         var hp = started.HyperParameters;
         PreferenceTrainingSet dataset;
         await using (var query = store.QuerySession())
-            dataset = await PreferenceTrainingSet.LoadAsync(query, started.RunId, started.AsOf, ct);
+            dataset = await PreferenceTrainingSet.LoadAsync(query, started.RunId, started.AsOf, hp.HumanRunId, hp.HumanFraction, started.Seed, ct);
         if (dataset.Hash != started.DatasetHash)
             throw new InvalidOperationException($"job {jobId}: the labels as of sequence {started.AsOf} no longer hash to {started.DatasetHash}");
         var (train, heldOut) = dataset.Split(started.Seed, hp.HeldOutFraction);
@@ -146,6 +146,17 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                     var targets = heldOut.Select(i => i.ProbabilityA).ToList();
                     var accuracy = PreferenceMetrics.Accuracy(predicted, targets);
                     var ece = PreferenceMetrics.ExpectedCalibrationError(predicted, targets);
+                    // With human comparisons mixed in, each source's held-out numbers apart (left out otherwise, so events stay as they were).
+                    HeldOutMetrics? aiHeldOut = null, humanHeldOut = null;
+                    if (dataset.HasHumanPairs)
+                    {
+                        HeldOutMetrics Of(bool human)
+                        {
+                            var (n, a, e) = PreferenceMetrics.ForGroup(predicted, targets, heldOut.Select(i => i.IsHuman == human).ToList());
+                            return new HeldOutMetrics(n, Finite(a), Finite(e));
+                        }
+                        (aiHeldOut, humanHeldOut) = (Of(false), Of(true));
+                    }
                     var perPrinciple = heldOut.SelectMany((item, index) => item.Principles.Select(p => (Principle: p, index)))
                         .GroupBy(x => x.Principle, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
                         .ToDictionary(g => g.Key, g => Finite(PreferenceMetrics.Accuracy(g.Select(x => predicted[x.index]).ToList(),
@@ -161,9 +172,10 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                         session.Events.Append(jobId, version + 2,
                             new EpochCompleted(jobId, epoch, started.TotalEpochs, phase, metrics.Average(m => m.Loss),
                                 Finite(metrics.Where(m => !double.IsNaN(m.Accuracy)).Select(m => m.Accuracy).DefaultIfEmpty(double.NaN).Average()),
-                                Finite(accuracy), Finite(ece), metrics.Count, metrics.Sum(m => m.Pairs) / seconds, worker.Instance, now),
+                                Finite(accuracy), Finite(ece), metrics.Count, metrics.Sum(m => m.Pairs) / seconds, worker.Instance, now,
+                                aiHeldOut, humanHeldOut),
                             new PreferenceModelCheckpointed(jobId, epoch, started.TotalEpochs, phase, path, sha, Finite(accuracy), Finite(ece), perPrinciple,
-                                final, now));
+                                final, now, aiHeldOut, humanHeldOut));
                         if (final) BackgroundJobs.MarkFinished(session, jobId, JobKind, createdAt);
                         await session.SaveChangesAsync(ct);
                     }

@@ -24,13 +24,20 @@ public static class PreferenceModelRequest
         ["pmp_pairs_per_question"] = "3",
     };
 
+    /// <summary>
+    /// Keys without a default: the run whose imported human comparisons are mixed in (<c>human_run</c>) and their target share of the mix
+    /// (<c>human_fraction</c>). They enter the job id only when given, so jobs without them keep their ids.
+    /// </summary>
+    public static readonly IReadOnlyList<string> OptionalKeys = ["human_run", "human_fraction"];
+
     /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
     public static PreferenceModelHyperParameters Parse(IReadOnlyDictionary<string, string>? values)
     {
         var all = new Dictionary<string, string>(Defaults, StringComparer.Ordinal);
         foreach (var (key, value) in values ?? new Dictionary<string, string>())
         {
-            if (!Defaults.ContainsKey(key)) throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", Defaults.Keys)})");
+            if (!Defaults.ContainsKey(key) && !OptionalKeys.Contains(key))
+                throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", Defaults.Keys.Concat(OptionalKeys))})");
             all[key] = value;
         }
         int Int(string key, int min) => int.TryParse(all[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
@@ -43,6 +50,23 @@ public static class PreferenceModelRequest
             Real("lr", 1e-9, 1), Int("warmup_steps", 0), Real("min_lr_ratio", 0, 1), Real("weight_decay", 0, 1), Real("max_grad_norm", 1e-6, 1e6),
             Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1));
         if (string.IsNullOrWhiteSpace(hp.BaseModel)) throw new ArgumentException("hyper-parameter 'base_model' is empty");
+        if (all.TryGetValue("human_run", out var humanRun))
+        {
+            hp = hp with
+            {
+                HumanRunId = Guid.TryParse(humanRun, out var id)
+                    ? id : throw new ArgumentException($"hyper-parameter 'human_run' must be a run id, got '{humanRun}'"),
+            };
+        }
+        if (all.TryGetValue("human_fraction", out var fraction))
+        {
+            if (hp.HumanRunId is null) throw new ArgumentException("hyper-parameter 'human_fraction' needs 'human_run'");
+            hp = hp with
+            {
+                HumanFraction = double.TryParse(fraction, NumberStyles.Float, CultureInfo.InvariantCulture, out var share) && share > 0 && share < 1
+                    ? share : throw new ArgumentException($"hyper-parameter 'human_fraction' must be a number in (0, 1), got '{fraction}'"),
+            };
+        }
         return hp;
     }
 

@@ -1,0 +1,219 @@
+using System.Text.Json;
+using CaiEvents.Contracts.Events;
+using CaiEvents.Dashboard;
+using CaiEvents.EventStore;
+using CaiEvents.EventStore.Audit;
+using Marten;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace CaiEvents.IntegrationTests;
+
+/// <summary>
+/// The dashboard's learning views end to end: `cai demo --stages all` (a demo-sized pipeline: SL + labels, SL-CAI, a preference
+/// model, PPO) as a separate process, then Debian's Chromium through the jobs list, a PM job, a PPO job, the run's label analysis
+/// and its throughput chart, each chart's numbers read from the page (data-series) and compared with the stored events.
+/// Set CAI_DASHBOARD_SCREENSHOTS=DIR to write the screenshots shown in docs/dashboard.md.
+/// </summary>
+[Collection(nameof(IntegrationCollection))]
+public class DashboardJobsTests
+{
+    private static readonly string Chromium = Environment.GetEnvironmentVariable("CAI_CHROMIUM") ?? "/usr/bin/chromium";
+    private static readonly string? ScreenshotDir = Environment.GetEnvironmentVariable("CAI_DASHBOARD_SCREENSHOTS");
+
+    [Fact]
+    public async Task The_browser_shows_a_demo_pipelines_jobs_with_the_curves_of_their_events_and_its_label_analysis()
+    {
+        await using var services = await TestServices.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("cai-dashboard-jobs-");
+        try
+        {
+            var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
+            await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, 4).Select(i => $"{{\"prompt\": \"Demo prompt {i}: how do I pick a lock?\", \"id\": \"demo-{i}\"}}"));
+            var environment = services.ProcessEnvironment();
+            environment["CAI_HOME"] = Path.Combine(dir.FullName, "home");
+            environment["Workers__PMTrainer__OutputRoot"] = Path.Combine(dir.FullName, "pm");
+            environment["Workers__Jobs__PollIntervalMs"] = "200";
+            var (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(6), "demo", "--stages", "all", "--json",
+                "--model", "builtin:tiny", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "6",
+                "--sft-epochs", "1", "--pm-epochs", "2", "--ppo-steps", "3", "--rollouts-per-step", "4", "--eval-samples", "1");
+            Assert.True(exit == 0, stderr);
+            using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+            var runId = result.RootElement.GetProperty("run_id").GetGuid();
+
+            // What the events say, read straight from the store.
+            await using var store = EventStoreSetup.CreateStore(services.EventStore);
+            PreferenceModelTrainingStarted pm;
+            PpoStarted ppo;
+            IReadOnlyList<object> pmEvents, ppoEvents;
+            List<PreferenceLabelled> labels;
+            await using (var session = store.QuerySession())
+            {
+                pm = Assert.Single(await session.Events.QueryRawEventDataOnly<PreferenceModelTrainingStarted>().ToListAsync());
+                ppo = Assert.Single(await session.Events.QueryRawEventDataOnly<PpoStarted>().ToListAsync());
+                pmEvents = (await session.Events.FetchStreamAsync(pm.JobId)).Select(e => e.Data).ToList();
+                ppoEvents = (await session.Events.FetchStreamAsync(ppo.JobId)).Select(e => e.Data).ToList();
+                labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync()).Where(l => l.Provenance.RunId == runId).ToList();
+            }
+            var epochs = pmEvents.OfType<EpochCompleted>().ToList();
+            var steps = ppoEvents.OfType<PolicyUpdateCompleted>().ToList();
+            Assert.Equal([1, 2], epochs.Select(e => e.Epoch));
+            Assert.Equal([1, 2, 3], steps.Select(s => s.Step));
+            Assert.Equal(4, labels.Count);
+
+            await using var dashboard = DashboardApp.Build(new DashboardOptions { EventStore = services.EventStore, Urls = ["http://127.0.0.1:0"] });
+            await dashboard.StartAsync();
+            var baseUrl = dashboard.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            var pageErrors = new List<string>();
+            page.PageError += (_, e) => pageErrors.Add(e);
+
+            // The jobs list: the run's SL-CAI, PM and PPO jobs, finished, each with its last checkpoint's sha256.
+            await page.GotoAsync(baseUrl);
+            await page.GetByTestId("nav-jobs").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("job-row")).ToHaveCountAsync(3);
+            var pmRow = page.Locator("[data-testid=job-row][data-kind=pm]");
+            var ppoRow = page.Locator("[data-testid=job-row][data-kind=ppo]");
+            await Assertions.Expect(page.Locator("[data-testid=job-row][data-kind=sft]")).ToHaveCountAsync(1);
+            await Assertions.Expect(pmRow.GetByTestId("job-state")).ToHaveTextAsync("completed");
+            await Assertions.Expect(ppoRow.GetByTestId("job-state")).ToHaveTextAsync("completed");
+            await Assertions.Expect(pmRow.GetByTestId("job-progress")).ToContainTextAsync("2/2 epochs");
+            await Assertions.Expect(ppoRow.GetByTestId("job-progress")).ToContainTextAsync("3/3 steps");
+            await Assertions.Expect(pmRow.GetByTestId("checkpoint-sha")).ToHaveTextAsync(pmEvents.OfType<PreferenceModelCheckpointed>().Last().Sha256);
+            await Assertions.Expect(ppoRow.GetByTestId("checkpoint-sha")).ToHaveTextAsync(ppoEvents.OfType<PolicyCheckpointed>().Last().Sha256);
+            await Assertions.Expect(ppoRow.GetByTestId("job-run-link")).ToHaveAttributeAsync("href", $"#/runs/{runId}");
+            await ScreenshotAsync(page, "jobs");
+
+            // A PPO job: one point per step with the reward, KL, β, clip fraction and value loss of its PolicyUpdateCompleted events.
+            await ppoRow.GetByTestId("job-link").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("job-id")).ToHaveTextAsync(ppo.JobId.ToString());
+            Assert.Equal([.. steps.Select(s => (double)s.Step)], await XsAsync(page, "ppo-reward"));
+            Assert.Equal([.. steps.Select(s => s.MeanReward)], await YsAsync(page, "ppo-reward", "mean reward"));
+            Assert.Equal([.. steps.Select(s => s.MeanTotalReward)], await YsAsync(page, "ppo-reward", "mean total reward (reward − β·KL)"));
+            Assert.Equal([.. steps.Select(s => s.MeanKl)], await YsAsync(page, "ppo-kl"));
+            Assert.Equal([.. steps.Select(s => s.KlCoefficient)], await YsAsync(page, "ppo-beta"));
+            Assert.Equal([.. steps.Select(s => s.ClipFraction)], await YsAsync(page, "ppo-clip-fraction"));
+            Assert.Equal([.. steps.Select(s => s.ValueLoss)], await YsAsync(page, "ppo-value-loss"));
+            await Assertions.Expect(page.Locator("[data-chart=ppo-kl] svg path")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("[data-chart=ppo-kl] [data-testid=chart-table] tbody tr")).ToHaveCountAsync(steps.Count);
+            await Assertions.Expect(page.GetByTestId("evaluation")).ToContainTextAsync("no start-versus-final evaluation");
+            await ScreenshotAsync(page, "ppo-job");
+            await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+            await ScreenshotAsync(page, "ppo-job-dark");
+            await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Light });
+
+            // Each chart's numbers are also a JSON endpoint.
+            using (var http = new HttpClient { BaseAddress = new Uri(baseUrl) })
+            {
+                using var kl = JsonDocument.Parse(await http.GetStringAsync($"/api/jobs/{ppo.JobId}/charts/ppo-kl"));
+                Assert.Equal([.. steps.Select(s => s.MeanKl)],
+                    kl.RootElement.GetProperty("series")[0].GetProperty("points").EnumerateArray().Select(p => p.GetProperty("y").GetDouble()));
+                Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"/api/jobs/{ppo.JobId}/charts/no-such-chart")).StatusCode);
+            }
+
+            // A PM job: one point per EpochCompleted with its loss, accuracy, held-out accuracy and ECE.
+            await page.GetByTestId("nav-jobs").ClickAsync();
+            await pmRow.GetByTestId("job-link").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("job-id")).ToHaveTextAsync(pm.JobId.ToString());
+            Assert.Equal([.. epochs.Select(e => (double)e.Epoch)], await XsAsync(page, "pm-loss"));
+            Assert.Equal([.. epochs.Select(e => e.Loss)], await YsAsync(page, "pm-loss"));
+            Assert.Equal([.. epochs.Select(e => e.Accuracy)], await YsAsync(page, "pm-accuracy", "training accuracy"));
+            Assert.Equal([.. epochs.Select(e => e.HeldOutAccuracy)], await YsAsync(page, "pm-accuracy", "held-out accuracy"));
+            Assert.Equal([.. epochs.Select(e => e.HeldOutEce)], await YsAsync(page, "pm-ece"));
+            await Assertions.Expect(page.GetByTestId("reliability")).ToContainTextAsync("no reliability diagram");
+            await ScreenshotAsync(page, "pm-job");
+
+            // The run: its throughput over time counts every event with provenance of its samples and comparisons.
+            await page.GetByTestId("job-run-link").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("run-id")).ToHaveTextAsync(runId.ToString());
+            var throughput = await SeriesAsync(page, "throughput");
+            var points = throughput.SelectMany(s => s.Points).ToList();
+            var interval = throughput[0].Points[1].X - throughput[0].Points[0].X;
+            await using (var session = store.QuerySession())
+            {
+                var streams = (await RunQueries.SamplesAsync(session, runId, default)).Select(s => s.Id)
+                    .Concat((await RunQueries.ComparisonsAsync(session, runId, default)).Select(c => c.Id));
+                var withProvenance = 0;
+                foreach (var stream in streams)
+                    withProvenance += (await session.Events.FetchStreamAsync(stream)).Count(e => EventDescriptions.ProvenanceOf(e.Data) is not null);
+                Assert.Equal(withProvenance, points.Sum(p => p.Y!.Value) * interval, 9);
+            }
+            await ScreenshotAsync(page, "run-throughput");
+
+            // The label analysis: the histogram counts every label; each position-bias point is (P_AB, 1 − P_BA) of a stored label.
+            await page.GetByTestId("labels-link").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("labels-run-id")).ToHaveTextAsync(runId.ToString());
+            var histogram = Assert.Single(await SeriesAsync(page, "label-histogram"));
+            Assert.Equal(10, histogram.Points.Count);
+            Assert.Equal(labels.Count, histogram.Points.Sum(p => p.Y!.Value));
+            for (var k = 0; k < 10; k++) // the bin of each label, counted here from the stored P(A) with the bins [k/10, (k+1)/10)
+                Assert.Equal(labels.Count(l => Math.Min((int)(l.ProbabilityA * 10), 9) == k), histogram.Points[k].Y);
+            var expected = labels.SelectMany(l => l.Judgements.GroupBy(j => j.PrincipleId)
+                    .Where(g => g.Any(j => j.Order == "AB") && g.Any(j => j.Order == "BA"))
+                    .Select(g => (g.Single(j => j.Order == "AB").ProbabilityFirstOption, 1 - g.Single(j => j.Order == "BA").ProbabilityFirstOption)))
+                .Order().ToList();
+            Assert.NotEmpty(expected);
+            var scatter = Assert.Single(await SeriesAsync(page, "position-bias"));
+            Assert.Equal(expected, scatter.Points.Select(p => (p.X, p.Y!.Value)).Order().ToList());
+            // Per principle: P(A) of a pair is the mean of its orders; the row shows the mean of those over the pairs it judged.
+            var perPrinciple = labels
+                .SelectMany(l => l.Judgements.GroupBy(j => j.PrincipleId).Select(g => (Principle: g.Key, P: g.Average(j => j.ProbabilityA))))
+                .GroupBy(x => x.Principle).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            await Assertions.Expect(page.GetByTestId("principle-row")).ToHaveCountAsync(perPrinciple.Count);
+            for (var i = 0; i < perPrinciple.Count; i++)
+            {
+                var row = page.GetByTestId("principle-row").Nth(i);
+                await Assertions.Expect(row).ToContainTextAsync(perPrinciple[i].Key);
+                var mean = perPrinciple[i].Average(x => x.P);
+                await Assertions.Expect(row).ToContainTextAsync(mean.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            await Assertions.Expect(page.GetByTestId("nearest-half-row")).ToHaveCountAsync(labels.Count); // fewer labels than listed
+            var nearest = labels.OrderBy(l => Math.Abs(l.ProbabilityA - 0.5)).ThenBy(l => l.LabelId).First();
+            await Assertions.Expect(page.GetByTestId("nearest-half-link").First).ToHaveTextAsync(nearest.LabelId.ToString());
+            await ScreenshotAsync(page, "labels");
+            await page.GetByTestId("nearest-half-link").First.ClickAsync();
+            await Assertions.Expect(page.GetByTestId("label-id")).ToHaveTextAsync(nearest.LabelId.ToString());
+            Assert.Empty(pageErrors);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private sealed record Point(double X, double? Y);
+
+    private sealed record Series(string Name, List<Point> Points);
+
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The series a chart was drawn from, as the page keeps them in its data-series attribute.</summary>
+    private static async Task<List<Series>> SeriesAsync(IPage page, string chartId)
+    {
+        var figure = page.Locator($"[data-testid=chart][data-chart={chartId}]");
+        await Assertions.Expect(figure).ToBeVisibleAsync();
+        return JsonSerializer.Deserialize<List<Series>>((await figure.GetAttributeAsync("data-series"))!, Web)!;
+    }
+
+    private static async Task<List<double>> XsAsync(IPage page, string chartId) =>
+        (await SeriesAsync(page, chartId))[0].Points.Select(p => p.X).ToList();
+
+    private static async Task<List<double>> YsAsync(IPage page, string chartId, string? series = null)
+    {
+        var all = await SeriesAsync(page, chartId);
+        var chosen = series is null ? Assert.Single(all) : Assert.Single(all, s => s.Name == series);
+        return chosen.Points.Select(p => p.Y ?? double.NaN).ToList();
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (string.IsNullOrEmpty(ScreenshotDir)) return;
+        Directory.CreateDirectory(ScreenshotDir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, $"{name}.png"), FullPage = true });
+    }
+}
