@@ -9,7 +9,9 @@ namespace CaiEvents.Workers.Common;
 /// One model call of an SL step, with exactly the parameters and seed that provenance records, and the chat template its
 /// prompt was rendered with (null: the paper's plain text).
 /// </summary>
-public sealed record StepGeneration(string Text, SamplingParameters Sampling, long Seed, ModelIdentity Model, ChatTemplate? ChatTemplate = null)
+/// <param name="Served">What a remote server's response said about itself (its <c>system_fingerprint</c>); null for local models.</param>
+public sealed record StepGeneration(string Text, SamplingParameters Sampling, long Seed, ModelIdentity Model, ChatTemplate? ChatTemplate = null,
+    ServedModel? Served = null)
 {
     /// <summary>
     /// The request of one step: the run's sampling parameters plus the turn markers as stop sequences, and a

@@ -1,0 +1,108 @@
+using System.Globalization;
+using CaiEvents.Contracts;
+using CaiEvents.Hosting;
+using CaiEvents.Models.Remote;
+using CaiEvents.Workers.Submission;
+using Microsoft.Extensions.Configuration;
+
+namespace CaiEvents.Application.Runs;
+
+/// <summary>Finds what a remote model's server offers (<see cref="RemoteModelProbe.ProbeAsync"/> in a real process; a fake in tests).</summary>
+public delegate Task<ServerCapabilities> CapabilityProbe(string modelId, CancellationToken ct);
+
+/// <summary>
+/// <c>run</c>/<c>submit</c> refuse a remote model that lacks what its role needs, before anything is written: each named remote
+/// model is probed once, and a role it cannot serve is one line naming the model, the role and the missing capability
+/// (a <see cref="UsageException"/>, exit 2). The Labeller needs label log-probs (<see cref="ServerCapabilities.CanLabel"/>, and
+/// generation too in chain-of-thought mode); the Generator, Critic and Reviser (and the RL policy that writes the response pairs)
+/// need generation (<see cref="ServerCapabilities.CanGenerate"/>). Roles the run does not use (the SL roles of a
+/// <c>--pairs</c>-only run) are not checked; local models are not probed.
+/// </summary>
+public static class RemoteModelRequirements
+{
+    /// <summary>The real probe, with this process's <c>Models:Remote</c> settings (key, timeout, retries).</summary>
+    public static CapabilityProbe ServerProbe(IConfiguration configuration)
+    {
+        var remote = ModelConfiguration.Options(configuration).Remote;
+        return (modelId, ct) => RemoteModelProbe.ProbeAsync(modelId, remote, null, ct);
+    }
+
+    /// <summary>What a role needs of its model.</summary>
+    private enum Need { Generate, Label }
+
+    public static async Task CheckAsync(RunRequest request, CapabilityProbe probe, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(probe);
+        var probed = new Dictionary<string, ServerCapabilities>(StringComparer.Ordinal);
+        foreach (var (role, modelId, need) in Needs(request).Where(n => RemoteModelId.IsRemote(n.ModelId)))
+        {
+            if (!probed.TryGetValue(modelId, out var capabilities))
+            {
+                try
+                {
+                    capabilities = await probe(modelId, ct);
+                }
+                catch (Exception e) when (e is RemoteModelException or ArgumentException)
+                {
+                    throw new UsageException($"model '{modelId}' ({role}): could not probe the server: {e.Message}");
+                }
+                probed[modelId] = capabilities;
+            }
+            if (Missing(modelId, need, capabilities) is { } missing)
+                throw new UsageException($"model '{modelId}' cannot serve as the {role}: {missing}");
+        }
+    }
+
+    /// <summary>Each role the run uses, its model and what it needs, in pipeline order.</summary>
+    private static IEnumerable<(string Role, string ModelId, Need Need)> Needs(RunRequest request)
+    {
+        if (request.RunSlStage)
+        {
+            yield return (WorkerRoles.Generator, request.GeneratorModel, Need.Generate);
+            yield return (WorkerRoles.Critic, request.CriticModel, Need.Generate);
+            yield return (WorkerRoles.Reviser, request.ReviserModel, Need.Generate);
+        }
+        if (request.Feedback is { } feedback)
+        {
+            yield return ($"{WorkerRoles.Generator} (RL policy)", feedback.PolicyModel, Need.Generate);
+            yield return (WorkerRoles.Labeller, feedback.FeedbackModel, Need.Label);
+            if (feedback.Mode == LabelMode.ChainOfThought) yield return ($"{WorkerRoles.Labeller} (chain-of-thought reasoning)", feedback.FeedbackModel,
+                Need.Generate);
+        }
+    }
+
+    /// <summary>The missing capability in words, or null when the server has it (an <c>?api=</c> suffix narrows it to that API).</summary>
+    private static string? Missing(string modelId, Need need, ServerCapabilities c)
+    {
+        var api = ForcedApi(modelId);
+        return need switch
+        {
+            Need.Label when api == "completions" && !c.EchoLogProbs =>
+                "it lacks label log-probs (its /completions does not return prompt log-probs with echo)",
+            Need.Label when api == "chat" && !(c.Chat && c.TopLogProbs >= 2) =>
+                $"it lacks label log-probs (its /chat/completions {ChatLogProbs(c)}, at least 2 are needed)",
+            Need.Label when api is null && !c.CanLabel =>
+                $"it lacks label log-probs (neither prompt log-probs with echo from /completions nor top_logprobs from /chat/completions: {ChatLogProbs(c)})",
+            Need.Generate when api == "completions" && !c.Completions => "it cannot generate (/completions does not answer)",
+            Need.Generate when api == "chat" && !c.Chat => "it cannot generate (/chat/completions does not answer)",
+            Need.Generate when api is null && !c.CanGenerate => "it cannot generate (neither /chat/completions nor /completions answers)",
+            _ => null,
+        };
+    }
+
+    private static string ChatLogProbs(ServerCapabilities c) =>
+        !c.Chat ? "chat does not answer" : string.Create(CultureInfo.InvariantCulture, $"chat gives {c.TopLogProbs} top log-prob(s) per position");
+
+    /// <summary>The API an <c>?api=chat</c> or <c>?api=completions</c> suffix forces; null when the id has none.</summary>
+    private static string? ForcedApi(string modelId)
+    {
+        var query = modelId.LastIndexOf('?');
+        if (query < 0) return null;
+        foreach (var part in modelId[(query + 1)..].Split('&'))
+        {
+            if (part.StartsWith("api=", StringComparison.Ordinal)) return part["api=".Length..];
+        }
+        return null;
+    }
+}
