@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using CaiEvents.Contracts;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace CaiEvents.Models.Remote;
 
@@ -17,10 +12,7 @@ namespace CaiEvents.Models.Remote;
 /// <para>Neither the OpenAI .NET SDK (2.x has no completions client) nor Microsoft.Extensions.AI (chat and
 /// embeddings only) reaches the legacy completions endpoint with <c>echo</c> and <c>logprobs</c>, so this
 /// class speaks it directly with <see cref="HttpClient"/> and System.Text.Json.</para>
-/// <para>Every HTTP call runs through a Polly pipeline: a timeout per attempt, and retries with exponential
-/// backoff and jitter on 429, 5xx other than 501, timeouts and connection errors, honouring
-/// <c>Retry-After</c>. Other 4xx answers fail at once.</para>
-/// <para>Thread-safe: the HttpClient and the pipeline are shared and hold no per-call state.</para>
+/// <para>HTTP, retries, timeouts and errors: <see cref="OpenAiEndpointClient"/>. Thread-safe.</para>
 /// <para>Determinism depends on the server: the request's seed is sent as <c>seed</c>, which vLLM and
 /// OpenAI honour.</para>
 /// </remarks>
@@ -33,12 +25,9 @@ public sealed class OpenAiCompatibleModel : ITextModel
     /// 1, not 0: vLLM rejects max_tokens = 0.</summary>
     internal const int ScoringNewTokens = 1;
 
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly string? _apiKey;
-    private readonly RemoteModelOptions _options;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
-    private readonly Uri _endpoint;
+    private const string CompletionsPath = "/completions";
+
+    private readonly OpenAiEndpointClient _client;
 
     /// <param name="modelId"><c>openai:&lt;base url&gt;#&lt;model name&gt;</c>.</param>
     /// <param name="options">Key, timeout and retry settings; null: <see cref="RemoteModelOptions.Default"/>.</param>
@@ -47,24 +36,8 @@ public sealed class OpenAiCompatibleModel : ITextModel
     public OpenAiCompatibleModel(string modelId, RemoteModelOptions? options = null, HttpClient? httpClient = null)
     {
         Id = RemoteModelId.Parse(modelId);
-        _options = options ?? RemoteModelOptions.Default;
-        _options.Validate();
-        _apiKey = _options.ResolveApiKey();
-        _endpoint = new Uri(Id.CompletionsEndpoint);
+        _client = new OpenAiEndpointClient(Id.BaseUrl, Id.ModelName, options, httpClient);
         Identity = new ModelIdentity(Id.Id, Id.StandInCheckpointHash);
-        _pipeline = BuildPipeline(_options);
-        if (httpClient is null)
-        {
-            _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-            {
-                Timeout = Timeout.InfiniteTimeSpan, // the pipeline times out each attempt
-            };
-            _ownsHttp = true;
-        }
-        else
-        {
-            _http = httpClient;
-        }
     }
 
     public RemoteModelId Id { get; }
@@ -78,7 +51,7 @@ public sealed class OpenAiCompatibleModel : ITextModel
     {
         ArgumentNullException.ThrowIfNull(requests);
         var results = new GenerationResult[requests.Count];
-        await ForEachAsync(requests.Count, async (i, ct) => results[i] = await GenerateOneAsync(requests[i], ct), cancellationToken);
+        await _client.ForEachAsync(requests.Count, async (i, ct) => results[i] = await GenerateOneAsync(requests[i], ct), cancellationToken);
         return results;
     }
 
@@ -88,14 +61,11 @@ public sealed class OpenAiCompatibleModel : ITextModel
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(continuations);
         var results = new ContinuationScore[continuations.Count];
-        await ForEachAsync(continuations.Count, async (i, ct) => results[i] = await ScoreOneAsync(prompt, continuations[i], ct), cancellationToken);
+        await _client.ForEachAsync(continuations.Count, async (i, ct) => results[i] = await ScoreOneAsync(prompt, continuations[i], ct), cancellationToken);
         return results;
     }
 
-    public void Dispose()
-    {
-        if (_ownsHttp) _http.Dispose();
-    }
+    public void Dispose() => _client.Dispose();
 
     private async Task<GenerationResult> GenerateOneAsync(GenerationRequest request, CancellationToken ct)
     {
@@ -155,121 +125,20 @@ public sealed class OpenAiCompatibleModel : ITextModel
     private async Task<(CompletionResponseBody Body, int Attempts)> PostAsync(CompletionRequestBody body, bool scoring, CancellationToken ct)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(body, CompletionsJsonContext.Default.CompletionRequestBody);
-        var attempts = 0;
-        HttpResponseMessage response;
+        var hint = scoring ? " (scoring sends echo=true, logprobs=1, max_tokens=1; the server may not support echo)" : "";
+        var response = await _client.PostJsonAsync(CompletionsPath, payload, hint, ct);
         try
         {
-            response = await _pipeline.ExecuteAsync(async token =>
-            {
-                Interlocked.Increment(ref attempts);
-                using var message = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(payload) };
-                message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                if (_apiKey is not null) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
-                // ResponseContentRead: the body is read inside the attempt, so the attempt's timeout covers it.
-                return await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
-            }, ct);
+            var parsed = JsonSerializer.Deserialize(response.Body, CompletionsJsonContext.Default.CompletionResponseBody)
+                ?? throw Fail("the response body is null", response.Attempts);
+            return (parsed, response.Attempts);
         }
-        catch (TimeoutRejectedException e)
+        catch (JsonException e)
         {
-            throw Fail($"timed out after {_options.Timeout.TotalSeconds:0.###} s", attempts, inner: e);
-        }
-        catch (HttpRequestException e)
-        {
-            var message = e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} ({inner})" : e.Message;
-            throw Fail(ServerErrorText.OneLine(message, 300), attempts, inner: e);
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            // A cancellation that is not the caller's (e.g. an injected HttpClient's own Timeout).
-            throw Fail("the request was cancelled (HttpClient timeout?)", attempts, inner: e);
-        }
-
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                var hint = scoring && (int)response.StatusCode is 400 or 422 or 501
-                    ? " (scoring sends echo=true, logprobs=1, max_tokens=1; the server may not support echo)"
-                    : "";
-                var reason = response.ReasonPhrase ?? response.StatusCode.ToString();
-                throw Fail($"HTTP {(int)response.StatusCode} ({reason}): {ServerErrorText.Extract(text)}{hint}",
-                    attempts, response.StatusCode);
-            }
-            try
-            {
-                var parsed = JsonSerializer.Deserialize(text, CompletionsJsonContext.Default.CompletionResponseBody)
-                    ?? throw Fail("the response body is null", attempts);
-                return (parsed, attempts);
-            }
-            catch (JsonException e)
-            {
-                throw Fail($"the response is not a completions object: {ServerErrorText.OneLine(e.Message, 200)}", attempts, inner: e);
-            }
+            throw Fail($"the response is not a completions object: {ServerErrorText.OneLine(e.Message, 200)}", response.Attempts, inner: e);
         }
     }
 
-    private RemoteModelException Fail(string what, int attempts, HttpStatusCode? status = null, Exception? inner = null)
-    {
-        var after = attempts > 1 ? $" after {attempts} attempts" : "";
-        var message = $"Remote model '{Id.ModelName}': POST {Endpoint} failed{after}: {what}";
-        return new RemoteModelException(Redact(message), Endpoint, attempts, status, inner);
-    }
-
-    /// <summary>Removes the API key from text that may quote it (some servers echo a rejected key).</summary>
-    private string Redact(string text) =>
-        _apiKey is { Length: > 0 } key ? text.Replace(key, "[redacted]", StringComparison.Ordinal) : text;
-
-    private async Task ForEachAsync(int count, Func<int, CancellationToken, Task> body, CancellationToken ct)
-    {
-        if (count == 0) return;
-        if (count == 1)
-        {
-            await body(0, ct);
-            return;
-        }
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentRequests, CancellationToken = ct };
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (i, token) => await body(i, token));
-    }
-
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(RemoteModelOptions options)
-    {
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-        if (options.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.MaxRetryDelay,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
-                {
-                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
-                    { Result: { } result } => IsTransient(result.StatusCode),
-                    _ => false,
-                }),
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.MaxRetryDelay)),
-                // Polly disposes a discarded response itself after OnRetry.
-            });
-        }
-        builder.AddTimeout(options.Timeout); // inner: a fresh timeout for every attempt
-        return builder.Build();
-    }
-
-    internal static bool IsTransient(HttpStatusCode status) =>
-        status == HttpStatusCode.TooManyRequests || ((int)status >= 500 && status != HttpStatusCode.NotImplemented);
-
-    /// <summary>The delay a 429/503 asks for with <c>Retry-After</c> (seconds or a date), capped; null: use the backoff.</summary>
-    internal static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan cap)
-    {
-        var header = response?.Headers.RetryAfter;
-        if (header is null) return null;
-        var delay = header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : (TimeSpan?)null);
-        if (delay is null) return null;
-        if (delay < TimeSpan.Zero) return TimeSpan.Zero;
-        return delay > cap ? cap : delay;
-    }
+    private RemoteModelException Fail(string what, int attempts, Exception? inner = null) =>
+        _client.Fail(HttpMethod.Post, CompletionsPath, what, attempts, inner: inner);
 }

@@ -36,6 +36,24 @@ public sealed record RemoteModelOptions
     public int MaxConcurrentRequests { get; init; } = 4;
 
     /// <summary>
+    /// Cap on HTTP requests in flight to one server (one base URL) from this whole process: every model object, role and
+    /// consumer shares it (<see cref="RemoteServerConcurrency"/>). The first value a process uses for a base URL stays.
+    /// </summary>
+    public int MaxConcurrency { get; init; } = 16;
+
+    /// <summary>
+    /// Total time one request may take across all its attempts and the waits between them (retries stop when it is spent).
+    /// Must stay below <see cref="AcknowledgementTimeout"/>, so that a message is never redelivered while it is still retried.
+    /// </summary>
+    public TimeSpan RetryBudget { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// RabbitMQ's consumer acknowledgement timeout (<c>consumer_timeout</c> in rabbitmq.conf, 30 minutes by default): the broker
+    /// closes the channel of a consumer that holds a message longer. Set it here when the broker is configured otherwise.
+    /// </summary>
+    public TimeSpan AcknowledgementTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
     /// The key to send: <see cref="ApiKey"/>, else the <c>OPENAI_API_KEY</c> variable (read through <paramref name="environment"/>), else null.
     /// </summary>
     public string? ResolveApiKey(Func<string, string?>? environment = null)
@@ -57,6 +75,14 @@ public sealed record RemoteModelOptions
             throw new ArgumentException("Models:Remote:RetryBaseDelay and MaxRetryDelay must not be negative.");
         if (MaxConcurrentRequests < 1)
             throw new ArgumentException($"Models:Remote:MaxConcurrentRequests must be 1 or more (got {MaxConcurrentRequests}).");
+        if (MaxConcurrency < 1)
+            throw new ArgumentException($"Models:Remote:MaxConcurrency must be 1 or more (got {MaxConcurrency}).");
+        // Polly's timeout accepts (10 ms, 24 h).
+        if (RetryBudget <= TimeSpan.FromMilliseconds(10) || RetryBudget >= TimeSpan.FromHours(24))
+            throw new ArgumentException($"Models:Remote:RetryBudget must be more than 10 ms and less than 24 h (got {RetryBudget}).");
+        if (RetryBudget >= AcknowledgementTimeout)
+            throw new ArgumentException($"Models:Remote:RetryBudget ({RetryBudget}) must be shorter than Models:Remote:AcknowledgementTimeout "
+                + $"({AcknowledgementTimeout}, RabbitMQ's consumer acknowledgement timeout), or a message could be redelivered while still retried.");
     }
 
     // Replaces the compiler-generated member list so that ToString() (and so logging of any record that holds
@@ -68,7 +94,10 @@ public sealed record RemoteModelOptions
                .Append(", MaxRetries = ").Append(MaxRetries)
                .Append(", RetryBaseDelay = ").Append(RetryBaseDelay)
                .Append(", MaxRetryDelay = ").Append(MaxRetryDelay)
-               .Append(", MaxConcurrentRequests = ").Append(MaxConcurrentRequests);
+               .Append(", MaxConcurrentRequests = ").Append(MaxConcurrentRequests)
+               .Append(", MaxConcurrency = ").Append(MaxConcurrency)
+               .Append(", RetryBudget = ").Append(RetryBudget)
+               .Append(", AcknowledgementTimeout = ").Append(AcknowledgementTimeout);
         return true;
     }
 }
