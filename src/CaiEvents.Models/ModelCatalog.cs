@@ -36,7 +36,7 @@ public static class ModelCatalog
         {
             "builtin:" when modelId == BuiltinTiny => Gpt2Architecture.CreateRandom(BuiltinTiny, TinyConfig, Gpt2Tokenizer.ByteLevel(), options),
             HfScheme when modelId.Length > HfScheme.Length => LocalTextModel.Load(modelId, modelId[HfScheme.Length..], options),
-            "openai:" => new Remote.OpenAiCompatibleModel(modelId, options.Remote),
+            "openai:" => LoadRemote(modelId, options.Remote),
             Gguf.LlamaCppTextModel.Scheme when modelId.Length > Gguf.LlamaCppTextModel.Scheme.Length =>
                 Gguf.LlamaCppTextModel.Load(modelId, chatTemplate: options.ChatTemplate),
             "builtin:" when modelId == Demo.DemoModel.ModelId => LoadDemo(options),
@@ -44,6 +44,21 @@ public static class ModelCatalog
             _ => throw new ArgumentException(
                 $"Unknown model id '{modelId}'; supported: {string.Join(", ", SupportedModelIds)}.", nameof(modelId)),
         };
+    }
+
+    /// <summary>
+    /// An <c>openai:URL#NAME[?api=chat|completions]</c> model: the API the suffix names, else the one the server answers (chat first),
+    /// probed once per process (<see cref="Remote.RemoteApiSelection"/>); a chat model continues an assistant prefill where the server
+    /// accepted one. The server's <c>/models</c> entry becomes <see cref="ModelIdentity.Served"/>.
+    /// </summary>
+    private static ITextModel LoadRemote(string modelId, Remote.RemoteModelOptions options)
+    {
+        var id = Remote.RemoteModelId.Parse(modelId);
+        options.Validate();
+        var choice = Remote.RemoteApiSelection.ChooseAsync(id, id.Api, options).GetAwaiter().GetResult();
+        return choice.Api == Remote.RemoteApi.Chat
+            ? new Remote.OpenAiChatModel(modelId, choice.Prefill, options, served: choice.Served)
+            : new Remote.OpenAiCompatibleModel(modelId, options, served: choice.Served);
     }
 
     /// <summary>builtin:demo is the cached output of <c>cai model train-demo</c>; it cannot be built here implicitly (minutes of training).</summary>

@@ -9,7 +9,7 @@ using CaiEvents.Models.Demo;
 
 namespace CaiEvents.Cli.Commands;
 
-/// <summary><c>cai model train-demo|eval-labels|init|convert|inspect|compare</c>.</summary>
+/// <summary><c>cai model train-demo|eval-labels|init|convert|inspect|compare|probe</c>.</summary>
 public static class ModelCommands
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -46,7 +46,7 @@ public static class ModelCommands
             }, Json));
             return Cli.ExitOk;
         });
-        return new Command("model", "Model management.") { trainDemo, evalLabels, Init(), Convert(), Inspect(), Compare() };
+        return new Command("model", "Model management.") { trainDemo, evalLabels, Init(), Convert(), Inspect(), Compare(), Probe() };
     }
 
     private static Command Init()
@@ -130,6 +130,27 @@ public static class ModelCommands
             foreach (var token in result.SpecialTokens)
                 Console.WriteLine($"{token.Role + ":",-16} {token.Id} {JsonSerializer.Serialize(token.Text, ReadableJson)}");
             Console.WriteLine($"checkpoint:      {result.CheckpointSha256}");
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Probe()
+    {
+        var model = new Argument<string>("model") { Description = "Model id: openai:URL#NAME (asks the server), or a local hf:DIR, builtin:* or gguf:FILE" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("probe", "Which of chat, completions, echo/prompt log-probs, top log-probs (how many), seed and prefill a model offers, "
+            + "with its server's /models entry.") { model, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = Hosting.ModelConfiguration.Options(Cli.Configuration()).Remote;
+            var result = await ModelProbe.ProbeAsync(parse.GetValue(model)!, options, ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result, ReadableJson));
+                return Cli.ExitOk;
+            }
+            ModelProbeView.Write(result);
             return Cli.ExitOk;
         });
         return command;

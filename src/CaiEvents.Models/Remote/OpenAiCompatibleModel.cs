@@ -33,16 +33,17 @@ public sealed class OpenAiCompatibleModel : ITextModel
     /// <param name="options">Key, timeout and retry settings; null: <see cref="RemoteModelOptions.Default"/>.</param>
     /// <param name="httpClient">A client to use (e.g. from IHttpClientFactory); it is not disposed here and
     /// its own Timeout should be infinite or longer than all attempts. Null: one is created and owned.</param>
-    public OpenAiCompatibleModel(string modelId, RemoteModelOptions? options = null, HttpClient? httpClient = null)
+    /// <param name="served">The server's <c>/models</c> entry for the model, recorded in <see cref="Identity"/>; null: none known.</param>
+    public OpenAiCompatibleModel(string modelId, RemoteModelOptions? options = null, HttpClient? httpClient = null, ServedModel? served = null)
     {
         Id = RemoteModelId.Parse(modelId);
         _client = new OpenAiEndpointClient(Id.BaseUrl, Id.ModelName, options, httpClient);
-        Identity = new ModelIdentity(Id.Id, Id.StandInCheckpointHash);
+        Identity = new ModelIdentity(Id.Id, Id.StandInCheckpointHash, served);
     }
 
     public RemoteModelId Id { get; }
 
-    /// <summary>The full id, and as checkpoint hash the labelled stand-in <see cref="RemoteModelId.StandInCheckpointHash"/>.</summary>
+    /// <summary>The full id, as checkpoint hash the labelled stand-in <see cref="RemoteModelId.StandInCheckpointHash"/>, and the served entry.</summary>
     public ModelIdentity Identity { get; }
 
     public string Endpoint => Id.CompletionsEndpoint;

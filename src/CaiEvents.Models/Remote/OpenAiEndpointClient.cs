@@ -8,12 +8,15 @@ namespace CaiEvents.Models.Remote;
 
 /// <summary>
 /// The HTTP side shared by the remote models of one OpenAI-compatible server (<see cref="OpenAiCompatibleModel"/>,
-/// <c>OpenAiChatModel</c>): JSON POSTs under a base URL, with the API key, retries and timeouts, and one-line errors
+/// <see cref="OpenAiChatModel"/>): JSON POSTs under a base URL, with the API key, retries and timeouts, and one-line errors
 /// that name the endpoint and never hold the key.
 /// </summary>
 /// <remarks>
 /// <para>Every call runs through a Polly pipeline: a timeout per attempt, and retries with exponential backoff and jitter on
 /// 429, 5xx other than 501, timeouts and connection errors, honouring <c>Retry-After</c>. Other 4xx answers fail at once.</para>
+/// <para>Back-pressure: each attempt holds one of the server's <see cref="RemoteServerConcurrency"/> slots
+/// (<see cref="RemoteModelOptions.MaxConcurrency"/>, shared by the whole process), waited for outside the attempt's timeout; the whole
+/// call (waits for slots, attempts and backoff) is bounded by <see cref="RemoteModelOptions.RetryBudget"/> (an outer Polly timeout).</para>
 /// <para>Thread-safe: the HttpClient and the pipeline are shared and hold no per-call state.</para>
 /// </remarks>
 public sealed class OpenAiEndpointClient : IDisposable
@@ -22,6 +25,8 @@ public sealed class OpenAiEndpointClient : IDisposable
     private readonly bool _ownsHttp;
     private readonly string? _apiKey;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly ResiliencePipeline _attempt;
+    private readonly SemaphoreSlim _gate;
 
     /// <param name="baseUrl">The server's base URL without a trailing '/', e.g. <c>http://127.0.0.1:8000/v1</c>.</param>
     /// <param name="modelName">The model name errors are about.</param>
@@ -38,6 +43,8 @@ public sealed class OpenAiEndpointClient : IDisposable
         Options.Validate();
         _apiKey = Options.ResolveApiKey();
         _pipeline = BuildPipeline(Options);
+        _attempt = new ResiliencePipelineBuilder().AddTimeout(Options.Timeout).Build(); // a fresh timeout for every attempt
+        _gate = RemoteServerConcurrency.Gate(BaseUrl, Options.MaxConcurrency);
         if (httpClient is null)
         {
             _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -92,20 +99,37 @@ public sealed class OpenAiEndpointClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _pipeline.ExecuteAsync(async token =>
+            response = await _pipeline.ExecuteAsync(async budgetToken =>
             {
-                Interlocked.Increment(ref attempts);
-                using var message = new HttpRequestMessage(method, uri);
-                if (payload is not null)
+                // The slot is waited for under the budget, not the attempt's timeout: a crowded server delays, it does not fail.
+                await _gate.WaitAsync(budgetToken);
+                try
                 {
-                    message.Content = new ByteArrayContent(payload);
-                    message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                    return await _attempt.ExecuteAsync(async token =>
+                    {
+                        Interlocked.Increment(ref attempts);
+                        using var message = new HttpRequestMessage(method, uri);
+                        if (payload is not null)
+                        {
+                            message.Content = new ByteArrayContent(payload);
+                            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                        }
+                        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                        if (_apiKey is not null) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+                        // ResponseContentRead: the body is read inside the attempt, so the attempt's timeout covers it.
+                        return await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
+                    }, budgetToken);
                 }
-                message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                if (_apiKey is not null) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
-                // ResponseContentRead: the body is read inside the attempt, so the attempt's timeout covers it.
-                return await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
+                finally
+                {
+                    _gate.Release();
+                }
             }, ct);
+        }
+        catch (TimeoutRejectedException e) when (e.Timeout == Options.RetryBudget)
+        {
+            throw Fail(method, path, $"gave up when the retry budget of {Options.RetryBudget.TotalSeconds:0.###} s "
+                + "(Models:Remote:RetryBudget) was spent", attempts, inner: e);
         }
         catch (TimeoutRejectedException e)
         {
@@ -167,6 +191,7 @@ public sealed class OpenAiEndpointClient : IDisposable
     private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(RemoteModelOptions options)
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        builder.AddTimeout(options.RetryBudget); // outer: the whole call, attempts and waits together
         if (options.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -186,7 +211,6 @@ public sealed class OpenAiEndpointClient : IDisposable
                 // Polly disposes a discarded response itself after OnRetry.
             });
         }
-        builder.AddTimeout(options.Timeout); // inner: a fresh timeout for every attempt
         return builder.Build();
     }
 

@@ -54,6 +54,12 @@ public sealed record RemoteModelOptions
     public TimeSpan AcknowledgementTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
+    /// <c>top_logprobs</c> asked for when a chat-completions model scores options (labels): how many of the most likely tokens
+    /// the server lists at the answer position. 20 is OpenAI's maximum and vLLM's default limit.
+    /// </summary>
+    public int TopLogProbs { get; init; } = 20;
+
+    /// <summary>
     /// The key to send: <see cref="ApiKey"/>, else the <c>OPENAI_API_KEY</c> variable (read through <paramref name="environment"/>), else null.
     /// </summary>
     public string? ResolveApiKey(Func<string, string?>? environment = null)
@@ -83,6 +89,8 @@ public sealed record RemoteModelOptions
         if (RetryBudget >= AcknowledgementTimeout)
             throw new ArgumentException($"Models:Remote:RetryBudget ({RetryBudget}) must be shorter than Models:Remote:AcknowledgementTimeout "
                 + $"({AcknowledgementTimeout}, RabbitMQ's consumer acknowledgement timeout), or a message could be redelivered while still retried.");
+        if (TopLogProbs < 1)
+            throw new ArgumentException($"Models:Remote:TopLogProbs must be 1 or more (got {TopLogProbs}).");
     }
 
     // Replaces the compiler-generated member list so that ToString() (and so logging of any record that holds
@@ -97,7 +105,8 @@ public sealed record RemoteModelOptions
                .Append(", MaxConcurrentRequests = ").Append(MaxConcurrentRequests)
                .Append(", MaxConcurrency = ").Append(MaxConcurrency)
                .Append(", RetryBudget = ").Append(RetryBudget)
-               .Append(", AcknowledgementTimeout = ").Append(AcknowledgementTimeout);
+               .Append(", AcknowledgementTimeout = ").Append(AcknowledgementTimeout)
+               .Append(", TopLogProbs = ").Append(TopLogProbs);
         return true;
     }
 }
