@@ -13,8 +13,8 @@ public delegate Task<ServerCapabilities> CapabilityProbe(string modelId, Cancell
 /// <summary>
 /// <c>run</c>/<c>submit</c> refuse a remote model that lacks what its role needs, before anything is written: each named remote
 /// model is probed once, and a role it cannot serve is one line naming the model, the role and the missing capability
-/// (a <see cref="UsageException"/>, exit 2). The Labeller needs label log-probs (<see cref="ServerCapabilities.CanLabel"/>, and
-/// generation too in chain-of-thought mode); the Generator, Critic and Reviser (and the RL policy that writes the response pairs)
+/// (a <see cref="UsageException"/>, exit 2). The Labeller needs label log-probs from the API its model will speak (echo prompt
+/// log-probs from <c>/completions</c>, or at least 2 <c>top_logprobs</c> from chat; and generation too in chain-of-thought mode); the Generator, Critic and Reviser (and the RL policy that writes the response pairs)
 /// need generation (<see cref="ServerCapabilities.CanGenerate"/>). Roles the run does not use (the SL roles of a
 /// <c>--pairs</c>-only run) are not checked; local models are not probed.
 /// </summary>
@@ -37,6 +37,15 @@ public static class RemoteModelRequirements
         var probed = new Dictionary<string, ServerCapabilities>(StringComparer.Ordinal);
         foreach (var (role, modelId, need) in Needs(request).Where(n => RemoteModelId.IsRemote(n.ModelId)))
         {
+            RemoteApi? api;
+            try
+            {
+                api = RemoteModelId.Parse(modelId).Api;
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"model '{modelId}' ({role}): {e.Message}");
+            }
             if (!probed.TryGetValue(modelId, out var capabilities))
             {
                 try
@@ -49,7 +58,7 @@ public static class RemoteModelRequirements
                 }
                 probed[modelId] = capabilities;
             }
-            if (Missing(modelId, need, capabilities) is { } missing)
+            if (Missing(api, need, capabilities) is { } missing)
                 throw new UsageException($"model '{modelId}' cannot serve as the {role}: {missing}");
         }
     }
@@ -72,37 +81,30 @@ public static class RemoteModelRequirements
         }
     }
 
-    /// <summary>The missing capability in words, or null when the server has it (an <c>?api=</c> suffix narrows it to that API).</summary>
-    private static string? Missing(string modelId, Need need, ServerCapabilities c)
+    /// <summary>
+    /// The missing capability in words, or null when the server has it. What counts is the API the model will speak: the one an
+    /// <c>?api=</c> suffix forces, else chat when chat answers (as <see cref="RemoteApiSelection"/> chooses when the model loads).
+    /// So a server whose chat ignores <c>top_logprobs</c> cannot label even if its <c>/completions</c> has echo log-probs; the line
+    /// then says to name <c>?api=completions</c>.
+    /// </summary>
+    private static string? Missing(RemoteApi? forced, Need need, ServerCapabilities c)
     {
-        var api = ForcedApi(modelId);
-        return need switch
+        var api = forced ?? (c.Chat ? RemoteApi.Chat : RemoteApi.Completions);
+        return (need, api) switch
         {
-            Need.Label when api == "completions" && !c.EchoLogProbs =>
-                "it lacks label log-probs (its /completions does not return prompt log-probs with echo)",
-            Need.Label when api == "chat" && !(c.Chat && c.TopLogProbs >= 2) =>
-                $"it lacks label log-probs (its /chat/completions {ChatLogProbs(c)}, at least 2 are needed)",
-            Need.Label when api is null && !c.CanLabel =>
-                $"it lacks label log-probs (neither prompt log-probs with echo from /completions nor top_logprobs from /chat/completions: {ChatLogProbs(c)})",
-            Need.Generate when api == "completions" && !c.Completions => "it cannot generate (/completions does not answer)",
-            Need.Generate when api == "chat" && !c.Chat => "it cannot generate (/chat/completions does not answer)",
-            Need.Generate when api is null && !c.CanGenerate => "it cannot generate (neither /chat/completions nor /completions answers)",
+            (Need.Generate, _) when forced is null && !c.CanGenerate => "it cannot generate (neither /chat/completions nor /completions answers)",
+            (Need.Generate, RemoteApi.Chat) when !c.Chat => "it cannot generate (/chat/completions does not answer)",
+            (Need.Generate, RemoteApi.Completions) when !c.Completions => "it cannot generate (/completions does not answer)",
+            (Need.Label, RemoteApi.Chat) when !(c.Chat && c.TopLogProbs >= 2) =>
+                $"it lacks label log-probs (its /chat/completions {ChatLogProbs(c)}, at least 2 are needed"
+                + (forced is null && c.EchoLogProbs ? "; its /completions has echo log-probs: name the model with ?api=completions)" : ")"),
+            (Need.Label, RemoteApi.Completions) when !c.EchoLogProbs => forced is null
+                ? "it lacks label log-probs (/chat/completions does not answer and /completions does not return prompt log-probs with echo)"
+                : "it lacks label log-probs (its /completions does not return prompt log-probs with echo)",
             _ => null,
         };
     }
 
     private static string ChatLogProbs(ServerCapabilities c) =>
-        !c.Chat ? "chat does not answer" : string.Create(CultureInfo.InvariantCulture, $"chat gives {c.TopLogProbs} top log-prob(s) per position");
-
-    /// <summary>The API an <c>?api=chat</c> or <c>?api=completions</c> suffix forces; null when the id has none.</summary>
-    private static string? ForcedApi(string modelId)
-    {
-        var query = modelId.LastIndexOf('?');
-        if (query < 0) return null;
-        foreach (var part in modelId[(query + 1)..].Split('&'))
-        {
-            if (part.StartsWith("api=", StringComparison.Ordinal)) return part["api=".Length..];
-        }
-        return null;
-    }
+        !c.Chat ? "does not answer" : string.Create(CultureInfo.InvariantCulture, $"gives {c.TopLogProbs} top log-prob(s) per position");
 }

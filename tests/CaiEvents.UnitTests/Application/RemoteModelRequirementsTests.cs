@@ -25,8 +25,34 @@ public class RemoteModelRequirementsTests
     public async Task A_labeller_without_log_probs_is_refused_in_one_line_naming_model_role_and_capability()
     {
         var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(Request(Server, Server), Probe(ChatOnlyWithoutLogProbs), default));
-        Assert.Equal($"model '{Server}' cannot serve as the labeller: it lacks label log-probs (neither prompt log-probs with echo from /completions "
-            + "nor top_logprobs from /chat/completions: chat gives 0 top log-prob(s) per position)", e.Message);
+        Assert.Equal($"model '{Server}' cannot serve as the labeller: it lacks label log-probs (its /chat/completions gives 0 top log-prob(s) per position, "
+            + "at least 2 are needed)", e.Message);
+    }
+
+    [Fact]
+    public async Task A_chat_server_without_top_log_probs_is_refused_even_with_echo_since_chat_is_what_the_model_would_speak()
+    {
+        var chatAndEcho = new ServerCapabilities(true, true, true, 0, true, true, null, []);
+        var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server), Probe(chatAndEcho), default));
+        Assert.EndsWith("at least 2 are needed; its /completions has echo log-probs: name the model with ?api=completions)", e.Message);
+        await RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server + "?api=completions"), Probe(chatAndEcho), default);
+    }
+
+    [Fact]
+    public async Task A_completions_only_server_without_echo_cannot_label()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() =>
+            RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server), Probe(CompletionsWithEcho with { EchoLogProbs = false }), default));
+        Assert.Equal($"model '{Server}' cannot serve as the labeller: it lacks label log-probs "
+            + "(/chat/completions does not answer and /completions does not return prompt log-probs with echo)", e.Message);
+    }
+
+    [Fact]
+    public async Task A_malformed_remote_id_is_one_line_naming_the_role()
+    {
+        var e = await Assert.ThrowsAsync<UsageException>(() =>
+            RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server + "?api=grpc"), Probe(ChatWithTopLogProbs), default));
+        Assert.StartsWith($"model '{Server}?api=grpc' (labeller): Remote model id", e.Message);
     }
 
     [Fact]
@@ -101,6 +127,15 @@ public class RemoteModelRequirementsTests
         Assert.Equal(listed, RunContext.Served(listed, null));
         Assert.Equal(new ServedModel("m", SystemFingerprint: "fp_2"), RunContext.Served(null, new ServedModel("m", SystemFingerprint: "fp_2")));
         Assert.Null(RunContext.Served(null, null)); // local models: nothing, so their events are stored as before
+    }
+
+    [Fact]
+    public void A_generated_step_keeps_what_its_response_said_about_the_server()
+    {
+        var request = StepGeneration.Request(7, Guid.Empty, "response", "prompt", new SamplingParameters());
+        var served = new ServedModel("m", SystemFingerprint: "fp_3");
+        Assert.Equal(served, StepGeneration.From(request, new CaiEvents.Models.GenerationResult("text", 1, 1, served), new("openai:x#m", "h")).Served);
+        Assert.Null(StepGeneration.From(request, new CaiEvents.Models.GenerationResult("text", 1, 1), new("builtin:tiny", "h")).Served);
     }
 
     private static CapabilityProbe Probe(ServerCapabilities capabilities, List<string>? probed = null) => (modelId, _) =>
