@@ -30,7 +30,15 @@ public static class RemoteModelRequirements
     /// <summary>What a role needs of its model.</summary>
     private enum Need { Generate, Label }
 
-    public static async Task CheckAsync(RunRequest request, CapabilityProbe probe, CancellationToken ct)
+    /// <summary>How often a model is probed again before a missing capability counts (see <see cref="CheckAsync"/>).</summary>
+    public const int Attempts = 3;
+
+    /// <summary>
+    /// Probes every remote model the run uses and throws a one-line <see cref="UsageException"/> for the first role its model cannot
+    /// serve. A busy or failing server (429, 5xx) makes a check inconclusive rather than negative, so a capability counts as
+    /// missing only when <see cref="Attempts"/> probes, <paramref name="retryDelay"/> (default 1 s) apart and doubling, all miss it.
+    /// </summary>
+    public static async Task CheckAsync(RunRequest request, CapabilityProbe probe, CancellationToken ct, TimeSpan? retryDelay = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(probe);
@@ -46,20 +54,29 @@ public static class RemoteModelRequirements
             {
                 throw new UsageException($"model '{modelId}' ({role}): {e.Message}");
             }
-            if (!probed.TryGetValue(modelId, out var capabilities))
+            var delay = retryDelay ?? TimeSpan.FromSeconds(1);
+            for (var attempt = 1; ; attempt++)
             {
-                try
-                {
-                    capabilities = await probe(modelId, ct);
-                }
-                catch (Exception e) when (e is RemoteModelException or ArgumentException)
-                {
-                    throw new UsageException($"model '{modelId}' ({role}): could not probe the server: {e.Message}");
-                }
-                probed[modelId] = capabilities;
+                if (!probed.TryGetValue(modelId, out var capabilities))
+                    probed[modelId] = capabilities = await ProbeAsync(probe, modelId, role, ct);
+                if (Missing(api, need, capabilities) is not { } missing) break;
+                if (attempt == Attempts) throw new UsageException($"model '{modelId}' cannot serve as the {role}: {missing}");
+                probed.Remove(modelId);
+                await Task.Delay(delay, ct);
+                delay *= 2;
             }
-            if (Missing(api, need, capabilities) is { } missing)
-                throw new UsageException($"model '{modelId}' cannot serve as the {role}: {missing}");
+        }
+    }
+
+    private static async Task<ServerCapabilities> ProbeAsync(CapabilityProbe probe, string modelId, string role, CancellationToken ct)
+    {
+        try
+        {
+            return await probe(modelId, ct);
+        }
+        catch (Exception e) when (e is RemoteModelException or ArgumentException)
+        {
+            throw new UsageException($"model '{modelId}' ({role}): could not probe the server: {e.Message}");
         }
     }
 

@@ -24,7 +24,7 @@ public class RemoteModelRequirementsTests
     [Fact]
     public async Task A_labeller_without_log_probs_is_refused_in_one_line_naming_model_role_and_capability()
     {
-        var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(Request(Server, Server), Probe(ChatOnlyWithoutLogProbs), default));
+        var e = await Assert.ThrowsAsync<UsageException>(() => Check(Request(Server, Server), Probe(ChatOnlyWithoutLogProbs), default));
         Assert.Equal($"model '{Server}' cannot serve as the labeller: it lacks label log-probs (its /chat/completions gives 0 top log-prob(s) per position, "
             + "at least 2 are needed)", e.Message);
     }
@@ -33,16 +33,16 @@ public class RemoteModelRequirementsTests
     public async Task A_chat_server_without_top_log_probs_is_refused_even_with_echo_since_chat_is_what_the_model_would_speak()
     {
         var chatAndEcho = new ServerCapabilities(true, true, true, 0, true, true, null, []);
-        var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server), Probe(chatAndEcho), default));
+        var e = await Assert.ThrowsAsync<UsageException>(() => Check(Request("builtin:tiny", Server), Probe(chatAndEcho), default));
         Assert.EndsWith("at least 2 are needed; its /completions has echo log-probs: name the model with ?api=completions)", e.Message);
-        await RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server + "?api=completions"), Probe(chatAndEcho), default);
+        await Check(Request("builtin:tiny", Server + "?api=completions"), Probe(chatAndEcho), default);
     }
 
     [Fact]
     public async Task A_completions_only_server_without_echo_cannot_label()
     {
         var e = await Assert.ThrowsAsync<UsageException>(() =>
-            RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server), Probe(CompletionsWithEcho with { EchoLogProbs = false }), default));
+            Check(Request("builtin:tiny", Server), Probe(CompletionsWithEcho with { EchoLogProbs = false }), default));
         Assert.Equal($"model '{Server}' cannot serve as the labeller: it lacks label log-probs "
             + "(/chat/completions does not answer and /completions does not return prompt log-probs with echo)", e.Message);
     }
@@ -51,14 +51,14 @@ public class RemoteModelRequirementsTests
     public async Task A_malformed_remote_id_is_one_line_naming_the_role()
     {
         var e = await Assert.ThrowsAsync<UsageException>(() =>
-            RemoteModelRequirements.CheckAsync(Request("builtin:tiny", Server + "?api=grpc"), Probe(ChatWithTopLogProbs), default));
+            Check(Request("builtin:tiny", Server + "?api=grpc"), Probe(ChatWithTopLogProbs), default));
         Assert.StartsWith($"model '{Server}?api=grpc' (labeller): Remote model id", e.Message);
     }
 
     [Fact]
     public async Task A_generator_that_cannot_generate_is_refused_first()
     {
-        var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(Request(Server, "builtin:tiny"), Probe(Nothing), default));
+        var e = await Assert.ThrowsAsync<UsageException>(() => Check(Request(Server, "builtin:tiny"), Probe(Nothing), default));
         Assert.StartsWith($"model '{Server}' cannot serve as the generator: it cannot generate", e.Message);
     }
 
@@ -66,9 +66,9 @@ public class RemoteModelRequirementsTests
     public async Task A_server_with_top_log_probs_or_echo_serves_every_role_and_is_probed_once_per_model()
     {
         var probed = new List<string>();
-        await RemoteModelRequirements.CheckAsync(Request(Server, Server), Probe(ChatWithTopLogProbs, probed), default);
+        await Check(Request(Server, Server), Probe(ChatWithTopLogProbs, probed), default);
         Assert.Equal([Server], probed);
-        await RemoteModelRequirements.CheckAsync(Request(Server, Other), Probe(CompletionsWithEcho, probed), default);
+        await Check(Request(Server, Other), Probe(CompletionsWithEcho, probed), default);
         Assert.Equal([Server, Server, Other], probed);
     }
 
@@ -76,7 +76,7 @@ public class RemoteModelRequirementsTests
     public async Task Local_models_are_not_probed()
     {
         var probed = new List<string>();
-        await RemoteModelRequirements.CheckAsync(Request("builtin:tiny", "builtin:tiny"), Probe(Nothing, probed), default);
+        await Check(Request("builtin:tiny", "builtin:tiny"), Probe(Nothing, probed), default);
         Assert.Empty(probed);
     }
 
@@ -86,7 +86,7 @@ public class RemoteModelRequirementsTests
         var request = Request(Other, Server);
         request = request with { RunSlStage = false, Feedback = request.Feedback! with { PolicyModel = Server } };
         var probed = new List<string>();
-        await RemoteModelRequirements.CheckAsync(request, Probe(ChatWithTopLogProbs, probed), default);
+        await Check(request, Probe(ChatWithTopLogProbs, probed), default);
         Assert.Equal([Server], probed);
     }
 
@@ -96,7 +96,7 @@ public class RemoteModelRequirementsTests
         // Chat top log-probs would do, but ?api=completions forces echo scoring, which this server lacks.
         var forced = Server + "?api=completions";
         var both = new ServerCapabilities(true, true, false, 5, true, true, null, []);
-        var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(Request("builtin:tiny", forced), Probe(both), default));
+        var e = await Assert.ThrowsAsync<UsageException>(() => Check(Request("builtin:tiny", forced), Probe(both), default));
         Assert.Equal($"model '{forced}' cannot serve as the labeller: it lacks label log-probs (its /completions does not return prompt log-probs with echo)",
             e.Message);
     }
@@ -107,7 +107,7 @@ public class RemoteModelRequirementsTests
         var request = Request("builtin:tiny", Server);
         request = request with { Feedback = request.Feedback! with { Mode = LabelMode.ChainOfThought } };
         var echoWithoutGeneration = new ServerCapabilities(false, false, true, 0, false, false, null, []);
-        var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(request, Probe(echoWithoutGeneration), default));
+        var e = await Assert.ThrowsAsync<UsageException>(() => Check(request, Probe(echoWithoutGeneration), default));
         Assert.StartsWith($"model '{Server}' cannot serve as the labeller (chain-of-thought reasoning): it cannot generate", e.Message);
     }
 
@@ -115,7 +115,7 @@ public class RemoteModelRequirementsTests
     public async Task A_server_that_cannot_be_probed_is_one_line_naming_the_role()
     {
         CapabilityProbe unreachable = (_, _) => throw new RemoteModelException("connection refused (http://127.0.0.1:9/v1/models)", "http://127.0.0.1:9/v1/models", 1);
-        var e = await Assert.ThrowsAsync<UsageException>(() => RemoteModelRequirements.CheckAsync(Request(Server, Server), unreachable, default));
+        var e = await Assert.ThrowsAsync<UsageException>(() => Check(Request(Server, Server), unreachable, default));
         Assert.Equal($"model '{Server}' (generator): could not probe the server: connection refused (http://127.0.0.1:9/v1/models)", e.Message);
     }
 
@@ -137,6 +137,28 @@ public class RemoteModelRequirementsTests
         Assert.Equal(served, StepGeneration.From(request, new CaiEvents.Models.GenerationResult("text", 1, 1, served), new("openai:x#m", "h")).Served);
         Assert.Null(StepGeneration.From(request, new CaiEvents.Models.GenerationResult("text", 1, 1), new("builtin:tiny", "h")).Served);
     }
+
+    [Fact]
+    public async Task A_capability_missing_once_is_probed_again_and_only_missing_every_time_refuses()
+    {
+        // A busy server (429/5xx) makes the probe's checks inconclusive: the first answer lacks generation, the second has it.
+        var answers = new Queue<ServerCapabilities>([Nothing, ChatWithTopLogProbs]);
+        var probed = new List<string>();
+        CapabilityProbe flaky = (modelId, _) =>
+        {
+            probed.Add(modelId);
+            return Task.FromResult(answers.Count > 1 ? answers.Dequeue() : answers.Peek());
+        };
+        await Check(Request(Server, Server), flaky);
+        Assert.Equal([Server, Server], probed);
+
+        probed.Clear();
+        await Assert.ThrowsAsync<UsageException>(() => Check(Request(Server, Server), Probe(Nothing, probed)));
+        Assert.Equal(RemoteModelRequirements.Attempts, probed.Count);
+    }
+
+    private static Task Check(RunRequest request, CapabilityProbe probe, CancellationToken ct = default) =>
+        RemoteModelRequirements.CheckAsync(request, probe, ct, TimeSpan.Zero);
 
     private static CapabilityProbe Probe(ServerCapabilities capabilities, List<string>? probed = null) => (modelId, _) =>
     {
