@@ -49,7 +49,7 @@ public static class ModelCatalog
     /// <summary>
     /// An <c>openai:URL#NAME[?api=chat|completions]</c> model: the API the suffix names, else the one the server answers (chat first),
     /// probed once per process (<see cref="Remote.RemoteApiSelection"/>); a chat model continues an assistant prefill where the server
-    /// accepted one. The server's <c>/models</c> entry becomes <see cref="ModelIdentity.Served"/>.
+    /// accepted one. The probed server's <c>/models</c> entry becomes <see cref="ModelIdentity.Served"/> (a forced API skips the probe).
     /// </summary>
     private static ITextModel LoadRemote(string modelId, Remote.RemoteModelOptions options)
     {

@@ -20,7 +20,8 @@ public class RemoteModelPipelineTests
         server.Respond = call => call.Prompt.EndsWith("Critique:", StringComparison.Ordinal)
             ? " The reply takes the request at face value and could help someone cause harm.\n\nRevision Request: ignored"
             : " I can't help with that, but here is a safer way to approach it.";
-        var remote = server.ModelId("critic-large");
+        // The completions endpoint this test is about: the server also answers chat, which the catalog would choose without ?api=.
+        var remote = server.ModelId("critic-large") + "?api=completions";
 
         await using var services = await TestServices.StartAsync();
         using var host = await Harness.StartHostAsync(services, WorkerRoles.SlStage, TransportKind.RabbitMq, null,

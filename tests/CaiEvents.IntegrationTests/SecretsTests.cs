@@ -18,7 +18,8 @@ public class SecretsTests
         var apiKey = "sk-test-" + Guid.NewGuid().ToString("N");
         await using var server = await LoopbackOpenAiServer.StartAsync();
         server.RequiredApiKey = apiKey;
-        // Two attempts per call (MaxRetries 1): the first step fails, is logged and redelivered by MassTransit.
+        // Two attempts per call (MaxRetries 1): the first step fails, is logged and redelivered by MassTransit. (?api=completions
+        // below: no probe requests at load, so the faults meet the model calls.)
         server.EnqueueFault(503, count: 3, message: "overloaded, try again");
         await using var services = await TestServices.StartAsync();
         var dir = Directory.CreateTempSubdirectory("cai-secrets-");
@@ -41,7 +42,7 @@ public class SecretsTests
             using (var worker = CliProcess.Start(env, "worker", "generator", "critic", "reviser", "--concurrency", "1"))
             {
                 var submit = await CliProcess.RunAsync(env, TimeSpan.FromSeconds(90), "submit", "--prompts", prompts, "--revisions", "1",
-                    "--max-new-tokens", "16", "--model", server.ModelId());
+                    "--max-new-tokens", "16", "--model", server.ModelId() + "?api=completions");
                 Assert.True(submit.ExitCode == 0, submit.Stderr);
                 var runId = submit.Stdout.Trim().Split('\n')[^1].Trim();
                 var wait = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(3), "wait", runId, "--timeout", "170");

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CaiEvents.Contracts;
 
 namespace CaiEvents.Models.Remote;
 
@@ -8,8 +9,10 @@ namespace CaiEvents.Models.Remote;
 /// (<c>GET {base}/models</c>) and, for chat, whether an assistant prefill is accepted (<see cref="RemoteModelProbe"/>'s checks).
 /// </summary>
 /// <remarks>
-/// <para>Only these checks run (never a completions request), so loading a model costs at most three tiny requests, once.</para>
-/// <para>An API forced with <c>?api=</c> is not probed for; its served-model entry and (for chat) the prefill still are.</para>
+/// <para>Only these checks run (never a completions request), so loading a model costs at most three tiny requests, once. The
+/// <c>/models</c> request gets one attempt (no retries): a busy server leaves the identity without a served entry.</para>
+/// <para>An API forced with <c>?api=</c> skips the probe altogether: no request at load, no served entry in the identity, and no
+/// prefill for chat (the prefill is folded into the user turn). Leave the API to the probe to have both.</para>
 /// <para>Thread-safe: concurrent loads of one name share one probe. A probe that could not reach the server, or met 429/5xx on the
 /// chat check, is not kept: that load gets the completions API (as before chat support) with no served entry, and the next load
 /// probes again.</para>
@@ -27,8 +30,9 @@ public static class RemoteApiSelection
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(options);
-        var key = $"{id.BaseUrl}#{id.ModelName}?{forced?.ToString() ?? "probe"}";
-        var entry = Choices.GetOrAdd(key, _ => new Lazy<Task<RemoteApiChoice>>(() => ProbeAsync(id, forced, options, httpClient, cancellationToken)));
+        if (forced is { } api) return new RemoteApiChoice(api, Prefill: false, Served: null, Reached: true);
+        var key = $"{id.BaseUrl}#{id.ModelName}";
+        var entry = Choices.GetOrAdd(key, _ => new Lazy<Task<RemoteApiChoice>>(() => ProbeAsync(id, options, httpClient, cancellationToken)));
         RemoteApiChoice choice;
         try
         {
@@ -37,7 +41,7 @@ public static class RemoteApiSelection
         catch (RemoteModelException)
         {
             Choices.TryRemove(new KeyValuePair<string, Lazy<Task<RemoteApiChoice>>>(key, entry));
-            return new RemoteApiChoice(forced ?? RemoteApi.Completions, false, null, Reached: false);
+            return new RemoteApiChoice(RemoteApi.Completions, false, null, Reached: false);
         }
         catch (OperationCanceledException)
         {
@@ -48,15 +52,19 @@ public static class RemoteApiSelection
         return choice;
     }
 
-    private static async Task<RemoteApiChoice> ProbeAsync(RemoteModelId id, RemoteApi? forced, RemoteModelOptions options, HttpClient? httpClient,
+    private static async Task<RemoteApiChoice> ProbeAsync(RemoteModelId id, RemoteModelOptions options, HttpClient? httpClient,
         CancellationToken ct)
     {
-        using var transport = new ProbeTransport(id, options, httpClient);
         var notes = new List<string>();
-        var served = await RemoteModelProbe.ServedAsync(transport, id, notes, ct);
-        var chat = forced is { } api ? api == RemoteApi.Chat : await RemoteModelProbe.ChatAnswersAsync(transport, id, notes, ct);
-        if (chat is null) return new RemoteApiChoice(RemoteApi.Completions, false, served, Reached: false);
+        (ServedModel? Served, bool Busy) listed;
+        // One attempt: the served entry is evidence for the audit, not worth the model calls' retries and their wait.
+        using (var once = new ProbeTransport(id, options with { MaxRetries = 0 }, httpClient))
+            listed = await RemoteModelProbe.ServedOrBusyAsync(once, id, notes, ct);
+        using var transport = new ProbeTransport(id, options, httpClient);
+        var chat = await RemoteModelProbe.ChatAnswersAsync(transport, id, notes, ct);
+        if (chat is null) return new RemoteApiChoice(RemoteApi.Completions, false, listed.Served, Reached: false);
         var prefill = chat.Value && await RemoteModelProbe.PrefillAsync(transport, id, notes, ct);
-        return new RemoteApiChoice(chat.Value ? RemoteApi.Chat : RemoteApi.Completions, prefill, served, Reached: true);
+        // A busy /models answer is not kept, so that a later load of the name asks again.
+        return new RemoteApiChoice(chat.Value ? RemoteApi.Chat : RemoteApi.Completions, prefill, listed.Served, Reached: !listed.Busy);
     }
 }

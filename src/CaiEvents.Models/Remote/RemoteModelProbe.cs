@@ -62,12 +62,17 @@ public static class RemoteModelProbe
     }
 
     /// <summary>The <c>/models</c> entry of the name, or null with a note.</summary>
-    internal static async Task<ServedModel?> ServedAsync(ProbeTransport transport, RemoteModelId id, List<string> notes, CancellationToken ct)
+    internal static async Task<ServedModel?> ServedAsync(ProbeTransport transport, RemoteModelId id, List<string> notes, CancellationToken ct) =>
+        (await ServedOrBusyAsync(transport, id, notes, ct)).Served;
+
+    /// <summary>The <c>/models</c> entry of the name (or null with a note), and whether the server answered 429/5xx.</summary>
+    internal static async Task<(ServedModel? Served, bool Busy)> ServedOrBusyAsync(ProbeTransport transport, RemoteModelId id, List<string> notes,
+        CancellationToken ct)
     {
         var answer = await transport.GetAsync("/models", ct);
-        if (answer.Ok) return ServedModelLookup.Find(answer.Json, id.ModelName, notes);
+        if (answer.Ok) return (ServedModelLookup.Find(answer.Json, id.ModelName, notes), false);
         notes.Add($"models: GET /models answered {answer.Describe()}");
-        return null;
+        return (null, answer.Transient);
     }
 
     /// <summary>Whether chat answers: true, false, or null when the server was busy or failing (429/5xx) and nothing can be said.</summary>

@@ -57,7 +57,7 @@ public static class TopLogProbOptions
         {
             ArgumentNullException.ThrowIfNull(continuation);
             var (start, length) = KeySpan(continuation);
-            if (length == 0)
+            if (string.IsNullOrWhiteSpace(continuation.Substring(start, length)))
                 throw new ArgumentException($"Option '{continuation}' names no key (scoring by top log-probabilities needs options such as ' (A)').");
             var key = continuation.Substring(start, length);
             if (keys.Contains(key, StringComparer.Ordinal))

@@ -15,7 +15,8 @@ namespace CaiEvents.TestSupport;
 
 /// <summary>
 /// A small, deterministic OpenAI-compatible server on 127.0.0.1 (random free port) for tests: real HTTP,
-/// Kestrel, <c>POST /v1/completions</c> only. Self-contained (needs only the Microsoft.AspNetCore.App
+/// Kestrel, <c>POST /v1/completions</c>, <c>POST /v1/chat/completions</c> and <c>GET /v1/models</c> (the chat side and the
+/// flavours of the documented servers: LoopbackOpenAiServer.Chat.cs). Self-contained (needs only the Microsoft.AspNetCore.App
 /// framework reference, no test framework), so other test projects can link this file.
 /// </summary>
 /// <remarks>
@@ -74,7 +75,7 @@ public sealed partial class LoopbackOpenAiServer : IAsyncDisposable
     /// <summary>When set, requests without <c>Authorization: Bearer &lt;key&gt;</c> get 401, quoting the key they sent.</summary>
     public string? RequiredApiKey { get; set; }
 
-    /// <summary>Requests received on /v1/completions (faulted ones included).</summary>
+    /// <summary>Requests received on every endpoint (faulted ones included).</summary>
     public int RequestCount => Volatile.Read(ref _requestCount);
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
@@ -87,6 +88,8 @@ public sealed partial class LoopbackOpenAiServer : IAsyncDisposable
         var app = builder.Build();
         LoopbackOpenAiServer? server = null;
         app.MapPost("/v1/completions", (HttpContext context) => server!.HandleAsync(context));
+        app.MapPost("/v1/chat/completions", (HttpContext context) => server!.HandleChatAsync(context));
+        app.MapGet("/v1/models", (HttpContext context) => server!.HandleModelsAsync(context));
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server = new LoopbackOpenAiServer(app, new Uri(address).GetLeftPart(UriPartial.Authority));
@@ -119,40 +122,11 @@ public sealed partial class LoopbackOpenAiServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        Interlocked.Increment(ref _requestCount);
-        string raw;
-        using (var reader = new StreamReader(context.Request.Body))
-            raw = await reader.ReadToEndAsync(context.RequestAborted);
-        var authorization = context.Request.Headers.Authorization.ToString();
-        JsonObject? body = null;
-        try { body = JsonNode.Parse(raw) as JsonObject; } catch (JsonException) { }
-        _requests.Enqueue(new RecordedRequest(authorization.Length == 0 ? null : authorization, raw, body));
-
-        if (_faults.TryDequeue(out var fault))
+        var body = await ReceiveAsync(context, (status, message) => Error(context, status, message));
+        if (body is null) return;
+        if (ChatOnly)
         {
-            if (fault.Delay > TimeSpan.Zero)
-            {
-                try { await Task.Delay(fault.Delay, context.RequestAborted); }
-                catch (OperationCanceledException) { return; }
-            }
-            if (fault.StatusCode is { } status)
-            {
-                if (fault.RetryAfter is { } after)
-                    context.Response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Error(context, status, fault.Message ?? $"injected fault {status}");
-                return;
-            }
-        }
-
-        if (RequiredApiKey is { } key && authorization != "Bearer " + key)
-        {
-            var presented = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : authorization;
-            await Error(context, 401, $"Incorrect API key provided: {presented}.");
-            return;
-        }
-        if (body is null)
-        {
-            await Error(context, 400, "request body is not a JSON object");
+            await FlavourError(context, 404, "Not Found", null);
             return;
         }
 
@@ -239,6 +213,53 @@ public sealed partial class LoopbackOpenAiServer : IAsyncDisposable
         await context.Response.WriteAsync(response.ToJsonString(), context.RequestAborted);
     }
 
+    /// <summary>
+    /// Counts and records a request, applies a queued fault and the key check; returns the JSON body (an empty object for a GET),
+    /// or null when the request has been answered already (fault, key, body not JSON).
+    /// </summary>
+    /// <param name="error">Writes an error answer (status, message) in the endpoint's shape.</param>
+    private async Task<JsonObject?> ReceiveAsync(HttpContext context, Func<int, string, Task> error)
+    {
+        Interlocked.Increment(ref _requestCount);
+        string raw;
+        using (var reader = new StreamReader(context.Request.Body))
+            raw = await reader.ReadToEndAsync(context.RequestAborted);
+        var authorization = context.Request.Headers.Authorization.ToString();
+        JsonObject? body = null;
+        try { body = JsonNode.Parse(raw) as JsonObject; } catch (JsonException) { }
+        _requests.Enqueue(new RecordedRequest(authorization.Length == 0 ? null : authorization, raw, body, context.Request.Path.Value ?? ""));
+
+        if (_faults.TryDequeue(out var fault))
+        {
+            if (fault.Delay > TimeSpan.Zero)
+            {
+                try { await Task.Delay(fault.Delay, context.RequestAborted); }
+                catch (OperationCanceledException) { return null; }
+            }
+            if (fault.StatusCode is { } status)
+            {
+                if (fault.RetryAfter is { } after)
+                    context.Response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await error(status, fault.Message ?? $"injected fault {status}");
+                return null;
+            }
+        }
+
+        if (RequiredApiKey is { } key && authorization != "Bearer " + key)
+        {
+            var presented = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : authorization;
+            await error(401, $"Incorrect API key provided: {presented}.");
+            return null;
+        }
+        if (HttpMethods.IsGet(context.Request.Method)) return new JsonObject();
+        if (body is null)
+        {
+            await error(400, "request body is not a JSON object");
+            return null;
+        }
+        return body;
+    }
+
     private static async Task Error(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
@@ -252,8 +273,8 @@ public sealed partial class LoopbackOpenAiServer : IAsyncDisposable
     private sealed record Fault(int? StatusCode, TimeSpan? RetryAfter, TimeSpan Delay, string? Message);
 }
 
-/// <summary>One request as received: the Authorization header and the JSON body.</summary>
-public sealed record RecordedRequest(string? Authorization, string RawBody, JsonObject? Body);
+/// <summary>One request as received: the Authorization header, the JSON body and the path (e.g. <c>/v1/chat/completions</c>).</summary>
+public sealed record RecordedRequest(string? Authorization, string RawBody, JsonObject? Body, string Path = "/v1/completions");
 
 /// <summary>The fields of a completions request the loopback server understands.</summary>
 public sealed record CompletionCall(

@@ -39,6 +39,33 @@ public class RemoteModelIdTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Theory]
+    [InlineData("openai:http://127.0.0.1:8000/v1#my-model", "my-model", null)]
+    [InlineData("openai:http://127.0.0.1:8000/v1#my-model?api=chat", "my-model", RemoteApi.Chat)]
+    [InlineData("openai:http://127.0.0.1:8000/v1#llama3:8b?api=completions", "llama3:8b", RemoteApi.Completions)]
+    public void An_api_suffix_forces_the_endpoint_and_is_not_part_of_the_model_name_or_stand_in(string id, string modelName, RemoteApi? api)
+    {
+        var parsed = RemoteModelId.Parse(id);
+
+        Assert.Equal(id, parsed.Id);
+        Assert.Equal(modelName, parsed.ModelName);
+        Assert.Equal(api, parsed.Api);
+        Assert.Equal("http://127.0.0.1:8000/v1/chat/completions", parsed.ChatCompletionsEndpoint);
+        var expected = "remote:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("http://127.0.0.1:8000/v1#" + modelName)));
+        Assert.Equal(expected, parsed.StandInCheckpointHash);
+    }
+
+    [Theory]
+    [InlineData("openai:http://127.0.0.1:8000/v1#m?api=responses", "'?api=responses'; the API suffix is '?api=chat' or '?api=completions'")]
+    [InlineData("openai:http://127.0.0.1:8000/v1#?api=chat", "empty model name")]
+    public void Bad_api_suffixes_give_one_line_explanations(string id, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => RemoteModelId.Parse(id));
+
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Fact]
     public void Credentials_in_the_base_url_are_rejected_without_echoing_them()
     {
