@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CaiEvents.Application.Runs;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
@@ -91,13 +92,90 @@ public class ChatServerPipelineTests
     }
 
     [Fact]
+    public async Task A_pairs_run_whose_every_role_uses_a_chat_only_server_completes_with_audited_labels_and_retries_a_low_mass_one()
+    {
+        const string Marker = "Test prompt number 2:";
+        var answersWell = false;
+        await using var server = await LoopbackOpenAiServer.StartAsync();
+        server.ChatOnly = true;
+        server.SystemFingerprint = "fp_chat_loopback";
+        // At the answer position: (A) 0.6, (B) 0.3, "I" 0.05; until the server "answers well", questions about one prompt put
+        // 0.15 + 0.05 on the options and 0.7 elsewhere. Generation positions get the same list; nothing reads it there.
+        server.TopLogProbsAt = (call, _, _) => !answersWell && call.Messages.Any(m => m.Content.Contains(Marker, StringComparison.Ordinal))
+            ? [new("I", Math.Log(0.7)), new("A", Math.Log(0.15)), new("B", Math.Log(0.05))]
+            : [new("A", Math.Log(0.6)), new("B", Math.Log(0.3)), new("I", Math.Log(0.05))];
+        var remote = server.ModelId();
+
+        await using var services = await TestServices.StartAsync();
+        var configuration = services.HostConfiguration();
+        using var worker = await Harness.StartHostAsync(services, WorkerRoles.Runnable, TransportKind.RabbitMq);
+        var request = Harness.Request(Harness.Prompts(3), revisions: 1) with
+        {
+            GeneratorModel = remote, CriticModel = remote, ReviserModel = remote,
+            Feedback = Harness.TinyFeedback() with { PolicyModel = remote, FeedbackModel = remote },
+        };
+        // The use case `cai submit` calls: the server is probed (it can label: chat with top log-probs) before the run is written.
+        var runId = await RunSubmission.SubmitAsync(request, configuration, new QuietObserver(), default);
+        var run = await Harness.WaitAsync(worker, runId);
+        Assert.Equal((3 + 2, 1), (run.Finalized, run.Failed));
+
+        var store = worker.Services.GetRequiredService<IDocumentStore>();
+        var failed = await ComparisonAsync(store, runId, Marker);
+        var failure = Assert.IsType<ComparisonStepFailed>((await Harness.StreamAsync(store, failed.Id))[^1].Data);
+        Assert.Equal("LowOptionMass", failure.ErrorType);
+        Assert.Contains("order AB: A/B mass 0.2;", failure.ErrorMessage);
+        Assert.Contains("below the threshold 0.5 ", failure.ErrorMessage);
+
+        answersWell = true;
+        Assert.Equal(1, (await FailedItemRetry.RetryAsync(runId, configuration, default)).Retried);
+        run = await Harness.WaitAsync(worker, runId);
+        Assert.Equal((3 + 3, 0), (run.Finalized, run.Failed));
+
+        var served = new ServedModel(LoopbackOpenAiServer.DefaultModelName, "vllm", "/models/loopback-model", 2048, "fp_chat_loopback");
+        await using var session = store.QuerySession();
+        foreach (var sample in await RunQueries.SamplesAsync(session, runId, default))
+        {
+            var events = (await Harness.StreamAsync(store, sample.Id)).Select(e => e.Data).ToList();
+            Assert.All(events.OfType<ResponseGenerated>(), e => Assert.Equal(served, e.Provenance.Served));
+            Assert.All(events.OfType<CritiqueProduced>(), e => Assert.Equal(served, e.Provenance.Served));
+            Assert.All(events.OfType<RevisionProduced>(), e => Assert.Equal(served, e.Provenance.Served));
+        }
+        foreach (var comparison in await RunQueries.ComparisonsAsync(session, runId, default))
+        {
+            var label = (await Harness.StreamAsync(store, comparison.Id)).Select(e => e.Data).OfType<PreferenceLabelled>().Single();
+            Assert.Equal(served, label.Provenance.Served);
+            Assert.Equal(4, label.Judgements.Count);
+            Assert.All(label.Judgements, j =>
+            {
+                // 0.6 and 0.3 of the answer position on (A) and (B): mass 0.9, P(first) = 0.6 / 0.9 = 2/3.
+                Assert.Equal(0.9, j.OptionMass!.Value, 9);
+                Assert.Equal(2.0 / 3, j.ProbabilityFirstOption, 9);
+                Assert.Equal(new TopLogProb[] { new("A", Math.Log(0.6)), new("B", Math.Log(0.3)), new("I", Math.Log(0.05)) }.Select(Rounded),
+                    j.TopLogProbs!.Select(Rounded));
+                var sent = JsonNode.Parse(j.SentRequest!)!;
+                Assert.Equal(LoopbackOpenAiServer.DefaultModelName, sent["model"]!.GetValue<string>());
+                Assert.Contains(comparison.Prompt, sent["messages"]!.ToJsonString(new JsonSerializerOptions
+                {
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                }));
+            });
+            var chain = await LabelAudit.LoadAsync(session, label.LabelId, default);
+            var audited = EventDescriptions.Describe(chain!.Label!).Fields.ToDictionary(f => f.Name, f => f.Value);
+            Assert.Equal(label.Judgements[0].SentRequest, audited["  sent 1"]);
+            Assert.Equal("\"A\" -0.5108 (p 0.6), \"B\" -1.204 (p 0.3), \"I\" -2.9957 (p 0.05)", audited["  top log-probs 4"]);
+            Assert.Contains("A/B mass 0.9 -> P(first) = 0.6667 -> P(response A) = ", audited["judgement 2"]);
+        }
+    }
+
+    [Fact]
     public async Task Submit_refuses_a_labeller_model_without_log_probs_in_one_line_and_writes_nothing()
     {
         await using var services = await TestServices.StartAsync();
-        // Generates through /completions, but without echo log-probs and with no chat endpoint it cannot label.
+        // Chat only (no /completions, so no echo log-probs) and top_logprobs ignored: it generates but cannot label.
         await using var server = await LoopbackOpenAiServer.StartAsync();
-        server.EchoLogProbs = false;
-        var remote = server.ModelId("no-log-probs");
+        server.ChatOnly = true;
+        server.IgnoreTopLogProbs = true;
+        var remote = server.ModelId();
         var dir = Directory.CreateTempSubdirectory("cai-refuse-");
         try
         {
@@ -106,7 +184,8 @@ public class ChatServerPipelineTests
                 Path.Combine(dir.FullName, "prompts.jsonl"), "--model", "builtin:echo", "--pairs", "--no-sl", "--feedback-model", remote);
             Assert.Equal(2, exit);
             Assert.Equal("", stdout);
-            Assert.StartsWith($"error: model '{remote}' cannot serve as the labeller: it lacks label log-probs", stderr.Trim());
+            Assert.Equal($"error: model '{remote}' cannot serve as the labeller: it lacks label log-probs "
+                + "(its /chat/completions gives 0 top log-prob(s) per position, at least 2 are needed)", stderr.Trim());
             Assert.Single(stderr.Trim().Split('\n'));
         }
         finally
@@ -116,6 +195,21 @@ public class ChatServerPipelineTests
         using var host = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
         await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
         Assert.Equal(0, await session.Query<RunState>().CountAsync());
+    }
+
+    /// <summary>Log-probs as sent over JSON, rounded to 12 places so they compare with Math.Log of the same probability.</summary>
+    private static TopLogProb Rounded(TopLogProb t) => t with { LogProb = Math.Round(t.LogProb, 12) };
+
+    /// <summary>An observer for the use case that shows nothing (no builtin:demo, no sft: policy is named here).</summary>
+    private sealed class QuietObserver : IRunObserver
+    {
+        public CaiEvents.Application.Demo.IDemoModelTrainingObserver DemoModel => null!;
+
+        public void PolicyResolved(Guid sftRunId, PolicyCheckpointed checkpoint) { }
+
+        public void Started(Guid runId, CaiEvents.Workers.Submission.RunRequest request, TransportKind transport) { }
+
+        public Task<RunState> WatchAsync(Func<Action<RunState, RunProgress>, Task<RunState>> follow) => follow((_, _) => { });
     }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
