@@ -5,6 +5,7 @@ using CaiEvents.Domain.Constitutions;
 using CaiEvents.Domain.Rl;
 using CaiEvents.EventStore.Audit;
 using CaiEvents.Models;
+using CaiEvents.Models.Chat;
 using CaiEvents.Workers.Labeller;
 
 namespace CaiEvents.UnitTests.Rl;
@@ -45,6 +46,36 @@ public class ServerLabelEvidenceTests
         Assert.Equal(JsonSerializer.Serialize(single.Judgements), JsonSerializer.Serialize(batched[0].Judgements));
         Assert.All(batched[0].Judgements, j => Assert.Equal(0.8, j.OptionMass!.Value, 12));
         Assert.Null(batched[0].Served);
+    }
+
+    [Fact]
+    public async Task Chain_of_thought_on_a_chat_server_writes_the_reasoning_then_asks_for_the_answer_and_clamps()
+    {
+        // (A) 0.9 and (B) 0.05 for the option shown first/second: P(first) = 0.9 / 0.95 ≈ 0.947, far outside [0.4, 0.6].
+        using var model = new EvidenceModel(pFirst: 0.9, pSecond: 0.05, fingerprint: null,
+            ChatTemplates.ServerSide("chat template of http://test/v1#m, applied by the server"));
+        var reasoningPrompts = new List<string>();
+        var label = await PreferenceLabeler.LabelAsync(model, "Q?", "x", "y", OnePrinciple, LabelMode.ChainOfThought, 0.4, 0.6,
+            (prompt, _, _) =>
+            {
+                reasoningPrompts.Add(prompt);
+                return Task.FromResult("Because x is kinder.");
+            }, default);
+
+        Assert.Equal(2, reasoningPrompts.Count);
+        var (messages, reasoningPrefill) = ServerChatMessages.Decode(reasoningPrompts[0]);
+        Assert.Equal("user", messages[^1].Role);
+        Assert.Equal(FeedbackPrompt.ReasoningLead, reasoningPrefill);
+        Assert.All(label.Judgements, j =>
+        {
+            Assert.Equal("Because x is kinder.", j.Reasoning);
+            // The answer is asked after the reasoning, as the assistant's continued turn; the evidence of that question is recorded.
+            Assert.EndsWith("Because x is kinder.\n" + FeedbackPrompt.AnswerLead, ServerChatMessages.Decode(j.RenderedPrompt).Prefill);
+            Assert.Equal($"sent:{j.RenderedPrompt}", j.SentRequest);
+            Assert.Equal(0.95, j.OptionMass!.Value, 12);
+        });
+        Assert.Equal(0.5, label.AveragedProbabilityA, 12); // 0.947 (AB) and 0.053 (BA) average to 1/2: inside the band
+        Assert.False(label.Clamped);
     }
 
     [Fact]
@@ -137,9 +168,11 @@ public class ServerLabelEvidenceTests
     /// Scores the two options as a chat-completions backend reading top log-probs would: the first option gets
     /// <c>pFirst</c>, the second <c>pSecond</c>, and the evidence (request, top log-probs, mass) rides on both scores.
     /// </summary>
-    private sealed class EvidenceModel(double pFirst, double pSecond, string? fingerprint) : ITextModel
+    private sealed class EvidenceModel(double pFirst, double pSecond, string? fingerprint, ChatTemplate? template = null) : ITextModel
     {
         public ModelIdentity Identity { get; } = new("openai:http://test/v1#m", "stand-in", new ServedModel("m"));
+
+        public ChatTemplate? ChatTemplate => template;
 
         public Task<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
