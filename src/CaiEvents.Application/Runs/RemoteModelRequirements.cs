@@ -14,9 +14,10 @@ public delegate Task<ServerCapabilities> CapabilityProbe(string modelId, Cancell
 /// <c>run</c>/<c>submit</c> refuse a remote model that lacks what its role needs, before anything is written: each named remote
 /// model is probed once, and a role it cannot serve is one line naming the model, the role and the missing capability
 /// (a <see cref="UsageException"/>, exit 2). The Labeller needs label log-probs from the API its model will speak (echo prompt
-/// log-probs from <c>/completions</c>, or at least 2 <c>top_logprobs</c> from chat; and generation too in chain-of-thought mode); the Generator, Critic and Reviser (and the RL policy that writes the response pairs)
-/// need generation (<see cref="ServerCapabilities.CanGenerate"/>). Roles the run does not use (the SL roles of a
-/// <c>--pairs</c>-only run) are not checked; local models are not probed.
+/// log-probs from <c>/completions</c>, or at least 2 <c>top_logprobs</c> from chat; and generation too in chain-of-thought mode);
+/// the Generator, Critic and Reviser (and the RL policy that writes the response pairs) need generation
+/// (<see cref="ServerCapabilities.CanGenerate"/>). Roles the run does not use (the SL roles of a <c>--pairs</c>-only run) are not
+/// checked; local models are not probed.
 /// </summary>
 public static class RemoteModelRequirements
 {

@@ -94,7 +94,8 @@ public static class EventDescriptions
 
     /// <summary>Top log-probs as received: each token quoted as JSON (so a leading space or a newline shows) with its log-prob and probability.</summary>
     public static string TopLogProbs(IReadOnlyList<TopLogProb> top) => top.Count == 0 ? "(none received)"
-        : string.Join(", ", top.Select(t => Invariant($"{JsonSerializer.Serialize(t.Token, ReadableJson)} {t.LogProb:0.####} (p {Math.Exp(t.LogProb):0.####})")));
+        : string.Join(", ", top.Select(t =>
+            Invariant($"{JsonSerializer.Serialize(t.Token, ReadableJson)} {t.LogProb:0.####} (p {Math.Exp(t.LogProb):0.####})")));
 
     /// <summary>What a server said about the model of a step, in one line (<see cref="Provenance.Served"/>).</summary>
     public static string Served(ServedModel served)
