@@ -31,6 +31,7 @@ internal static class ModelProbeView
             if (served.SystemFingerprint is not null) Row("system fingerprint", served.SystemFingerprint);
         }
         console.Write(table);
-        foreach (var note in result.Notes) console.WriteLine("note: " + note, Style.Plain);
+        // Plain lines, not Spectre's: a note stays one line however narrow the console.
+        foreach (var note in result.Notes) Console.WriteLine("note: " + note);
     }
 }

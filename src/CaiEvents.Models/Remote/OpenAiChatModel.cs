@@ -133,6 +133,20 @@ public sealed class OpenAiChatModel : ITextModel
         }).ToList();
     }
 
+    /// <summary>
+    /// Scores several (prompt, options) items, one request each, up to <see cref="RemoteModelOptions.MaxConcurrentRequests"/> at
+    /// once (a label's principles and orders are independent questions); result [i] belongs to item i.
+    /// </summary>
+    public async Task<IReadOnlyList<IReadOnlyList<ContinuationScore>>> ScoreManyAsync(
+        IReadOnlyList<(string Prompt, IReadOnlyList<string> Continuations)> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var results = new IReadOnlyList<ContinuationScore>[items.Count];
+        await _client.ForEachAsync(items.Count,
+            async (i, ct) => results[i] = await ScoreAsync(items[i].Prompt, items[i].Continuations, ct), cancellationToken);
+        return results;
+    }
+
     public void Dispose() => _client.Dispose();
 
     private async Task<GenerationResult> GenerateOneAsync(GenerationRequest request, CancellationToken ct)
@@ -204,16 +218,17 @@ public sealed class OpenAiChatModel : ITextModel
     /// <summary>A position's top log-probabilities, or, when the server lists none, the generated token alone.</summary>
     private static List<TopLogProb> Listed(ChatTokenLogProb position)
     {
+        // A null log-prob (pydantic writes null for -inf) is listed with the floor: the token was there, with no probability.
         var listed = (position.TopLogProbs ?? [])
-            .Where(t => t.Token is not null && t.LogProb is not null)
-            .Select(t => new TopLogProb(t.Token!, TopLogProbOptions.Recordable(t.LogProb!.Value)))
+            .Where(t => t.Token is not null)
+            .Select(t => new TopLogProb(t.Token!, TopLogProbOptions.Recordable(t.LogProb ?? double.NegativeInfinity)))
             .ToList();
         if (listed.Count > 0) return listed;
         return Chosen(position) is { } chosen ? [chosen] : [];
     }
 
     private static TopLogProb? Chosen(ChatTokenLogProb position) =>
-        position is { Token: { } token, LogProb: { } logProb } ? new TopLogProb(token, TopLogProbOptions.Recordable(logProb)) : null;
+        position.Token is { } token ? new TopLogProb(token, TopLogProbOptions.Recordable(position.LogProb ?? double.NegativeInfinity)) : null;
 
     private ServedModel? ServedOf(ChatResponseBody response) =>
         string.IsNullOrEmpty(response.SystemFingerprint)

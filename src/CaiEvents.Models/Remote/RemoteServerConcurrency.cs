@@ -23,22 +23,6 @@ public static class RemoteServerConcurrency
         return Gates.GetOrAdd(Key(baseUrl), _ => new SemaphoreSlim(maxConcurrency, maxConcurrency));
     }
 
-    /// <summary>Runs <paramref name="action"/> holding one of the server's slots (waiting for one first).</summary>
-    public static async Task<T> RunAsync<T>(string baseUrl, int maxConcurrency, Func<CancellationToken, Task<T>> action, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        var gate = Gate(baseUrl, maxConcurrency);
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            return await action(ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
     // Scheme and host are case-insensitive; a trailing '/' does not make another server.
     private static string Key(string baseUrl) =>
         Uri.TryCreate(baseUrl.TrimEnd('/'), UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path).TrimEnd('/') : baseUrl.TrimEnd('/');

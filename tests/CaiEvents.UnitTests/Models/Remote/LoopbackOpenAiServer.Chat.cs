@@ -51,6 +51,9 @@ public sealed partial class LoopbackOpenAiServer
     /// </summary>
     public Func<ChatCall, int, string, IReadOnlyList<KeyValuePair<string, double>>>? TopLogProbsAt { get; set; }
 
+    /// <summary>Rewrites a chat response's JSON text before it is sent (e.g. to write <c>-Infinity</c> as Python's json module does).</summary>
+    public Func<string, string>? RewriteChatResponse { get; set; }
+
     /// <summary>The <c>system_fingerprint</c> sent; null: the flavour's own (vLLM: null; llama.cpp: a build tag; Ollama: fp_ollama).</summary>
     public string? SystemFingerprint { get; set; }
 
@@ -146,8 +149,9 @@ public sealed partial class LoopbackOpenAiServer
             ServerFlavour.Ollama => OllamaChat(call, text, finish, logProbs, promptTokens, tokens.Count),
             _ => OpenAiChat(call, text, finish, logProbs, promptTokens, tokens.Count),
         };
+        var json = response.ToJsonString();
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(response.ToJsonString(), context.RequestAborted);
+        await context.Response.WriteAsync(RewriteChatResponse?.Invoke(json) ?? json, context.RequestAborted);
     }
 
     private async Task HandleModelsAsync(HttpContext context)

@@ -312,6 +312,24 @@ public sealed class OpenAiChatModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Impossible_tokens_written_as_null_or_as_a_named_literal_are_listed_with_the_floor()
+    {
+        // pydantic (vLLM's serialiser) writes -inf as null; some servers quote the literal; vLLM itself clamps to -9999.0.
+        _server.RespondToChat = _ => "A";
+        _server.TopLogProbsAt = (_, _, _) => [Top("A", 0.7), new("B", -1234.5), new(" B", -2345.5), new("(B", -9999.0)];
+        _server.RewriteChatResponse = json => json.Replace("-1234.5", "null", StringComparison.Ordinal)
+            .Replace("-2345.5", "\"-Infinity\"", StringComparison.Ordinal);
+        using var model = Model(prefill: true);
+
+        var scores = await model.ScoreAsync(Prompt("The answer is:"), [" (A)", " (B)"]);
+
+        Assert.Equal(TopLogProbOptions.FloorLogProb, scores[1].TotalLogProb);
+        Assert.Equal(0.7, scores[0].Evidence!.OptionMass, 12);
+        Assert.Equal([new TopLogProb("A", Math.Log(0.7)), new TopLogProb("B", -100.0), new TopLogProb(" B", -100.0), new TopLogProb("(B", -9999.0)],
+            scores[0].Evidence!.TopLogProbs);
+    }
+
+    [Fact]
     public async Task Only_the_configured_number_of_top_log_probs_is_asked_for_and_read()
     {
         _server.RespondToChat = _ => "A";
@@ -322,6 +340,31 @@ public sealed class OpenAiChatModelTests : IAsyncLifetime
 
         Assert.Equal(2, Assert.Single(_server.Requests).Body!["top_logprobs"]!.GetValue<int>());
         Assert.Equal(TopLogProbOptions.FloorLogProb, scores[1].TotalLogProb); // B was third, beyond the two listed
+    }
+
+    [Fact]
+    public async Task Scoring_many_questions_keeps_each_questions_own_answer_in_order()
+    {
+        // The question's last user message names the option the server favours: "favour A" or "favour B".
+        _server.RespondToChat = _ => "A";
+        _server.TopLogProbsAt = (call, _, _) => call.Messages[^2].Content.EndsWith("favour A", StringComparison.Ordinal)
+            ? [Top("A", 0.9), Top("B", 0.05)]
+            : [Top("B", 0.8), Top("A", 0.1)];
+        using var model = Model(prefill: true, Fast with { MaxConcurrentRequests = 3 });
+        IReadOnlyList<string> options = [" (A)", " (B)"];
+        var items = Enumerable.Range(0, 7)
+            .Select(i => (ServerChatMessages.Encode([ChatMessage.FromUser($"question {i}: favour {(i % 3 == 0 ? 'A' : 'B')}")]) + "The answer is:", options))
+            .ToList();
+
+        var results = await ((ITextModel)model).ScoreManyAsync(items);
+
+        Assert.Equal(7, _server.RequestCount);
+        for (var i = 0; i < 7; i++)
+        {
+            var expectedA = i % 3 == 0 ? 0.9 : 0.1;
+            Assert.Equal(Math.Log(expectedA), results[i][0].TotalLogProb, 12);
+            Assert.Contains($"question {i}:", results[i][0].Evidence!.SentRequest);
+        }
     }
 
     // ---- errors and resilience --------------------------------------------------------------------
