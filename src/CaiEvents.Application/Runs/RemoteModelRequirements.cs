@@ -39,6 +39,8 @@ public static class RemoteModelRequirements
     /// serve. A busy or failing server (429, 5xx) makes a check inconclusive rather than negative, so a capability counts as
     /// missing only when <see cref="Attempts"/> probes, <paramref name="retryDelay"/> (default 1 s) apart and doubling, all miss it.
     /// </summary>
+    /// <exception cref="UsageException">A role's model lacks what the role needs, or its id is malformed.</exception>
+    /// <exception cref="ServiceUnreachableException">A server cannot be reached at all.</exception>
     public static async Task CheckAsync(RunRequest request, CapabilityProbe probe, CancellationToken ct, TimeSpan? retryDelay = null)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -75,9 +77,14 @@ public static class RemoteModelRequirements
         {
             return await probe(modelId, ct);
         }
-        catch (Exception e) when (e is RemoteModelException or ArgumentException)
+        catch (ArgumentException e)
         {
-            throw new UsageException($"model '{modelId}' ({role}): could not probe the server: {e.Message}");
+            throw new UsageException($"model '{modelId}' ({role}): {e.Message}");
+        }
+        catch (RemoteModelException e)
+        {
+            // Like `cai model probe`: a server out of reach is an infrastructure failure (exit 1), not bad input.
+            throw new ServiceUnreachableException($"model '{modelId}' ({role}): could not probe the server: {e.Message}", e);
         }
     }
 

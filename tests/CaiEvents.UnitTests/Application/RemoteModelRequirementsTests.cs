@@ -112,10 +112,11 @@ public class RemoteModelRequirementsTests
     }
 
     [Fact]
-    public async Task A_server_that_cannot_be_probed_is_one_line_naming_the_role()
+    public async Task A_server_that_cannot_be_reached_is_an_infrastructure_failure_in_one_line_naming_the_role()
     {
         CapabilityProbe unreachable = (_, _) => throw new RemoteModelException("connection refused (http://127.0.0.1:9/v1/models)", "http://127.0.0.1:9/v1/models", 1);
-        var e = await Assert.ThrowsAsync<UsageException>(() => Check(Request(Server, Server), unreachable, default));
+        var e = await Assert.ThrowsAsync<CaiEvents.Hosting.ServiceUnreachableException>(() =>
+            Check(Request(Server, Server), unreachable, default));
         Assert.Equal($"model '{Server}' (generator): could not probe the server: connection refused (http://127.0.0.1:9/v1/models)", e.Message);
     }
 
