@@ -17,6 +17,7 @@ public static class RunInProcess
         IConfiguration configuration, IRunObserver observer, CancellationToken ct)
     {
         request = await RunPolicy.ResolveAsync(request, configuration, observer, ct);
+        await RemoteModelRequirements.CheckAsync(request, RemoteModelRequirements.ServerProbe(configuration), ct);
         RunModels.EnsureBuiltin(request, observer.DemoModel, ct);
         using var host = await RoleHost.StartAsync(WorkerRoles.Runnable, transport, configuration, concurrency, ct, h => RunModels.Check(h, request));
         var runId = await RunSubmission.SubmitAsync(host, request, ct);

@@ -14,6 +14,7 @@ public static class RunSubmission
     public static async Task<Guid> SubmitAsync(RunRequest request, IConfiguration configuration, IRunObserver observer, CancellationToken ct)
     {
         request = await RunPolicy.ResolveAsync(request, configuration, observer, ct);
+        await RemoteModelRequirements.CheckAsync(request, RemoteModelRequirements.ServerProbe(configuration), ct);
         RunModels.EnsureBuiltin(request, observer.DemoModel, ct);
         using var host = await RoleHost.StartAsync([], TransportKind.RabbitMq, configuration, null, ct, h => RunModels.Check(h, request));
         var runId = await SubmitAsync(host, request, ct);

@@ -17,6 +17,8 @@ public static class AuditView
             grid.AddRow(new Markup("[grey]worker[/]"), new Text($"{provenance.WorkerRole} {provenance.WorkerInstance}"));
             if (provenance.ModelId is not null)
                 grid.AddRow(new Markup("[grey]model[/]"), new Text($"{provenance.ModelId} (checkpoint {provenance.CheckpointHash})"));
+            if (provenance.Served is { } served)
+                grid.AddRow(new Markup("[grey]served as[/]"), new Text(EventDescriptions.Served(served)));
             if (provenance.Sampling is { } s)
                 grid.AddRow(new Markup("[grey]sampling[/]"), new Text(
                     $"seed {provenance.Seed}, temperature {s.Temperature}, top_p {s.TopP}, top_k {s.TopK}, max_new_tokens {s.MaxNewTokens}"));

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
 
@@ -16,6 +18,9 @@ public sealed record EventDescription(string Title, Provenance? Provenance, IRea
 /// </summary>
 public static class EventDescriptions
 {
+    // Tokens are quoted as JSON strings but stay readable (non-ASCII as is); audit text is never embedded in HTML unescaped.
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static EventDescription Describe(object data) => data switch
     {
         PromptSubmitted e => new("PromptSubmitted", e.Provenance,
@@ -38,15 +43,7 @@ public static class EventDescriptions
             new("response A", $"{e.A.Text}  (id {e.A.ResponseId}, seed {e.A.Seed})"),
             new("response B", $"{e.B.Text}  (id {e.B.ResponseId}, seed {e.B.Seed})"),
         ]),
-        PreferenceLabelled e => new($"PreferenceLabelled ({e.Mode})", e.Provenance,
-        [
-            .. FewShot(e.FewShot), .. e.Judgements.SelectMany((j, i) => new EventField[]
-        {
-            new($"judgement {i + 1}", Invariant($"principle {j.PrincipleId}, order {j.Order}: ")
-                + Invariant($"log P(\" (A)\") = {j.LogProbOptionA:0.####}, log P(\" (B)\") = {j.LogProbOptionB:0.####} ")
-                + Invariant($"-> P(first) = {j.ProbabilityFirstOption:0.####} -> P(response A) = {j.ProbabilityA:0.####}")),
-            new($"  prompt {i + 1}", j.RenderedPrompt),
-        }),
+        PreferenceLabelled e => new($"PreferenceLabelled ({e.Mode})", e.Provenance, [.. FewShot(e.FewShot), .. e.Judgements.SelectMany(Judgement),
             new("average", Invariant($"{e.AveragedProbabilityA:0.######} over {e.Judgements.Count} judgement(s)")),
             new("clamping", e.Mode == LabelMode.ChainOfThought
                 ? Invariant($"[{e.ClampLow}, {e.ClampHigh}]{(e.Clamped ? " applied" : " not needed")}")
@@ -76,6 +73,43 @@ public static class EventDescriptions
         ]),
         _ => new(data.GetType().Name, null, []),
     };
+
+    /// <summary>
+    /// One judgement of a label: its log-probs and probabilities and its prompt; for a label read from a server's top log-probs also
+    /// the A/B mass, the request as sent and the top log-probs as received (in the order the server gave them).
+    /// </summary>
+    private static EventField[] Judgement(FeedbackJudgement j, int index)
+    {
+        var n = index + 1;
+        var mass = j.OptionMass is { } m ? Invariant($"A/B mass {m:0.####} ") : "";
+        EventField[] fields =
+        [
+            new($"judgement {n}", Invariant($"principle {j.PrincipleId}, order {j.Order}: ")
+                + Invariant($"log P(\" (A)\") = {j.LogProbOptionA:0.####}, log P(\" (B)\") = {j.LogProbOptionB:0.####} ")
+                + mass + Invariant($"-> P(first) = {j.ProbabilityFirstOption:0.####} -> P(response A) = {j.ProbabilityA:0.####}")),
+            new($"  prompt {n}", j.RenderedPrompt),
+        ];
+        if (j.SentRequest is { } sent) fields = [.. fields, new($"  sent {n}", sent)];
+        if (j.TopLogProbs is { } top) fields = [.. fields, new($"  top log-probs {n}", TopLogProbs(top))];
+        return fields;
+    }
+
+    /// <summary>Top log-probs as received: each token quoted as JSON (so a leading space or a newline shows) with its log-prob and probability.</summary>
+    public static string TopLogProbs(IReadOnlyList<TopLogProb> top) => top.Count == 0 ? "(none received)"
+        : string.Join(", ", top.Select(t =>
+            Invariant($"{JsonSerializer.Serialize(t.Token, ReadableJson)} {t.LogProb:0.####} (p {Math.Exp(t.LogProb):0.####})")));
+
+    /// <summary>What a server said about the model of a step, in one line (<see cref="Provenance.Served"/>).</summary>
+    public static string Served(ServedModel served)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        var parts = new List<string> { $"id {served.Id}" };
+        if (served.OwnedBy is { } owner) parts.Add($"owned by {owner}");
+        if (served.Root is { } root) parts.Add($"root {root}");
+        if (served.MaxModelLength is { } length) parts.Add(Invariant($"max length {length}"));
+        if (served.SystemFingerprint is { } fingerprint) parts.Add($"system_fingerprint {fingerprint}");
+        return string.Join(", ", parts);
+    }
 
     /// <summary>The provenance an event carries, or null for run-level and imported events.</summary>
     public static Provenance? ProvenanceOf(object data) => Describe(data).Provenance;

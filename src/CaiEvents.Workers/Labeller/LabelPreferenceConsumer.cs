@@ -7,6 +7,7 @@ using CaiEvents.Domain.Sl;
 using CaiEvents.Workers.Common;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CaiEvents.Workers.Labeller;
 
@@ -32,9 +33,13 @@ namespace CaiEvents.Workers.Labeller;
 /// It records <see cref="ComparisonStepFailed"/> for the pairs that are still unlabelled and treats the labelled ones
 /// as duplicates. The cost of batching: the labelled batch mates of a failing pair are retried (as no-ops) and their
 /// messages land in the error queue with it; re-queuing them later is harmless.</para>
+/// <para>A label read from a server's top log-probabilities whose A/B mass is below <see cref="LabellerOptions.MinOptionMass"/>
+/// is not a fault: asking the same server again in a few seconds would give the same answer, so it is not thrown to the retry
+/// policy. The label step records <see cref="ComparisonStepFailed"/> (type <see cref="OptionMassCheck.FailureType"/>) itself,
+/// which settles the comparison like any failure, and <c>cai retry-failed</c> sends it back.</para>
 /// </remarks>
 public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache runs, IModelProvider models, WorkerIdentity worker, TimeProvider clock,
-    ILogger<LabelPreferenceConsumer> log)
+    IOptions<LabellerOptions> options, ILogger<LabelPreferenceConsumer> log)
     : IConsumer<Batch<LabelPreference>>
 {
     /// <summary>The reasoning stops where the answer would begin (or at a new turn).</summary>
@@ -87,9 +92,17 @@ public sealed class LabelPreferenceConsumer(StepExecutor steps, RunContextCache 
                         feedback.ReasoningSampling, token, ReasoningStops);
                     return RolePrompts.Cut(model.ChatTemplate, generated.Text);
                 }, ct, examples);
+            var principleIds = string.Join(",", principles.Select(p => p.Id));
+            var sampling = feedback.Mode == LabelMode.ChainOfThought ? feedback.ReasoningSampling : null;
+            if (OptionMassCheck.Failure(label.Judgements, options.Value.MinOptionMass) is { } lowMass)
+            {
+                log.LogWarning("Label of pair {PairId} refused: {Reason}", state.Id, lowMass);
+                return [new ComparisonStepFailed(state.Id, ComparisonSteps.Label, OptionMassCheck.FailureType, lowMass,
+                    run.Provenance(state, StepNames.Failed(ComparisonSteps.Label), command.CausationId, WorkerRoles.Labeller, worker, model.Identity,
+                        principleIds, sampling, null, clock, feedback.FeedbackTemplateVersion, model.ChatTemplate, label.Served))];
+            }
             var provenance = run.Provenance(state, ComparisonSteps.Label, command.CausationId, WorkerRoles.Labeller, worker, model.Identity,
-                string.Join(",", principles.Select(p => p.Id)), feedback.Mode == LabelMode.ChainOfThought ? feedback.ReasoningSampling : null,
-                null, clock, feedback.FeedbackTemplateVersion, model.ChatTemplate);
+                principleIds, sampling, null, clock, feedback.FeedbackTemplateVersion, model.ChatTemplate, label.Served);
             return [new PreferenceLabelled(state.Id, provenance.StepId, state.A!.ResponseId, state.B!.ResponseId, feedback.Mode, label.Judgements,
                 label.AveragedProbabilityA, label.Clamped, feedback.ClampLow, feedback.ClampHigh, label.ProbabilityA,
                 provenance.PromptTemplateVersion, provenance, FewShotDraw.Uses(examples))];

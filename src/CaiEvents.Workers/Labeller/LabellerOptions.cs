@@ -21,4 +21,10 @@ public sealed record LabellerOptions : WorkerRoleOptions, IBatchingOptions
     public int BatchSize { get; set; } = 1;
     /// <summary>How long a batch waits for more commands after its first one, in milliseconds.</summary>
     public int BatchTimeLimitMs { get; set; } = 200;
+    /// <summary>
+    /// The least probability mass the two options must hold among a server's top log-probabilities for a judgement to count
+    /// (<see cref="OptionMassCheck"/>); below it the label step is a recorded failure that <c>cai retry-failed</c> can retry.
+    /// 0.5 by default. Exact continuation scores (local models, echo scoring) carry no mass and are never checked.
+    /// </summary>
+    public double MinOptionMass { get; set; } = OptionMassCheck.DefaultThreshold;
 }

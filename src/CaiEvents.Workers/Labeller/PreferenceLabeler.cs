@@ -8,7 +8,10 @@ using CaiEvents.Workers.Common;
 namespace CaiEvents.Workers.Labeller;
 
 /// <summary>The label of one pair and every judgement behind it.</summary>
-public sealed record PreferenceLabel(IReadOnlyList<FeedbackJudgement> Judgements, double AveragedProbabilityA, double ProbabilityA, bool Clamped);
+/// <param name="Served">What the server said about itself in the scoring responses (the last <c>system_fingerprint</c> given);
+/// null for exact continuation scores and servers that say nothing.</param>
+public sealed record PreferenceLabel(IReadOnlyList<FeedbackJudgement> Judgements, double AveragedProbabilityA, double ProbabilityA, bool Clamped,
+    ServedModel? Served = null);
 
 /// <summary>
 /// One pair to label: its prompt, both responses, the chosen principles, (chain of thought only) its reasoning generator and the
@@ -22,6 +25,8 @@ public sealed record PreferencePair(string Prompt, string ResponseA, string Resp
 /// principle and both option orders, score " (A)" and " (B)" after the question, normalise, map back to
 /// response A, average; then clamp (chain of thought) or round (hard labels). A model with a chat template gets the
 /// question as a user turn and the answer lead as the assistant's prefill (<see cref="RolePrompts.Feedback"/>).
+/// Scores read from a server's top log-probabilities carry their evidence (<see cref="OptionEvidence"/>): each judgement
+/// records the request sent, the top log-probs received and the A/B mass, unchanged (<see cref="OptionMassCheck"/> judges the mass).
 /// </summary>
 public static class PreferenceLabeler
 {
@@ -33,6 +38,7 @@ public static class PreferenceLabeler
         IReadOnlyList<PlacedFeedbackExample>? examples = null)
     {
         var judgements = new List<FeedbackJudgement>();
+        ServedModel? served = null;
         foreach (var (principle, swapped) in Orders(principles))
         {
             var (first, second) = swapped ? (responseB, responseA) : (responseA, responseB);
@@ -51,8 +57,9 @@ public static class PreferenceLabeler
             }
             var scores = await model.ScoreAsync(question, [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB], ct);
             judgements.Add(Judge(principle, swapped, question, reasoning, scores));
+            served = ServedBy(scores) ?? served;
         }
-        return Finish(judgements, mode, clampLow, clampHigh);
+        return Finish(judgements, mode, clampLow, clampHigh, served);
     }
 
     /// <summary>
@@ -84,9 +91,12 @@ public static class PreferenceLabeler
         IReadOnlyList<string> options = [FeedbackPrompt.OptionA, FeedbackPrompt.OptionB];
         var scores = await model.ScoreManyAsync(questions.SelectMany(q => q).Select(q => (q.Question, options)).ToList(), ct);
         var next = 0;
-        return questions.Select(pairQuestions => Finish(
-            pairQuestions.Select(q => Judge(q.Principle, q.Swapped, q.Question, null, scores[next++])).ToList(),
-            mode, clampLow, clampHigh)).ToList();
+        return questions.Select(pairQuestions =>
+        {
+            var pairScores = pairQuestions.Select(_ => scores[next++]).ToList();
+            return Finish(pairQuestions.Select((q, i) => Judge(q.Principle, q.Swapped, q.Question, null, pairScores[i])).ToList(),
+                mode, clampLow, clampHigh, pairScores.Select(ServedBy).LastOrDefault(s => s is not null));
+        }).ToList();
     }
 
     /// <summary>Every (principle, order) judged for a pair, in the order judgements are recorded.</summary>
@@ -99,11 +109,17 @@ public static class PreferenceLabeler
         IReadOnlyList<ContinuationScore> scores)
     {
         var pFirst = PreferenceLabelMath.Normalise(scores[0].TotalLogProb, scores[1].TotalLogProb);
+        var evidence = EvidenceOf(scores);
         return new FeedbackJudgement(principle.Id, OrderName(swapped), question, reasoning, scores[0].TotalLogProb, scores[1].TotalLogProb,
-            pFirst, PreferenceLabelMath.ProbabilityOfA(pFirst, swapped));
+            pFirst, PreferenceLabelMath.ProbabilityOfA(pFirst, swapped), evidence?.TopLogProbs, evidence?.OptionMass, evidence?.SentRequest);
     }
 
-    private static PreferenceLabel Finish(List<FeedbackJudgement> judgements, LabelMode mode, double clampLow, double clampHigh)
+    /// <summary>The evidence of one scoring call (the same instance on every option); null for exact scores.</summary>
+    private static OptionEvidence? EvidenceOf(IReadOnlyList<ContinuationScore> scores) => scores.Select(s => s.Evidence).FirstOrDefault(e => e is not null);
+
+    private static ServedModel? ServedBy(IReadOnlyList<ContinuationScore> scores) => EvidenceOf(scores)?.Served;
+
+    private static PreferenceLabel Finish(List<FeedbackJudgement> judgements, LabelMode mode, double clampLow, double clampHigh, ServedModel? served)
     {
         var averaged = PreferenceLabelMath.Average(judgements.Select(j => j.ProbabilityA).ToList());
         var final = mode switch
@@ -112,6 +128,6 @@ public static class PreferenceLabeler
             LabelMode.Hard => PreferenceLabelMath.Hard(averaged),
             _ => averaged,
         };
-        return new PreferenceLabel(judgements, averaged, final, mode == LabelMode.ChainOfThought && final != averaged);
+        return new PreferenceLabel(judgements, averaged, final, mode == LabelMode.ChainOfThought && final != averaged, served);
     }
 }
