@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts.Events;
 
 // Events of a policy-training job stream (one stream per job). SL-CAI fine-tuning writes them now;
@@ -15,7 +17,8 @@ public sealed record SftHyperParameters(
     double MaxGradNorm,
     int MaxSequenceLength,
     int CheckpointEvery,
-    long Seed);
+    long Seed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LoraHyperParameters? Lora = null);
 
 public sealed record PolicyTrainingStarted(
     Guid JobId,
