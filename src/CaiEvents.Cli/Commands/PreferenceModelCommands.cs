@@ -40,10 +40,12 @@ public static class PreferenceModelCommands
         var noLocal = new Option<bool>("--no-local-worker") { Description = "With rabbitmq: only send the command and wait for another worker's events" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job to finish", DefaultValueFactory = _ => 7200 };
         var json = new Option<bool>("--json") { Description = "No progress output; only the JSON result line" };
+        var compute = new TrainingComputeOptions();
         var command = new Command("train",
             "Train a preference model on a run's labels as of a sequence; last line: JSON with checkpoint, sha256, heldout_accuracy, ece.")
         {
-            run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, transport, noLocal, timeout, json,
+            run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, transport, noLocal, timeout, json, compute.Precision,
+            compute.GradientAccumulation,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -59,6 +61,7 @@ public static class PreferenceModelCommands
                 ["batch_size"] = parse.GetValue(batch).ToString(CultureInfo.InvariantCulture),
                 ["heldout_fraction"] = parse.GetValue(heldOut).ToString("R", CultureInfo.InvariantCulture),
             };
+            compute.AddChanged(parse, hp);
             if (parse.GetValue(pmp) is { } pmpFile)
             {
                 if (!File.Exists(pmpFile)) throw new UsageException($"--pmp: {pmpFile}: file not found");

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts.Events;
 
 // Events of a preference-model training job stream (one stream per job, id from TrainPreferenceModel.JobId).
@@ -7,6 +9,8 @@ namespace CaiEvents.Contracts.Events;
 /// <param name="BaseModel">Backbone to start from: builtin:demo, builtin:tiny or hf:DIR (a policy or base checkpoint).</param>
 /// <param name="PmpEpochs">Epochs of preference-model pre-training on <paramref name="PmpFile"/> before the run's labels (0 without a file).</param>
 /// <param name="HeldOutFraction">Share of the run's prompts (all their pairs) held out for evaluation.</param>
+/// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
+/// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
 public sealed record PreferenceModelHyperParameters(
     string BaseModel,
     int Epochs,
@@ -19,7 +23,9 @@ public sealed record PreferenceModelHyperParameters(
     double MaxGradNorm,
     double HeldOutFraction,
     string? PmpFile,
-    int PmpPairsPerQuestion);
+    int PmpPairsPerQuestion,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null);
 
 public sealed record PreferenceModelTrainingStarted(
     Guid JobId,

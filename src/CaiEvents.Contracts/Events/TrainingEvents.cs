@@ -7,6 +7,8 @@ namespace CaiEvents.Contracts.Events;
 // dataset is rebuilt from the event store as of DatasetSnapshotPosition.
 
 /// <summary>Hyper-parameters of a supervised fine-tuning job, frozen into its first event.</summary>
+/// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
+/// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
 public sealed record SftHyperParameters(
     int Epochs,
     int BatchSize,
@@ -18,6 +20,8 @@ public sealed record SftHyperParameters(
     int MaxSequenceLength,
     int CheckpointEvery,
     long Seed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LoraHyperParameters? Lora = null);
 
 public sealed record PolicyTrainingStarted(

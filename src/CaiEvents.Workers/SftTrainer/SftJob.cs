@@ -73,7 +73,8 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         if (probe.Adapters is not null)
             throw new InputException("--base", null, $"{request.BaseModel} is a LoRA adapter; merge it into its base first (cai model merge)");
         if (hp.Lora is { } lora) LoraTraining.Check(lora, probe.Network);
-        var steps = hp.Epochs * ((dataset.Examples.Count + hp.BatchSize - 1) / hp.BatchSize);
+        var perStep = hp.BatchSize * (hp.GradientAccumulation ?? 1);
+        var steps = hp.Epochs * ((dataset.Examples.Count + perStep - 1) / perStep);
         var started = new PolicyTrainingStarted(jobId, Kind, request.RunId, request.BaseModel, probe.Identity.CheckpointHash,
             dataset.SnapshotPosition, dataset.Hash, dataset.Examples.Count, steps, hp, Path.GetFullPath(request.OutputDirectory), worker.Instance,
             clock.GetUtcNow());
@@ -180,7 +181,7 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var sequences = dataset.Examples
             .Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Network.ContextLength), policy.ChatTemplate)).ToList();
         var options = new TrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,
-            hp.WeightDecay, hp.MaxGradNorm, hp.Seed);
+            hp.WeightDecay, hp.MaxGradNorm, hp.Seed, TrainingPrecisions.Parse(hp.Precision), hp.GradientAccumulation ?? 1);
         using var trainer = new CausalLmTrainer(policy.Network, sequences, options, policy.Tokenizer.EndOfTextId);
         if (last is not null) trainer.Resume(Path.Combine(last.Path, OptimizerStateFileName), last.Step);
         // Stream version so far: the started event (written just now, or earlier) plus the checkpoints already recorded.

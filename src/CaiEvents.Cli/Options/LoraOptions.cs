@@ -2,10 +2,10 @@ using System.CommandLine;
 using CaiEvents.Application;
 using CaiEvents.Contracts.Events;
 
-namespace CaiEvents.Cli.Commands;
+namespace CaiEvents.Cli.Options;
 
 /// <summary>The <c>--lora-rank/--lora-alpha/--lora-dropout/--lora-targets</c> options of a training command; without a rank, full fine-tuning.</summary>
-public sealed class LoraOptions
+internal sealed class LoraOptions
 {
     private readonly Option<int?> rank = new("--lora-rank")
     {
