@@ -130,6 +130,8 @@ public static class ModelCommands
             foreach (var token in result.SpecialTokens)
                 Console.WriteLine($"{token.Role + ":",-16} {token.Id} {JsonSerializer.Serialize(token.Text, ReadableJson)}");
             Console.WriteLine($"checkpoint:      {result.CheckpointSha256}");
+            if (result.BaseSha256 is not null) Console.WriteLine($"base:            {result.BaseSha256}");
+            if (result.AdapterSha256 is not null) Console.WriteLine($"adapter:         {result.AdapterSha256}");
             return Cli.ExitOk;
         });
         return command;

@@ -60,4 +60,22 @@ public class AdapterMergeTests
         Assert.StartsWith("--adapter:", notAdapter.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(root.Path, "m2")));
     }
+
+    [Fact]
+    public void Inspect_of_an_adapter_directory_reports_the_base_and_adapter_hashes_beside_the_combined_one()
+    {
+        using var root = new TempDir();
+        var (baseDir, adapterDir, _) = Adapter(root.Path, "llama");
+        var plain = ModelInspection.Inspect("hf:" + baseDir);
+        var adapted = ModelInspection.Inspect("hf:" + adapterDir);
+        var adapterSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            File.ReadAllBytes(Path.Combine(adapterDir, PeftAdapter.WeightsFileName))));
+        Assert.Null(plain.BaseSha256);
+        Assert.Null(plain.AdapterSha256);
+        Assert.Equal(plain.CheckpointSha256, adapted.BaseSha256);
+        Assert.Equal(adapterSha, adapted.AdapterSha256);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.ASCII.GetBytes(plain.CheckpointSha256 + adapterSha))), adapted.CheckpointSha256);
+        Assert.Equal(plain.Architecture, adapted.Architecture);
+    }
 }
