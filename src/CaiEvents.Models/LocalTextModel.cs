@@ -21,7 +21,9 @@ public sealed class LocalTextModel : ITextModel
 
     /// <summary>Takes over <paramref name="network"/> (moved to <paramref name="options"/>' device and dtype, put in eval mode).</summary>
     /// <param name="adapters">LoRA adapters attached to <paramref name="network"/>, if any.</param>
-    /// <param name="adapterProvenance">With <paramref name="adapters"/> loaded from files: the base and adapter hashes behind <paramref name="checkpointHash"/>.</param>
+    /// <param name="adapterProvenance">
+    /// With <paramref name="adapters"/> loaded from files: the base and adapter hashes behind <paramref name="checkpointHash"/>.
+    /// </param>
     public LocalTextModel(
         string modelId, ILocalArchitecture architecture, ICausalLanguageModel network, ITextTokenizer tokenizer, string checkpointHash, ModelOptions options,
         Lora.LoraAdapters? adapters = null, Lora.AdapterProvenance? adapterProvenance = null)

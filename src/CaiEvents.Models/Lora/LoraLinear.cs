@@ -7,7 +7,8 @@ namespace CaiEvents.Models.Lora;
 
 /// <summary>
 /// A linear layer <c>y = W x + b</c> that can carry a LoRA adapter: <c>y = W x + b + (alpha / r) · B(A(dropout(x)))</c>, A [r, in],
-/// B [out, r]. Without an adapter its parameters and their names (<c>weight</c>, <c>bias</c>) are those of <see cref="nn.Linear(long, long, bool, Device?, ScalarType?)"/>,
+/// B [out, r]. Without an adapter its parameters and their names (<c>weight</c>, <c>bias</c>) are those of
+/// <see cref="nn.Linear(long, long, bool, Device?, ScalarType?)"/>,
 /// so checkpoints load, save and hash as before; an attached adapter adds <c>lora_A.weight</c> and <c>lora_B.weight</c>.
 /// </summary>
 public sealed class LoraLinear : nn.Module<Tensor, Tensor>

@@ -21,7 +21,9 @@ public static class PeftAdapter
     /// <summary>True when <paramref name="directory"/> holds an adapter config (and so names a base model to load first).</summary>
     public static bool IsAdapterDirectory(string directory) => File.Exists(Path.Combine(directory, ConfigFileName));
 
-    /// <summary>Writes the adapter of <paramref name="adapters"/> into <paramref name="directory"/> (created if needed). Same bytes for the same weights.</summary>
+    /// <summary>
+    /// Writes the adapter of <paramref name="adapters"/> into <paramref name="directory"/> (created if needed). Same bytes for the same weights.
+    /// </summary>
     public static void Save(LoraAdapters adapters, string directory, string baseModelNameOrPath)
     {
         ArgumentNullException.ThrowIfNull(adapters);

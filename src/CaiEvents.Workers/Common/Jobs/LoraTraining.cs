@@ -63,7 +63,9 @@ public static class LoraTraining
         return Path.GetRelativePath(checkpointPath, baseDirectory);
     }
 
-    /// <summary>The hash a checkpoint of <paramref name="policy"/> loads with: base ‖ adapter combined (<see cref="PeftAdapter.CombinedSha256"/>) with adapters.</summary>
+    /// <summary>
+    /// The hash a checkpoint of <paramref name="policy"/> loads with: with adapters, base ‖ adapter combined (<see cref="PeftAdapter.CombinedSha256"/>).
+    /// </summary>
     public static string CheckpointSha256(LocalTextModel policy, string baseCheckpointHash)
     {
         ArgumentNullException.ThrowIfNull(policy);
