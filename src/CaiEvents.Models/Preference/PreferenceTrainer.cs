@@ -16,6 +16,7 @@ public sealed class PreferenceTrainer : IDisposable
     private readonly TrainingOptions _options;
     private readonly TrainingSchedule _schedule;
     private readonly MasterWeights _weights;
+    private readonly ActivationCheckpointingSwitch _checkpointing;
 
     public PreferenceTrainer(RewardModel model, IReadOnlyList<PreferencePair> data, TrainingOptions options)
     {
@@ -27,6 +28,7 @@ public sealed class PreferenceTrainer : IDisposable
         _data = data;
         _options = options;
         _weights = new MasterWeights(model, options.Precision);
+        _checkpointing = new ActivationCheckpointingSwitch(model, options.ActivationCheckpointing);
         _schedule = new TrainingSchedule(_weights.Parameters, [.. data.Select(d => d.A.Length + d.B.Length)], options);
     }
 
@@ -127,5 +129,6 @@ public sealed class PreferenceTrainer : IDisposable
     {
         _schedule.Dispose();
         _weights.Dispose();
+        _checkpointing.Dispose();
     }
 }

@@ -7,6 +7,7 @@ namespace CaiEvents.Models.Rl;
 /// <param name="GradientAccumulation">
 /// Micro-batches of <paramref name="MiniBatchSize"/> rollouts per optimizer step: the losses are means over the tokens of all of them.
 /// </param>
+/// <param name="ActivationCheckpointing">Recompute each decoder block of the policy and value network in backward.</param>
 public sealed record PpoOptions(
     int MiniBatchSize = 8,
     int Epochs = 2,
@@ -21,4 +22,5 @@ public sealed record PpoOptions(
     double MaxGradNorm = 1.0,
     long Seed = 42,
     TrainingPrecision Precision = TrainingPrecision.Fp32,
-    int GradientAccumulation = 1);
+    int GradientAccumulation = 1,
+    bool ActivationCheckpointing = false);

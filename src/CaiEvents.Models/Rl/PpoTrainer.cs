@@ -23,6 +23,8 @@ public sealed class PpoTrainer : IDisposable
     private readonly MasterWeights _policyWeights;
     private readonly MasterWeights _referenceWeights;
     private readonly MasterWeights _valueWeights;
+    private readonly ActivationCheckpointingSwitch _policyCheckpointing;
+    private readonly ActivationCheckpointingSwitch _valueCheckpointing;
 
     public PpoTrainer(ICausalLanguageModel policy, ICausalLanguageModel reference, ValueFunction value, PpoOptions options, IKlController kl, int padId)
     {
@@ -39,6 +41,8 @@ public sealed class PpoTrainer : IDisposable
         _policyWeights = new MasterWeights((nn.Module)policy, options.Precision);
         _referenceWeights = new MasterWeights((nn.Module)reference, options.Precision);
         _valueWeights = new MasterWeights(value.Module, options.Precision);
+        _policyCheckpointing = new ActivationCheckpointingSwitch((nn.Module)policy, options.ActivationCheckpointing);
+        _valueCheckpointing = new ActivationCheckpointingSwitch(value.Module, options.ActivationCheckpointing);
         _optimizer = optim.AdamW([
             new AdamW.ParamGroup(_policyWeights.Parameters, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
             new AdamW.ParamGroup(_valueWeights.Parameters, new AdamW.Options { LearningRate = options.ValueLearningRate, weight_decay = 0 }),
@@ -252,5 +256,7 @@ public sealed class PpoTrainer : IDisposable
         _policyWeights.Dispose();
         _referenceWeights.Dispose();
         _valueWeights.Dispose();
+        _policyCheckpointing.Dispose();
+        _valueCheckpointing.Dispose();
     }
 }

@@ -16,6 +16,7 @@ public sealed class CausalLmTrainer : IDisposable
     private readonly TrainingOptions _options;
     private readonly TrainingSchedule _schedule;
     private readonly MasterWeights _weights;
+    private readonly ActivationCheckpointingSwitch _checkpointing;
     private readonly int _padId;
 
     public CausalLmTrainer(ICausalLanguageModel model, IReadOnlyList<TrainingSequence> data, TrainingOptions options, int padId)
@@ -32,6 +33,7 @@ public sealed class CausalLmTrainer : IDisposable
         _options = options;
         _padId = padId;
         _weights = new MasterWeights((nn.Module)model, options.Precision);
+        _checkpointing = new ActivationCheckpointingSwitch((nn.Module)model, options.ActivationCheckpointing);
         _schedule = new TrainingSchedule(_weights.Parameters, [.. data.Select(d => d.Tokens.Length)], options);
     }
 
@@ -165,5 +167,6 @@ public sealed class CausalLmTrainer : IDisposable
     {
         _schedule.Dispose();
         _weights.Dispose();
+        _checkpointing.Dispose();
     }
 }

@@ -11,6 +11,7 @@ namespace CaiEvents.Models.Training;
 /// Micro-batches of <paramref name="BatchSize"/> per optimizer step: the effective batch is BatchSize × GradientAccumulation,
 /// and the loss is normalised over the effective batch, so the step equals one taken on the large batch.
 /// </param>
+/// <param name="ActivationCheckpointing">Recompute each decoder block in backward instead of keeping its activations.</param>
 public sealed record TrainingOptions(
     int Epochs,
     int BatchSize,
@@ -21,7 +22,8 @@ public sealed record TrainingOptions(
     double MaxGradNorm,
     long Seed,
     TrainingPrecision Precision = TrainingPrecision.Fp32,
-    int GradientAccumulation = 1)
+    int GradientAccumulation = 1,
+    bool ActivationCheckpointing = false)
 {
     /// <summary>Items per optimizer step.</summary>
     public int EffectiveBatchSize => BatchSize * GradientAccumulation;
