@@ -74,9 +74,11 @@ public class SftJobTests
     }
 
     [Theory]
-    [InlineData("builtin:tiny")]
-    [InlineData("llama")]
-    public async Task Lora_fine_tuning_writes_peft_adapter_checkpoints_keeps_the_base_and_a_killed_job_resumes_to_the_same_adapter(string baseKind)
+    [InlineData("builtin:tiny", null)]
+    [InlineData("builtin:tiny", "bf16")]
+    [InlineData("llama", null)]
+    public async Task Lora_fine_tuning_writes_peft_adapter_checkpoints_keeps_the_base_and_a_killed_job_resumes_to_the_same_adapter(
+        string baseKind, string? precision)
     {
         await using var services = await TestServices.StartAsync();
         using var host = await Harness.StartHostAsync(services, WorkerRoles.SlStage, TransportKind.InMemory);
@@ -95,7 +97,7 @@ public class SftJobTests
                 RandomCheckpoints.Write(dir, "llama", "tiny", 3);
                 baseModel = "hf:" + dir;
             }
-            var hp = Hp with { LearningRate = 1e-2, Lora = new LoraHyperParameters(4, 8, 0) };
+            var hp = Hp with { LearningRate = 1e-2, Precision = precision, Lora = new LoraHyperParameters(4, 8, 0) };
             var straightDir = Path.Combine(root.FullName, "straight");
             var straight = await job.RunAsync(new SftRequest(runId, baseModel, straightDir, null, hp), cpu, null, default);
             Assert.True(straight.Final);

@@ -177,7 +177,11 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         }
 
         using var policy = last is null ? LoadPolicy(started.BaseModel, modelOptions) : LoadCheckpoint(last, modelOptions);
-        if (hp.Lora is { } lora && policy.Adapters is null) policy.AttachAdapters(LoraTraining.Config(lora, policy.Network), hp.Seed);
+        if (hp.Lora is { } lora && policy.Adapters is null)
+        {
+            policy.AttachAdapters(LoraTraining.Config(lora, policy.Network), hp.Seed);
+            LoraTraining.EnsureBaseCopy(policy, started.BaseModel, started.OutputDirectory);
+        }
         var sequences = dataset.Examples
             .Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Network.ContextLength), policy.ChatTemplate)).ToList();
         var options = new TrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,

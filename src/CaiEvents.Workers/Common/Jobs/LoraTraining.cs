@@ -45,22 +45,30 @@ public static class LoraTraining
 
     /// <summary>
     /// <c>base_model_name_or_path</c> for an adapter checkpoint at <paramref name="checkpointPath"/>: an <c>hf:</c> base's absolute directory;
-    /// otherwise (builtin:*) a copy of the base weights written once into <c>OUT/base</c>, named relative to the checkpoint.
+    /// otherwise (builtin:*) the copy <see cref="EnsureBaseCopy"/> wrote into <c>OUT/base</c>, named relative to the checkpoint.
     /// </summary>
     public static string BaseReference(LocalTextModel policy, string baseModel, string outputDirectory, string checkpointPath)
     {
-        ArgumentNullException.ThrowIfNull(policy);
         if (ModelIds.IsHf(baseModel)) return Path.GetFullPath(ModelIds.LocalDirectory(baseModel));
+        return Path.GetRelativePath(checkpointPath, EnsureBaseCopy(policy, baseModel, outputDirectory)!);
+    }
+
+    /// <summary>
+    /// For a base without a directory of its own (builtin:*), writes its weights once into <c>OUT/base</c> (atomically) and returns that
+    /// directory; null for an <c>hf:</c> base. Call it before the first step: a bf16 step rounds the frozen weights in memory.
+    /// </summary>
+    public static string? EnsureBaseCopy(LocalTextModel policy, string baseModel, string outputDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (ModelIds.IsHf(baseModel)) return null;
         var baseDirectory = Path.Combine(outputDirectory, BaseDirectoryName);
-        if (!LocalCheckpoint.Exists(baseDirectory))
-        {
-            var staging = baseDirectory + $".tmp-{Environment.ProcessId}";
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            policy.Architecture.Save(policy.Network, policy.Tokenizer, staging); // the base weights alone (adapters are not saved with them)
-            if (Directory.Exists(baseDirectory)) Directory.Delete(baseDirectory, recursive: true);
-            Directory.Move(staging, baseDirectory);
-        }
-        return Path.GetRelativePath(checkpointPath, baseDirectory);
+        if (LocalCheckpoint.Exists(baseDirectory)) return baseDirectory;
+        var staging = baseDirectory + $".tmp-{Environment.ProcessId}";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        policy.Architecture.Save(policy.Network, policy.Tokenizer, staging); // the base weights alone (adapters are not saved with them)
+        if (Directory.Exists(baseDirectory)) Directory.Delete(baseDirectory, recursive: true);
+        Directory.Move(staging, baseDirectory);
+        return baseDirectory;
     }
 
     /// <summary>
