@@ -30,7 +30,8 @@ public static class TrainingBenchmark
         GC.WaitForPendingFinalizers();
         var before = ProcessMemory.TryResetPeak() ? ProcessMemory.Read() : null;
         using var trainer = new CausalLmTrainer(network, data,
-            new TrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed, settings.Precision, settings.GradientAccumulation), model.Tokenizer.EndOfTextId);
+            new TrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed, settings.Precision, settings.GradientAccumulation, settings.ActivationCheckpointing),
+            model.Tokenizer.EndOfTextId);
         trainer.TrainStep(); // warm-up: allocations and first-call costs
         var clock = Stopwatch.StartNew();
         long tokens = 0;
@@ -44,7 +45,7 @@ public static class TrainingBenchmark
         var modelGflops = flopsPerToken * tokensPerSecond / 1e9;
         return new TrainingBenchmarkResult("train", model.Identity.ModelId, all, steps, batchSize, sequenceLength,
             Math.Round(tokensPerSecond, 1), Math.Round(modelGflops, 2), Math.Round(matmul, 2), Math.Round(modelGflops / matmul, 4), get_num_threads(),
-            TrainingPrecisions.Name(settings.Precision), settings.GradientAccumulation, peakBytes);
+            TrainingPrecisions.Name(settings.Precision), settings.GradientAccumulation, settings.ActivationCheckpointing, peakBytes);
     }
 
     /// <summary>

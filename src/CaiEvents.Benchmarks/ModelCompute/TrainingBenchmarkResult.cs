@@ -19,4 +19,5 @@ public sealed record TrainingBenchmarkResult(
     int Threads,
     string Precision,
     int GradientAccumulation,
+    bool ActivationCheckpointing,
     long? PeakMemoryGrowthBytes);

@@ -7,4 +7,8 @@ namespace CaiEvents.Benchmarks.ModelCompute;
 /// rank, join here as optional members).
 /// </summary>
 /// <param name="GradientAccumulation">Micro-batches of the batch size per optimizer step.</param>
-public sealed record TrainingBenchmarkSettings(TrainingPrecision Precision = TrainingPrecision.Fp32, int GradientAccumulation = 1);
+/// <param name="ActivationCheckpointing">Recompute each decoder block in backward.</param>
+public sealed record TrainingBenchmarkSettings(
+    TrainingPrecision Precision = TrainingPrecision.Fp32,
+    int GradientAccumulation = 1,
+    bool ActivationCheckpointing = false);

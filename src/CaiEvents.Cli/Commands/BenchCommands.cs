@@ -174,14 +174,15 @@ public static class BenchCommands
             DefaultValueFactory = _ => "fp32",
         };
         var accumulation = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
+        var checkpointing = new Option<bool>("--activation-checkpointing") { Description = "Recompute each decoder block in backward" };
         var command = new Command("train",
             "Training tokens/s, model FLOPs utilisation against this process's measured matmul GFLOP/s, and peak memory growth (one JSON line per precision).")
         {
-            model, steps, batch, length, precisions, accumulation,
+            model, steps, batch, length, precisions, accumulation, checkpointing,
         };
         command.SetAction((parse, ct) =>
         {
-            var settings = TrainingBenchSettings(parse.GetValue(precisions)!, parse.GetValue(accumulation));
+            var settings = TrainingBenchSettings(parse.GetValue(precisions)!, parse.GetValue(accumulation), parse.GetValue(checkpointing));
             using var loaded = LoadTrainable(parse.GetValue(model)!);
             foreach (var setting in settings)
             {
@@ -194,7 +195,7 @@ public static class BenchCommands
     }
 
     /// <summary>One setting per listed precision; a bad precision or accumulation is a usage error naming its flag.</summary>
-    private static List<TrainingBenchmarkSettings> TrainingBenchSettings(string precisions, int accumulation)
+    private static List<TrainingBenchmarkSettings> TrainingBenchSettings(string precisions, int accumulation, bool checkpointing)
     {
         if (accumulation < 1) throw new UsageException($"--grad-accum: must be ≥ 1, got {accumulation}");
         return precisions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
@@ -209,7 +210,7 @@ public static class BenchCommands
                 throw new UsageException($"--precision: {e.Message}");
             }
             if (precision == TrainingPrecision.Fp16) throw new UsageException($"--precision: {TrainingPrecisions.Fp16Refusal}");
-            return new TrainingBenchmarkSettings(precision, accumulation);
+            return new TrainingBenchmarkSettings(precision, accumulation, checkpointing);
         }).ToList() is { Count: > 0 } list ? list : throw new UsageException("--precision: no precision given");
     }
 

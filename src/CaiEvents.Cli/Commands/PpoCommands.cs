@@ -74,6 +74,7 @@ public static class PpoCommands
         {
             run, pm, policy, output, steps, klTarget, klHorizon, klCoef, rolloutsPerStep, miniBatch, epochs, lr, maxNew, checkpointEvery, seed, json,
             rollouts, transport, noLocal, timeout, compute.Precision, compute.GradientAccumulation,
+            compute.ActivationCheckpointing,
         };
         command.SetAction(async (parse, ct) =>
         {

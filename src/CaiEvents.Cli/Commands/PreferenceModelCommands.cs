@@ -45,7 +45,7 @@ public static class PreferenceModelCommands
             "Train a preference model on a run's labels as of a sequence; last line: JSON with checkpoint, sha256, heldout_accuracy, ece.")
         {
             run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, transport, noLocal, timeout, json, compute.Precision,
-            compute.GradientAccumulation,
+            compute.GradientAccumulation, compute.ActivationCheckpointing,
         };
         command.SetAction(async (parse, ct) =>
         {

@@ -33,6 +33,7 @@ public static class TrainingCommands
             "Fine-tune a policy on a run's SL-CAI dataset (loss on completion tokens only); last line: JSON with the final checkpoint and its sha256.")
         {
             run, output, baseModel, asOf, epochs, batch, lr, warmup, checkpointEvery, maxLength, seed, compute.Precision, compute.GradientAccumulation,
+            compute.ActivationCheckpointing,
         };
         lora.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -41,7 +42,7 @@ public static class TrainingCommands
             var (precision, accumulation) = compute.Parse(parse);
             var hp = new SftHyperParameters(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(warmup), 0.1, 0.0, 1.0,
                 parse.GetValue(maxLength), parse.GetValue(checkpointEvery), parse.GetValue(seed), TrainingPrecisions.RecordedName(precision),
-                accumulation == 1 ? null : accumulation, lora.Parse(parse));
+                accumulation == 1 ? null : accumulation, parse.GetValue(compute.ActivationCheckpointing) ? true : null, lora.Parse(parse));
             var final = await SlCaiFineTuning.RunAsync(runId, parse.GetValue(output)!, parse.GetValue(baseModel), parse.GetValue(asOf), hp, Cli.Configuration(),
                 new ConsoleSlCaiFineTuningObserver(), ct);
             var result = new { job_id = final.JobId, checkpoint = final.Path, sha256 = final.Sha256, step = final.Step, metrics = final.Metrics };

@@ -11,6 +11,7 @@ namespace CaiEvents.Contracts.Events;
 /// <param name="HeldOutFraction">Share of the run's prompts (all their pairs) held out for evaluation.</param>
 /// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
 /// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
+/// <param name="ActivationCheckpointing">True when decoder blocks are recomputed in backward; null (off) is left out.</param>
 public sealed record PreferenceModelHyperParameters(
     string BaseModel,
     int Epochs,
@@ -25,7 +26,8 @@ public sealed record PreferenceModelHyperParameters(
     string? PmpFile,
     int PmpPairsPerQuestion,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null);
 
 public sealed record PreferenceModelTrainingStarted(
     Guid JobId,

@@ -33,6 +33,7 @@ public static class PreferenceModelRequest
     {
         ["precision"] = "fp32",
         ["grad_accum"] = "1",
+        ["activation_checkpointing"] = "false",
     };
 
     /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
@@ -53,10 +54,15 @@ public static class PreferenceModelRequest
         var hp = new PreferenceModelHyperParameters(all["base_model"], Int("epochs", 1), pmpFile is null ? 0 : Int("pmp_epochs", 0), Int("batch_size", 1),
             Real("lr", 1e-9, 1), Int("warmup_steps", 0), Real("min_lr_ratio", 0, 1), Real("weight_decay", 0, 1), Real("max_grad_norm", 1e-6, 1e6),
             Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1), PrecisionName(all["precision"]),
-            Int("grad_accum", 1) is var accumulation and > 1 ? accumulation : null);
+            Int("grad_accum", 1) is var accumulation and > 1 ? accumulation : null,
+            Flag(all["activation_checkpointing"]) ? true : null);
         if (string.IsNullOrWhiteSpace(hp.BaseModel)) throw new ArgumentException("hyper-parameter 'base_model' is empty");
         return hp;
     }
+
+    /// <summary>A true/false value; anything else is refused naming the key.</summary>
+    private static bool Flag(string value) => bool.TryParse(value, out var on)
+        ? on : throw new ArgumentException($"hyper-parameter 'activation_checkpointing' must be true or false, got '{value}'");
 
     /// <summary>The recorded precision of a value: null for fp32; fp16 and unknown names are refused.</summary>
     private static string? PrecisionName(string value)

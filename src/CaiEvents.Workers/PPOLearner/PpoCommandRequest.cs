@@ -39,6 +39,7 @@ public static class PpoCommandRequest
     {
         ["precision"] = "fp32",
         ["grad_accum"] = "1",
+        ["activation_checkpointing"] = "false",
     };
 
     /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
@@ -60,8 +61,13 @@ public static class PpoCommandRequest
             all["value_lr"] is { Length: > 0 } ? Real("value_lr") : lr * 2, Real("clip_range"), Real("value_clip_range"), Real("value_coef"),
             Real("entropy_coef"), Real("gamma"), Real("lambda"), Real("max_grad_norm"), Real("kl_coef"), klTarget > 0 ? klTarget : null,
             Real("kl_horizon"), Int("max_new_tokens"), Int("checkpoint_every"), seed, PrecisionName(all["precision"]),
-            Int("grad_accum") is var accumulation and > 1 ? accumulation : null);
+            Int("grad_accum") is var accumulation and > 1 ? accumulation : null,
+            Flag(all["activation_checkpointing"]) ? true : null);
     }
+
+    /// <summary>A true/false value; anything else is refused naming the key.</summary>
+    private static bool Flag(string value) => bool.TryParse(value, out var on)
+        ? on : throw new ArgumentException($"hyper-parameter 'activation_checkpointing' must be true or false, got '{value}'");
 
     /// <summary>The recorded precision of a value: null for fp32; fp16 and unknown names are refused.</summary>
     private static string? PrecisionName(string value)

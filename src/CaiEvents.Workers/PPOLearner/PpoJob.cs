@@ -182,7 +182,7 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 : new FixedKlController(hp.InitialKlCoefficient);
             var options = new PpoOptions(hp.MiniBatchSize, hp.Epochs, hp.LearningRate, hp.ValueLearningRate, hp.ClipRange, hp.ValueClipRange,
                 hp.ValueCoefficient, hp.EntropyCoefficient, hp.Gamma, hp.Lambda, hp.MaxGradNorm, hp.Seed, TrainingPrecisions.Parse(hp.Precision),
-                hp.GradientAccumulation ?? 1);
+                hp.GradientAccumulation ?? 1, hp.ActivationCheckpointing ?? false);
             using var trainer = await TorchThread.RunAsync(() =>
             {
                 var t = new PpoTrainer(policy.Network, reference.Network, new ValueFunction(value, value.TokenScores), options, kl,

@@ -185,7 +185,8 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var sequences = dataset.Examples
             .Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Network.ContextLength), policy.ChatTemplate)).ToList();
         var options = new TrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,
-            hp.WeightDecay, hp.MaxGradNorm, hp.Seed, TrainingPrecisions.Parse(hp.Precision), hp.GradientAccumulation ?? 1);
+            hp.WeightDecay, hp.MaxGradNorm, hp.Seed, TrainingPrecisions.Parse(hp.Precision), hp.GradientAccumulation ?? 1,
+            hp.ActivationCheckpointing ?? false);
         using var trainer = new CausalLmTrainer(policy.Network, sequences, options, policy.Tokenizer.EndOfTextId);
         if (last is not null) trainer.Resume(Path.Combine(last.Path, OptimizerStateFileName), last.Step);
         // Stream version so far: the started event (written just now, or earlier) plus the checkpoints already recorded.

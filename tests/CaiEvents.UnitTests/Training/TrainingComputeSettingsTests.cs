@@ -14,6 +14,7 @@ public class TrainingComputeSettingsTests
         var fp32 = new SftHyperParameters(1, 2, 1e-3, 0, 0.1, 0, 1, 128, 10, 3);
         Assert.DoesNotContain("Precision", JsonSerializer.Serialize(fp32));
         Assert.DoesNotContain("GradientAccumulation", JsonSerializer.Serialize(fp32));
+        Assert.DoesNotContain("ActivationCheckpointing", JsonSerializer.Serialize(fp32));
         var bf16 = JsonSerializer.Serialize(fp32 with { Precision = "bf16", GradientAccumulation = 4 });
         Assert.Contains("\"Precision\":\"bf16\"", bf16);
         Assert.Contains("\"GradientAccumulation\":4", bf16);
@@ -40,10 +41,13 @@ public class TrainingComputeSettingsTests
     [Fact]
     public void Ppo_requests_parse_precision_and_accumulation()
     {
-        var hp = PpoCommandRequest.Parse(5, 1, new Dictionary<string, string> { ["precision"] = "bf16", ["grad_accum"] = "2" });
-        Assert.Equal(("bf16", 2), (hp.Precision, hp.GradientAccumulation));
+        var hp = PpoCommandRequest.Parse(5, 1,
+            new Dictionary<string, string> { ["precision"] = "bf16", ["grad_accum"] = "2", ["activation_checkpointing"] = "true" });
+        Assert.Equal(("bf16", 2, true), (hp.Precision, hp.GradientAccumulation, hp.ActivationCheckpointing));
         var plain = PpoCommandRequest.Parse(5, 1, null);
-        Assert.Equal((null, null), (plain.Precision, plain.GradientAccumulation));
+        Assert.Equal((null, null, null), (plain.Precision, plain.GradientAccumulation, plain.ActivationCheckpointing));
+        Assert.Contains("'activation_checkpointing' must be true or false",
+            Assert.Throws<ArgumentException>(() => PpoCommandRequest.Parse(5, 1, new Dictionary<string, string> { ["activation_checkpointing"] = "yes" })).Message);
         Assert.Contains("unknown precision 'int4'",
             Assert.Throws<ArgumentException>(() => PpoCommandRequest.Parse(5, 1, new Dictionary<string, string> { ["precision"] = "int4" })).Message);
     }
