@@ -73,6 +73,41 @@ public class SftJobTests
         }
     }
 
+    [Fact]
+    public async Task A_bf16_job_with_accumulated_micro_batches_records_both_and_resumes_after_a_kill_to_the_same_weights()
+    {
+        var hp = Hp with { BatchSize = 1, Precision = "bf16", GradientAccumulation = 2 };
+        await using var services = await TestServices.StartAsync();
+        using var host = await Harness.StartHostAsync(services, WorkerRoles.SlStage, TransportKind.InMemory);
+        var runId = await Harness.SubmitAsync(host, Harness.Request(Harness.Prompts(4), revisions: 1));
+        await Harness.WaitAsync(host, runId);
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var job = new SftJob(store, new WorkerIdentity("test"), TimeProvider.System);
+        var cpu = new ModelOptions(Device: "cpu");
+        var root = Directory.CreateTempSubdirectory("cai-sft-bf16-");
+        try
+        {
+            var straightDir = Path.Combine(root.FullName, "straight");
+            var straight = await job.RunAsync(new SftRequest(runId, "builtin:tiny", straightDir, null, hp), cpu, null, default);
+            Assert.Equal(4, straight.Step); // 4 examples / (micro-batch 1 × 2) × 2 epochs
+            var started = Assert.IsType<PolicyTrainingStarted>((await Harness.StreamAsync(store, SftJob.JobId(runId, straightDir)))[0].Data);
+            Assert.Equal(("bf16", 2), (started.HyperParameters.Precision, started.HyperParameters.GradientAccumulation));
+
+            var resumedDir = Path.Combine(root.FullName, "resumed");
+            using (var kill = new CancellationTokenSource())
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.RunAsync(new SftRequest(runId, "builtin:tiny", resumedDir, null, hp), cpu,
+                    (m, _) => { if (m.Step == 1) kill.Cancel(); }, kill.Token));
+            }
+            var resumed = await job.RunAsync(new SftRequest(runId, "builtin:tiny", resumedDir, null, hp), cpu, null, default);
+            Assert.Equal(straight.Sha256, resumed.Sha256);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("builtin:tiny", null)]
     [InlineData("builtin:tiny", "bf16")]

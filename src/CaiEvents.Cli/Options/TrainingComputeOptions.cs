@@ -6,7 +6,8 @@ using CaiEvents.Models.Training;
 namespace CaiEvents.Cli.Options;
 
 /// <summary>
-/// <c>--precision</c>, <c>--grad-accum</c> and <c>--activation-checkpointing</c>, which <c>cai sft</c>, <c>cai pm train</c>, <c>cai ppo train</c> and <c>cai bench train</c>
+/// <c>--precision</c>, <c>--grad-accum</c> and <c>--activation-checkpointing</c>, which <c>cai sft</c>, <c>cai pm train</c>,
+/// <c>cai ppo train</c> and <c>cai bench train</c>
 /// share: how a trainer computes, not what it learns (the defaults, fp32 and 1, give the results of before).
 /// </summary>
 internal sealed class TrainingComputeOptions
@@ -46,7 +47,10 @@ internal sealed class TrainingComputeOptions
         return (precision, accumulation);
     }
 
-    /// <summary>Adds <c>precision</c>, <c>grad_accum</c> and <c>activation_checkpointing</c> to a job's hyper-parameter values, only where they differ from the defaults.</summary>
+    /// <summary>
+    /// Adds <c>precision</c>, <c>grad_accum</c> and <c>activation_checkpointing</c> to a job's hyper-parameter values, only where they
+    /// differ from the defaults.
+    /// </summary>
     public void AddChanged(ParseResult parse, IDictionary<string, string> values)
     {
         var (precision, accumulation) = Parse(parse);

@@ -38,7 +38,8 @@ internal sealed class LlamaDecoderStack : nn.Module
         {
             var layer = layers[i];
             x = checkpointed
-                ? CheckpointedBlock.Run((input, context) => layer.forward(input, context[0], context[1], context.Count > 2 ? context[2] : null, isCausal, null, 0),
+                ? CheckpointedBlock.Run(
+                    (input, context) => layer.forward(input, context[0], context[1], context.Count > 2 ? context[2] : null, isCausal, null, 0),
                     x, mask is null ? [cos, signedSin] : [cos, signedSin, mask])
                 : layer.forward(x, cos, signedSin, mask, isCausal, cache, i);
         }

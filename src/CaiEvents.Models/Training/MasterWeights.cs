@@ -31,7 +31,8 @@ public sealed class MasterWeights : IDisposable
             return;
         }
         using var noGrad = no_grad();
-        _masters = [.. trainable.Select(p => (Parameter)new Parameter(p.detach().to(ScalarType.Float32, copy: true), requires_grad: true).DetachFromDisposeScope())];
+        _masters = [.. trainable.Select(p =>
+            (Parameter)new Parameter(p.detach().to(ScalarType.Float32, copy: true), requires_grad: true).DetachFromDisposeScope())];
     }
 
     public TrainingPrecision Precision { get; }

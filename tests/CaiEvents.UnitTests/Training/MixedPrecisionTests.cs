@@ -1,6 +1,7 @@
 using CaiEvents.Models;
 using CaiEvents.Models.Llama;
 using CaiEvents.Models.Preference;
+using CaiEvents.Models.Rl;
 using CaiEvents.Models.Training;
 using CaiEvents.UnitTests.Models;
 using CaiEvents.UnitTests.Models.Llama;
@@ -163,6 +164,50 @@ public class MixedPrecisionTests
             rest.Resume(dir.File("optimizer.bin"), step);
             while (!rest.Done) rest.TrainStep();
             return (straightSha, again.ComputeSha256());
+        });
+        Assert.Equal(straight, resumed);
+    }
+
+    [Fact]
+    public async Task A_bf16_ppo_job_resumed_from_policy_value_and_optimizer_state_ends_with_the_same_weights()
+    {
+        var rollouts = Enumerable.Range(0, 4).Select(i => new Rollout(
+            [.. Enumerable.Range(0, 2 + i % 2).Select(t => 40 + t + i)], [.. Enumerable.Range(0, 1 + i * 2).Select(t => 70 + t * 3 + i)], i % 2 == 0 ? 1 : -1))
+            .ToList();
+        var options = new PpoOptions(MiniBatchSize: 2, Epochs: 2, LearningRate: 1e-3, ValueLearningRate: 1e-3, Seed: 5, Precision: TrainingPrecision.Bf16);
+        static Gpt2Model NewPolicy() => ModelTestData.NewModel(seed: 3, ModelTestData.TinyConfig().WithoutDropout());
+        using var dir = new TempDir();
+        var (straight, resumed) = await TorchThread.RunAsync(() =>
+        {
+            string straightSha;
+            using (var policy = NewPolicy())
+            using (var reference = NewPolicy())
+            using (var value = RewardModel.FromModelId(ModelCatalog.BuiltinTiny, ModelOptions.Cpu, headSeed: 4))
+            using (var trainer = new PpoTrainer(policy, reference, new ValueFunction(value, value.TokenScores), options, new FixedKlController(0.1), 0))
+            {
+                for (var step = 0; step < 3; step++) trainer.Step(rollouts, step);
+                straightSha = Gpt2Checkpoint.ComputeWeightsSha256(policy) + value.ComputeSha256();
+            }
+            using (var policy = NewPolicy())
+            using (var reference = NewPolicy())
+            using (var value = RewardModel.FromModelId(ModelCatalog.BuiltinTiny, ModelOptions.Cpu, headSeed: 4))
+            using (var trainer = new PpoTrainer(policy, reference, new ValueFunction(value, value.TokenScores), options, new FixedKlController(0.1), 0))
+            {
+                trainer.Step(rollouts, 0);
+                Gpt2Checkpoint.Save(policy, Gpt2Tokenizer.ByteLevel(), dir.File("policy"));
+                value.Save(dir.File("value"));
+                trainer.SaveOptimizerState(dir.File("optimizer.bin"));
+            }
+            var (again, _, _) = Gpt2Checkpoint.Load(dir.File("policy"));
+            using (again)
+            using (var reference = NewPolicy())
+            using (var value = RewardModel.Load(dir.File("value"), ModelOptions.Cpu))
+            using (var trainer = new PpoTrainer(again, reference, new ValueFunction(value, value.TokenScores), options, new FixedKlController(0.1), 0))
+            {
+                trainer.LoadOptimizerState(dir.File("optimizer.bin"));
+                for (var step = 1; step < 3; step++) trainer.Step(rollouts, step);
+                return (straightSha, Gpt2Checkpoint.ComputeWeightsSha256(again) + value.ComputeSha256());
+            }
         });
         Assert.Equal(straight, resumed);
     }
