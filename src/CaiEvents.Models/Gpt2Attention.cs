@@ -1,3 +1,4 @@
+using CaiEvents.Models.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -6,8 +7,8 @@ namespace CaiEvents.Models;
 
 internal sealed class Gpt2Attention : nn.Module
 {
-    private readonly Linear c_attn;
-    private readonly Linear c_proj;
+    private readonly LoraLinear c_attn;
+    private readonly LoraLinear c_proj;
     private readonly Dropout resid_dropout;
     private readonly int heads;
     private readonly int width;
@@ -15,8 +16,8 @@ internal sealed class Gpt2Attention : nn.Module
 
     public Gpt2Attention(string name, Gpt2Config config) : base(name)
     {
-        c_attn = nn.Linear(config.NEmbd, 3 * config.NEmbd);
-        c_proj = nn.Linear(config.NEmbd, config.NEmbd);
+        c_attn = new LoraLinear(nameof(c_attn), config.NEmbd, 3 * config.NEmbd);
+        c_proj = new LoraLinear(nameof(c_proj), config.NEmbd, config.NEmbd);
         resid_dropout = nn.Dropout(config.ResidPdrop);
         heads = config.NHead;
         width = config.NEmbd;

@@ -143,7 +143,7 @@ public static class Gpt2Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, tensor) in model.state_dict())
+        foreach (var (name, tensor) in Lora.LoraNames.BaseWeights(model.state_dict()))
         {
             var value = tensor.detach();
             result[Prefix + name] = IsConv1DWeight(name) ? value.t().contiguous() : value;
@@ -180,7 +180,7 @@ public static class Gpt2Checkpoint
             }
         }
         var usesPrefix = file.Tensors.Keys.Any(k => k.StartsWith(Prefix, StringComparison.Ordinal));
-        var expected = model.state_dict();
+        var expected = Lora.LoraNames.BaseWeights(model.state_dict());
         using var noGrad = no_grad();
         foreach (var (name, parameter) in expected)
         {

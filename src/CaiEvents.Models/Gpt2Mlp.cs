@@ -1,3 +1,4 @@
+using CaiEvents.Models.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -6,15 +7,15 @@ namespace CaiEvents.Models;
 
 internal sealed class Gpt2Mlp : nn.Module
 {
-    private readonly Linear c_fc;
-    private readonly Linear c_proj;
+    private readonly LoraLinear c_fc;
+    private readonly LoraLinear c_proj;
     private readonly Dropout dropout;
     private readonly GELU.Approximate approximate;
 
     public Gpt2Mlp(string name, Gpt2Config config) : base(name)
     {
-        c_fc = nn.Linear(config.NEmbd, config.InnerSize);
-        c_proj = nn.Linear(config.InnerSize, config.NEmbd);
+        c_fc = new LoraLinear(nameof(c_fc), config.NEmbd, config.InnerSize);
+        c_proj = new LoraLinear(nameof(c_proj), config.InnerSize, config.NEmbd);
         dropout = nn.Dropout(config.ResidPdrop);
         approximate = config.UsesTanhGelu ? GELU.Approximate.tanh : GELU.Approximate.none;
         RegisterComponents();

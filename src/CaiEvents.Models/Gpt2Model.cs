@@ -1,3 +1,4 @@
+using CaiEvents.Models.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -13,7 +14,7 @@ namespace CaiEvents.Models;
 /// <c>transformer.*</c> keys (HF stores the four projections transposed; see <see cref="Gpt2Checkpoint"/>).
 /// Works with autograd: fine-tuning code can use <see cref="HiddenStates"/> for its own heads.
 /// </summary>
-public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
+public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel, IActivationCheckpointing
 {
     private readonly Embedding wte;
     private readonly Embedding wpe;
@@ -35,6 +36,9 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     }
 
     public Gpt2Config Config { get; }
+
+    /// <inheritdoc/>
+    public bool ActivationCheckpointing { get; set; }
 
     /// <summary>The token embedding, which is also the output projection (tied).</summary>
     public Tensor TokenEmbedding => wte.weight!;
@@ -96,9 +100,14 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>, ICausalLanguageModel
         }
         var x = drop.forward(wte.forward(inputIds) + wpe.forward(positions));
         var (attentionBias, isCausal) = CausalAttentionMask.Build(mask, batch, past, length, inputIds.device);
+        var checkpointed = ActivationCheckpointing && cache is null && is_grad_enabled();
         for (var i = 0; i < h.Count; i++)
         {
-            x = h[i].forward(x, attentionBias, isCausal, cache, i);
+            var block = h[i];
+            x = checkpointed
+                ? CheckpointedBlock.Run((input, context) => block.forward(input, context.Count > 0 ? context[0] : null, isCausal, null, 0), x,
+                    attentionBias is null ? [] : [attentionBias])
+                : block.forward(x, attentionBias, isCausal, cache, i);
         }
         cache?.Advance(length);
         return ln_f.forward(x).MoveToOuterDisposeScope();

@@ -20,8 +20,13 @@ public sealed class LocalTextModel : ITextModel
     private readonly BatchedContinuationScorer batchedScorer;
 
     /// <summary>Takes over <paramref name="network"/> (moved to <paramref name="options"/>' device and dtype, put in eval mode).</summary>
+    /// <param name="adapters">LoRA adapters attached to <paramref name="network"/>, if any.</param>
+    /// <param name="adapterProvenance">
+    /// With <paramref name="adapters"/> loaded from files: the base and adapter hashes behind <paramref name="checkpointHash"/>.
+    /// </param>
     public LocalTextModel(
-        string modelId, ILocalArchitecture architecture, ICausalLanguageModel network, ITextTokenizer tokenizer, string checkpointHash, ModelOptions options)
+        string modelId, ILocalArchitecture architecture, ICausalLanguageModel network, ITextTokenizer tokenizer, string checkpointHash, ModelOptions options,
+        Lora.LoraAdapters? adapters = null, Lora.AdapterProvenance? adapterProvenance = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         ArgumentNullException.ThrowIfNull(architecture);
@@ -32,7 +37,8 @@ public sealed class LocalTextModel : ITextModel
             ?? throw new ArgumentException($"The network must be an nn.Module, not a {network?.GetType().Name ?? "null"}.", nameof(network));
         (Device, var dtype) = options.Resolve();
         ChatTemplate = ChatTemplateOf(tokenizer, options.ChatTemplate);
-        Identity = new ModelIdentity(modelId, checkpointHash);
+        Identity = new ModelIdentity(modelId, checkpointHash, Adapter: adapterProvenance);
+        Adapters = adapters;
         Architecture = architecture;
         Tokenizer = tokenizer;
         module.to(Device, dtype); // in place: parameters and buffers move, the object stays
@@ -67,11 +73,27 @@ public sealed class LocalTextModel : ITextModel
 
     public ITextTokenizer Tokenizer { get; }
 
+    /// <summary>The LoRA adapters on <see cref="Network"/> (base weights frozen), or null for a plain model.</summary>
+    public Lora.LoraAdapters? Adapters { get; private set; }
+
+    /// <summary>
+    /// Attaches fresh adapters of <paramref name="config"/> (A from <paramref name="seed"/>, B zero: outputs unchanged) and freezes the base
+    /// weights. Call it on the <see cref="TorchThread"/> before training.
+    /// </summary>
+    public Lora.LoraAdapters AttachAdapters(Lora.LoraConfig config, long seed)
+    {
+        if (Adapters is not null) throw new InvalidOperationException("This model already carries LoRA adapters.");
+        Adapters = Lora.LoraAdapters.Attach(Network, config, seed);
+        return Adapters;
+    }
+
     public Device Device { get; }
 
     /// <summary>
     /// Loads a Hugging Face directory through the architecture its <c>config.json</c> names (<see cref="ModelArchitectures"/>);
-    /// the checkpoint hash is the architecture's (for GPT-2, the sha256 of its <c>model.safetensors</c>).
+    /// the checkpoint hash is the architecture's (for GPT-2, the sha256 of its <c>model.safetensors</c>). A PEFT adapter directory
+    /// (<c>adapter_config.json</c>, no weights of its own) loads its base model with the adapter attached
+    /// (<see cref="Lora.PeftAdapter.Load"/>); its hash combines the base's and the adapter's (<see cref="Lora.PeftAdapter.CombinedSha256"/>).
     /// </summary>
     /// <exception cref="CheckpointFormatException">Missing or malformed directory, or an unsupported <c>model_type</c>.</exception>
     public static LocalTextModel Load(string modelId, string directory, ModelOptions options)
@@ -79,6 +101,20 @@ public sealed class LocalTextModel : ITextModel
         ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
         ArgumentNullException.ThrowIfNull(options);
         options.Resolve();
+        if (Lora.PeftAdapter.IsAdapterDirectory(directory) && !LocalCheckpoint.Exists(directory))
+        {
+            var adapted = Lora.PeftAdapter.Load(directory, options);
+            try
+            {
+                return new LocalTextModel(modelId, adapted.Architecture, adapted.Base.Network, adapted.Base.Tokenizer,
+                    adapted.Provenance.CheckpointHash, options, adapted.Adapters, adapted.Provenance);
+            }
+            catch
+            {
+                (adapted.Base.Network as IDisposable)?.Dispose();
+                throw;
+            }
+        }
         var (architecture, checkpoint) = ModelArchitectures.Load(directory, options);
         try
         {

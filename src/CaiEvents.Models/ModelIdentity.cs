@@ -6,4 +6,5 @@ namespace CaiEvents.Models;
 /// <param name="ModelId">URI-like id, e.g. <c>builtin:tiny</c>.</param>
 /// <param name="CheckpointHash">sha256 (lower-case hex) of the weights.</param>
 /// <param name="Served">For a remote model: what its server says about it (<c>/v1/models</c>); null for local models.</param>
-public sealed record ModelIdentity(string ModelId, string CheckpointHash, ServedModel? Served = null);
+/// <param name="Adapter">For a base model with a LoRA adapter: both hashes (<see cref="CheckpointHash"/> combines them); null otherwise.</param>
+public sealed record ModelIdentity(string ModelId, string CheckpointHash, ServedModel? Served = null, Lora.AdapterProvenance? Adapter = null);

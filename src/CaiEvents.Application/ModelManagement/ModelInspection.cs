@@ -55,7 +55,7 @@ public static class ModelInspection
         var parameters = network.parameters().Sum(p => p.numel());
         return new ModelInspectionResult(modelId, model.Architecture.Name, parameters, network.DType.ToString().ToLowerInvariant(),
             network.ContextLength, tokenizer.BeginOfTextId is not null, model.ChatTemplate?.Family, model.ChatTemplate?.Sha256[..16], tokens,
-            model.Identity.CheckpointHash);
+            model.Identity.CheckpointHash, model.Identity.Adapter?.BaseCheckpointHash, model.Identity.Adapter?.AdapterSha256);
     }
 
     private static ModelInspectionResult InspectGguf(string modelId)

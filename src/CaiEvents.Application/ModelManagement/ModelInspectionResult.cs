@@ -9,7 +9,11 @@ namespace CaiEvents.Application.ModelManagement;
 /// <param name="AddsBos">Whether a prompt gets the bos id in front.</param>
 /// <param name="ChatTemplate">The chat template's family, or null for a base model.</param>
 /// <param name="ChatTemplateSha256">The first 16 hex digits of the template text's sha256 (as provenance records it), or null.</param>
-/// <param name="CheckpointSha256">The checkpoint hash provenance records for this model (a GGUF file's own sha256).</param>
+/// <param name="CheckpointSha256">
+/// The checkpoint hash provenance records for this model (a GGUF file's own sha256; base ‖ adapter combined for a LoRA adapter).
+/// </param>
+/// <param name="BaseSha256">For a LoRA adapter directory: its base checkpoint's hash; null otherwise.</param>
+/// <param name="AdapterSha256">For a LoRA adapter directory: the sha256 of <c>adapter_model.safetensors</c>; null otherwise.</param>
 public sealed record ModelInspectionResult(
     string Model,
     string Architecture,
@@ -20,4 +24,6 @@ public sealed record ModelInspectionResult(
     string? ChatTemplate,
     string? ChatTemplateSha256,
     IReadOnlyList<SpecialTokenInfo> SpecialTokens,
-    string CheckpointSha256);
+    string CheckpointSha256,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BaseSha256 = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AdapterSha256 = null);

@@ -8,34 +8,44 @@ namespace CaiEvents.Benchmarks.ModelCompute;
 /// <summary>
 /// Training throughput for <c>cai bench train</c>: tokens/s of full training steps on random tokens, and model FLOPs
 /// utilisation, i.e. achieved model FLOP/s (6·N + 12·L·d·T per token, counting the tied output head in N) over the
-/// FLOP/s of a large float32 matmul measured in the same process just before.
+/// FLOP/s of a large float32 matmul measured in the same process just before; and the peak resident memory the trainer and its
+/// steps added (<see cref="ProcessMemory"/>, Linux only).
 /// </summary>
 public static class TrainingBenchmark
 {
-    public static TrainingBenchmarkResult Run(LocalTextModel model, int steps, int batchSize, int sequenceLength, long seed = 1)
+    public static TrainingBenchmarkResult Run(LocalTextModel model, int steps, int batchSize, int sequenceLength, long seed = 1,
+        TrainingBenchmarkSettings? settings = null)
     {
+        settings ??= new TrainingBenchmarkSettings();
         var network = model.Network;
         if (sequenceLength > network.ContextLength)
             throw new ArgumentException($"--length {sequenceLength} exceeds the context length {network.ContextLength}");
         var matmul = MatmulGflops();
         var random = new Random((int)seed);
-        var data = Enumerable.Range(0, batchSize * (steps + 1))
+        var perStep = batchSize * settings.GradientAccumulation;
+        var data = Enumerable.Range(0, perStep * (steps + 1))
             .Select(_ => TrainingSequence.Document(Enumerable.Range(0, sequenceLength).Select(_ => random.Next(model.Tokenizer.VocabCount)).ToArray()))
             .ToList();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = ProcessMemory.TryResetPeak() ? ProcessMemory.Read() : null;
         using var trainer = new CausalLmTrainer(network, data,
-            new TrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed), model.Tokenizer.EndOfTextId);
+            new TrainingOptions(1, batchSize, 1e-4, 0, 1, 0, 1, seed, settings.Precision, settings.GradientAccumulation, settings.ActivationCheckpointing),
+            model.Tokenizer.EndOfTextId);
         trainer.TrainStep(); // warm-up: allocations and first-call costs
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         for (var i = 0; i < steps; i++) tokens += trainer.TrainStep().InputTokens;
         var seconds = clock.Elapsed.TotalSeconds;
+        long? peakBytes = before is { } b && ProcessMemory.Read() is { } after ? after.PeakResidentBytes - b.ResidentBytes : null;
 
         var all = network.parameters().Sum(p => p.numel());
         var flopsPerToken = FlopsPerToken(network, all, sequenceLength);
         var tokensPerSecond = tokens / seconds;
         var modelGflops = flopsPerToken * tokensPerSecond / 1e9;
         return new TrainingBenchmarkResult("train", model.Identity.ModelId, all, steps, batchSize, sequenceLength,
-            Math.Round(tokensPerSecond, 1), Math.Round(modelGflops, 2), Math.Round(matmul, 2), Math.Round(modelGflops / matmul, 4), get_num_threads());
+            Math.Round(tokensPerSecond, 1), Math.Round(modelGflops, 2), Math.Round(matmul, 2), Math.Round(modelGflops / matmul, 4), get_num_threads(),
+            TrainingPrecisions.Name(settings.Precision), settings.GradientAccumulation, settings.ActivationCheckpointing, peakBytes);
     }
 
     /// <summary>

@@ -2,8 +2,9 @@ namespace CaiEvents.Benchmarks.ModelCompute;
 
 /// <summary>
 /// Outcome of <see cref="TrainingBenchmark.Run"/>, printed as it is by <c>cai bench train</c> (property names in snake case),
-/// figures already rounded.
+/// figures already rounded. <paramref name="BatchSize"/> is the micro-batch; a step trains BatchSize × GradientAccumulation sequences.
 /// </summary>
+/// <param name="PeakMemoryGrowthBytes">Peak resident memory above what the process held before the trainer was made (null off Linux).</param>
 public sealed record TrainingBenchmarkResult(
     string Bench,
     string Model,
@@ -15,4 +16,8 @@ public sealed record TrainingBenchmarkResult(
     double ModelGflopPerSecond,
     double MatmulGflopPerSecond,
     double ModelFlopsUtilisation,
-    int Threads);
+    int Threads,
+    string Precision,
+    int GradientAccumulation,
+    bool ActivationCheckpointing,
+    long? PeakMemoryGrowthBytes);

@@ -7,6 +7,7 @@ using CaiEvents.Cli.Rendering;
 using CaiEvents.Models;
 using CaiEvents.Models.Demo;
 using CaiEvents.Models.Synthetic;
+using CaiEvents.Models.Training;
 using CaiEvents.Workers.Submission;
 
 namespace CaiEvents.Cli.Commands;
@@ -165,18 +166,52 @@ public static class BenchCommands
     private static Command Train(Option<string> model)
     {
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20 };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16 };
+        var batch = new Option<int>("--batch") { Description = "Micro-batch size", DefaultValueFactory = _ => 16 };
         var length = new Option<int>("--length") { DefaultValueFactory = _ => 256 };
+        var precisions = new Option<string>("--precision")
+        {
+            Description = "fp32, bf16, or a list (fp32,bf16) measured one after the other in this process, one JSON line each",
+            DefaultValueFactory = _ => "fp32",
+        };
+        var accumulation = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
+        var checkpointing = new Option<bool>("--activation-checkpointing") { Description = "Recompute each decoder block in backward" };
         var command = new Command("train",
-            "Training tokens/s and model FLOPs utilisation against this process's measured matmul GFLOP/s (one JSON line).") { model, steps, batch, length };
+            "Training tokens/s, model FLOPs utilisation against this process's measured matmul GFLOP/s, and peak memory growth (one JSON line per precision).")
+        {
+            model, steps, batch, length, precisions, accumulation, checkpointing,
+        };
         command.SetAction((parse, ct) =>
         {
+            var settings = TrainingBenchSettings(parse.GetValue(precisions)!, parse.GetValue(accumulation), parse.GetValue(checkpointing));
             using var loaded = LoadTrainable(parse.GetValue(model)!);
-            var result = TrainingBenchmark.Run(loaded, parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(length));
-            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            foreach (var setting in settings)
+            {
+                var result = TrainingBenchmark.Run(loaded, parse.GetValue(steps), parse.GetValue(batch), parse.GetValue(length), settings: setting);
+                Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            }
             return Task.FromResult(Cli.ExitOk);
         });
         return command;
+    }
+
+    /// <summary>One setting per listed precision; a bad precision or accumulation is a usage error naming its flag.</summary>
+    private static List<TrainingBenchmarkSettings> TrainingBenchSettings(string precisions, int accumulation, bool checkpointing)
+    {
+        if (accumulation < 1) throw new UsageException($"--grad-accum: must be ≥ 1, got {accumulation}");
+        return precisions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
+        {
+            TrainingPrecision precision;
+            try
+            {
+                precision = TrainingPrecisions.Parse(name);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--precision: {e.Message}");
+            }
+            if (precision == TrainingPrecision.Fp16) throw new UsageException($"--precision: {TrainingPrecisions.Fp16Refusal}");
+            return new TrainingBenchmarkSettings(precision, accumulation, checkpointing);
+        }).ToList() is { Count: > 0 } list ? list : throw new UsageException("--precision: no precision given");
     }
 
     private static Command Labels(Option<string> model)

@@ -9,7 +9,7 @@ using CaiEvents.Models.Demo;
 
 namespace CaiEvents.Cli.Commands;
 
-/// <summary><c>cai model train-demo|eval-labels|init|convert|inspect|compare|probe</c>.</summary>
+/// <summary><c>cai model train-demo|eval-labels|init|convert|inspect|compare|probe|merge</c>.</summary>
 public static class ModelCommands
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -46,7 +46,7 @@ public static class ModelCommands
             }, Json));
             return Cli.ExitOk;
         });
-        return new Command("model", "Model management.") { trainDemo, evalLabels, Init(), Convert(), Inspect(), Compare(), Probe() };
+        return new Command("model", "Model management.") { trainDemo, evalLabels, Init(), Convert(), Inspect(), Compare(), Probe(), Merge() };
     }
 
     private static Command Init()
@@ -130,6 +130,8 @@ public static class ModelCommands
             foreach (var token in result.SpecialTokens)
                 Console.WriteLine($"{token.Role + ":",-16} {token.Id} {JsonSerializer.Serialize(token.Text, ReadableJson)}");
             Console.WriteLine($"checkpoint:      {result.CheckpointSha256}");
+            if (result.BaseSha256 is not null) Console.WriteLine($"base:            {result.BaseSha256}");
+            if (result.AdapterSha256 is not null) Console.WriteLine($"adapter:         {result.AdapterSha256}");
             return Cli.ExitOk;
         });
         return command;
@@ -182,6 +184,30 @@ public static class ModelCommands
                 + $"{result.Prompts.Count} prompts ({(result.AllGreedyIdentical ? "identical" : "different")})"));
             Console.WriteLine($"token ids:        {(result.AllTokenIdsEqual ? "equal" : "different")} on {result.Prompts.Count} prompts");
             return Task.FromResult(Cli.ExitOk);
+        });
+        return command;
+    }
+
+    private static Command Merge()
+    {
+        var adapter = new Option<string>("--adapter") { Description = "PEFT LoRA adapter directory (adapter_config.json names its base)", Required = true };
+        var output = new Option<string>("--out") { Description = "Directory to write the merged checkpoint into (new or empty)", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the directory and the checkpoint sha256" };
+        var command = new Command("merge",
+            "Fold a LoRA adapter into its base model and write a full checkpoint in the base's layout; prints its directory and sha256.")
+        {
+            adapter, output, json,
+        };
+        command.SetAction(parse =>
+        {
+            var result = AdapterMerge.Merge(parse.GetValue(adapter)!, parse.GetValue(output)!);
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, ReadableJson));
+            else
+            {
+                Console.WriteLine(result.Directory);
+                Console.WriteLine(result.Sha256);
+            }
+            return Cli.ExitOk;
         });
         return command;
     }

@@ -68,11 +68,13 @@ public static class PpoCommands
         };
         var noLocal = new Option<bool>("--no-local-worker") { Description = "With rabbitmq: only send the command and follow another worker's events" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job to finish", DefaultValueFactory = _ => 7200 };
+        var compute = new TrainingComputeOptions();
         var command = new Command("train",
             "PPO against a preference model as a PPOLearner job; kill it and run it again to resume. Last line: JSON with the final checkpoint and its sha256.")
         {
             run, pm, policy, output, steps, klTarget, klHorizon, klCoef, rolloutsPerStep, miniBatch, epochs, lr, maxNew, checkpointEvery, seed, json,
-            rollouts, transport, noLocal, timeout,
+            rollouts, transport, noLocal, timeout, compute.Precision, compute.GradientAccumulation,
+            compute.ActivationCheckpointing,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -84,6 +86,7 @@ public static class PpoCommands
             var values = PolicyOptimisation.HyperParameterValues(parse.GetValue(rolloutsPerStep), parse.GetValue(miniBatch), parse.GetValue(epochs),
                 learningRate, parse.GetValue(klCoef), parse.GetValue(klTarget) ?? 0, parse.GetValue(klHorizon), parse.GetValue(maxNew),
                 parse.GetValue(checkpointEvery));
+            compute.AddChanged(parse, values);
             string rolloutMode;
             PpoHyperParameters hp;
             try

@@ -45,10 +45,12 @@ public static class PreferenceModelCommands
         var noLocal = new Option<bool>("--no-local-worker") { Description = "With rabbitmq: only send the command and wait for another worker's events" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job to finish", DefaultValueFactory = _ => 7200 };
         var json = new Option<bool>("--json") { Description = "No progress output; only the JSON result line" };
+        var compute = new TrainingComputeOptions();
         var command = new Command("train",
             "Train a preference model on a run's labels as of a sequence; last line: JSON with checkpoint, sha256, heldout_accuracy, ece.")
         {
             run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, human, humanFraction, transport, noLocal, timeout, json,
+            compute.Precision, compute.GradientAccumulation, compute.ActivationCheckpointing,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -70,6 +72,7 @@ public static class PreferenceModelCommands
                 if (!hp.ContainsKey("human_run")) throw new UsageException("--human-fraction: needs --human");
                 hp["human_fraction"] = share.ToString("R", CultureInfo.InvariantCulture);
             }
+            compute.AddChanged(parse, hp);
             if (parse.GetValue(pmp) is { } pmpFile)
             {
                 if (!File.Exists(pmpFile)) throw new UsageException($"--pmp: {pmpFile}: file not found");

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
 using CaiEvents.Application.Training;
+using CaiEvents.Cli.Options;
 using CaiEvents.Cli.Rendering;
 using CaiEvents.Contracts.Events;
+using CaiEvents.Models.Training;
 
 namespace CaiEvents.Cli.Commands;
 
@@ -25,16 +27,22 @@ public static class TrainingCommands
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 50 };
         var maxLength = new Option<int>("--max-length") { DefaultValueFactory = _ => 512 };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 42 };
+        var lora = new LoraOptions();
+        var compute = new TrainingComputeOptions();
         var command = new Command("sft",
             "Fine-tune a policy on a run's SL-CAI dataset (loss on completion tokens only); last line: JSON with the final checkpoint and its sha256.")
         {
-            run, output, baseModel, asOf, epochs, batch, lr, warmup, checkpointEvery, maxLength, seed,
+            run, output, baseModel, asOf, epochs, batch, lr, warmup, checkpointEvery, maxLength, seed, compute.Precision, compute.GradientAccumulation,
+            compute.ActivationCheckpointing,
         };
+        lora.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
+            var (precision, accumulation) = compute.Parse(parse);
             var hp = new SftHyperParameters(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(warmup), 0.1, 0.0, 1.0,
-                parse.GetValue(maxLength), parse.GetValue(checkpointEvery), parse.GetValue(seed));
+                parse.GetValue(maxLength), parse.GetValue(checkpointEvery), parse.GetValue(seed), TrainingPrecisions.RecordedName(precision),
+                accumulation == 1 ? null : accumulation, parse.GetValue(compute.ActivationCheckpointing) ? true : null, lora.Parse(parse));
             var final = await SlCaiFineTuning.RunAsync(runId, parse.GetValue(output)!, parse.GetValue(baseModel), parse.GetValue(asOf), hp, Cli.Configuration(),
                 new ConsoleSlCaiFineTuningObserver(), ct);
             var result = new { job_id = final.JobId, checkpoint = final.Path, sha256 = final.Sha256, step = final.Step, metrics = final.Metrics };

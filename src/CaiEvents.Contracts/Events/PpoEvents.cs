@@ -1,9 +1,14 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts.Events;
 
 // Events of a PPO job stream (one stream per job): PpoStarted, then one PolicyUpdateCompleted per step and a
 // PolicyCheckpointed (the event SFT jobs write too, with HyperParameters null) every CheckpointEvery steps.
 
 /// <summary>Hyper-parameters of a PPO job, frozen into its first event.</summary>
+/// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
+/// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
+/// <param name="ActivationCheckpointing">True when decoder blocks are recomputed in backward; null (off) is left out.</param>
 public sealed record PpoHyperParameters(
     int Steps,
     int RolloutsPerStep,
@@ -23,7 +28,10 @@ public sealed record PpoHyperParameters(
     double KlHorizon,
     int MaxNewTokens,
     int CheckpointEvery,
-    long Seed);
+    long Seed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null);
 
 /// <summary>
 /// A PPO job: the policy it starts from (also the frozen reference), the preference model whose score is the

@@ -11,6 +11,9 @@ namespace CaiEvents.Contracts.Events;
 /// <param name="HeldOutFraction">Share of the run's prompts (all their pairs) held out for evaluation.</param>
 /// <param name="HumanRunId">Run whose imported human comparisons are mixed into the dataset; null: AI labels only.</param>
 /// <param name="HumanFraction">Target share of human pairs in the mixed dataset; null: every imported comparison.</param>
+/// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
+/// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
+/// <param name="ActivationCheckpointing">True when decoder blocks are recomputed in backward; null (off) is left out.</param>
 public sealed record PreferenceModelHyperParameters(
     string BaseModel,
     int Epochs,
@@ -25,7 +28,10 @@ public sealed record PreferenceModelHyperParameters(
     string? PmpFile,
     int PmpPairsPerQuestion,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? HumanRunId = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? HumanFraction = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? HumanFraction = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null);
 
 /// <summary>The job's dataset snapshot: its hash, sizes and split, frozen when the command arrives.</summary>
 /// <param name="Sources">With human comparisons mixed in: every pair's source (AI label or human import) and side of the split, in

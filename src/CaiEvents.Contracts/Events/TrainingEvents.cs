@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CaiEvents.Contracts.Events;
 
 // Events of a policy-training job stream (one stream per job). SL-CAI fine-tuning writes them now;
@@ -5,6 +7,9 @@ namespace CaiEvents.Contracts.Events;
 // dataset is rebuilt from the event store as of DatasetSnapshotPosition.
 
 /// <summary>Hyper-parameters of a supervised fine-tuning job, frozen into its first event.</summary>
+/// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
+/// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
+/// <param name="ActivationCheckpointing">True when decoder blocks are recomputed in backward; null (off) is left out.</param>
 public sealed record SftHyperParameters(
     int Epochs,
     int BatchSize,
@@ -15,7 +20,11 @@ public sealed record SftHyperParameters(
     double MaxGradNorm,
     int MaxSequenceLength,
     int CheckpointEvery,
-    long Seed);
+    long Seed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LoraHyperParameters? Lora = null);
 
 public sealed record PolicyTrainingStarted(
     Guid JobId,

@@ -1,3 +1,4 @@
+using CaiEvents.Models.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -10,10 +11,10 @@ namespace CaiEvents.Models.Llama;
 /// </summary>
 internal sealed class LlamaAttention : nn.Module
 {
-    private readonly Linear q_proj;
-    private readonly Linear k_proj;
-    private readonly Linear v_proj;
-    private readonly Linear o_proj;
+    private readonly LoraLinear q_proj;
+    private readonly LoraLinear k_proj;
+    private readonly LoraLinear v_proj;
+    private readonly LoraLinear o_proj;
     private readonly RmsNorm? q_norm;
     private readonly RmsNorm? k_norm;
     private readonly int heads;
@@ -25,10 +26,10 @@ internal sealed class LlamaAttention : nn.Module
         heads = config.NumAttentionHeads;
         keyValueHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
-        q_proj = nn.Linear(config.HiddenSize, heads * headDim, config.QkvBias, device, dtype);
-        k_proj = nn.Linear(config.HiddenSize, keyValueHeads * headDim, config.QkvBias, device, dtype);
-        v_proj = nn.Linear(config.HiddenSize, keyValueHeads * headDim, config.QkvBias, device, dtype);
-        o_proj = nn.Linear(heads * headDim, config.HiddenSize, config.OutputBias, device, dtype);
+        q_proj = new LoraLinear(nameof(q_proj), config.HiddenSize, heads * headDim, config.QkvBias, device, dtype);
+        k_proj = new LoraLinear(nameof(k_proj), config.HiddenSize, keyValueHeads * headDim, config.QkvBias, device, dtype);
+        v_proj = new LoraLinear(nameof(v_proj), config.HiddenSize, keyValueHeads * headDim, config.QkvBias, device, dtype);
+        o_proj = new LoraLinear(nameof(o_proj), heads * headDim, config.HiddenSize, config.OutputBias, device, dtype);
         if (config.QkNorm)
         {
             q_norm = new RmsNorm(nameof(q_norm), headDim, config.RmsNormEps, device, dtype);
@@ -42,7 +43,7 @@ internal sealed class LlamaAttention : nn.Module
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
         // [B, T, h·d] -> [B, T, h, d] (where the qwen3 norms apply, per head) -> [B, h, T, d]
-        Tensor Heads(Linear projection, long count, RmsNorm? norm)
+        Tensor Heads(LoraLinear projection, long count, RmsNorm? norm)
         {
             var split = projection.forward(x).view(batch, length, count, headDim);
             return (norm is null ? split : norm.forward(split)).transpose(1, 2);

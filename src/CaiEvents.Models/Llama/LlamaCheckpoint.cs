@@ -103,7 +103,7 @@ public static class LlamaCheckpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(files);
-        var expected = model.state_dict();
+        var expected = Lora.LoraNames.BaseWeights(model.state_dict());
         var loadedFrom = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
@@ -264,7 +264,7 @@ public static class LlamaCheckpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, tensor) in model.state_dict())
+        foreach (var (name, tensor) in Lora.LoraNames.BaseWeights(model.state_dict()))
         {
             var value = tensor.detach();
             result[name] = saveAs is { } type && type != value.dtype ? value.to(type) : value;

@@ -1,3 +1,4 @@
+using CaiEvents.Models.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -24,14 +25,23 @@ internal sealed class LlamaDecoderStack : nn.Module
 
     public Tensor EmbeddingWeight => embed_tokens.weight!;
 
+    /// <summary>Recompute each layer in backward instead of keeping its activations (<see cref="CheckpointedBlock"/>).</summary>
+    public bool ActivationCheckpointing { get; set; }
+
     /// <summary>Final hidden states [B, T, C] (after <c>norm</c>) of token ids [B, T].</summary>
     public Tensor forward(Tensor inputIds, Tensor cos, Tensor signedSin, Tensor? mask, bool isCausal, LlamaKvCache? cache)
     {
         using var scope = NewDisposeScope();
         var x = embed_tokens.forward(inputIds);
+        var checkpointed = ActivationCheckpointing && cache is null && is_grad_enabled();
         for (var i = 0; i < layers.Count; i++)
         {
-            x = layers[i].forward(x, cos, signedSin, mask, isCausal, cache, i);
+            var layer = layers[i];
+            x = checkpointed
+                ? CheckpointedBlock.Run(
+                    (input, context) => layer.forward(input, context[0], context[1], context.Count > 2 ? context[2] : null, isCausal, null, 0),
+                    x, mask is null ? [cos, signedSin] : [cos, signedSin, mask])
+                : layer.forward(x, cos, signedSin, mask, isCausal, cache, i);
         }
         return norm.forward(x).MoveToOuterDisposeScope();
     }

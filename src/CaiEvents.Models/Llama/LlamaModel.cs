@@ -1,3 +1,4 @@
+using CaiEvents.Models.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -12,7 +13,7 @@ namespace CaiEvents.Models.Llama;
 /// <c>.mlp.{gate,up,down}_proj</c>, <c>model.norm</c>, <c>lm_head</c>), so <see cref="nn.Module.state_dict"/> keys are HF's keys.
 /// Works with autograd; there is no dropout.
 /// </summary>
-public sealed class LlamaModel : nn.Module<Tensor, Tensor>, ICausalLanguageModel
+public sealed class LlamaModel : nn.Module<Tensor, Tensor>, ICausalLanguageModel, IActivationCheckpointing
 {
     private readonly LlamaDecoderStack model;
     private readonly Linear? lm_head;
@@ -40,6 +41,13 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>, ICausalLanguageModel
     /// read: dispose it, or read it inside a dispose scope.
     /// </summary>
     public Tensor TokenEmbedding => model.EmbeddingWeight;
+
+    /// <inheritdoc/>
+    public bool ActivationCheckpointing
+    {
+        get => model.ActivationCheckpointing;
+        set => model.ActivationCheckpointing = value;
+    }
 
     public Device Device
     {

@@ -15,6 +15,8 @@ public sealed class PreferenceTrainer : IDisposable
     private readonly IReadOnlyList<PreferencePair> _data;
     private readonly TrainingOptions _options;
     private readonly TrainingSchedule _schedule;
+    private readonly MasterWeights _weights;
+    private readonly ActivationCheckpointingSwitch _checkpointing;
 
     public PreferenceTrainer(RewardModel model, IReadOnlyList<PreferencePair> data, TrainingOptions options)
     {
@@ -25,7 +27,9 @@ public sealed class PreferenceTrainer : IDisposable
         _model = model;
         _data = data;
         _options = options;
-        _schedule = new TrainingSchedule(model.parameters(), [.. data.Select(d => d.A.Length + d.B.Length)], options);
+        _weights = new MasterWeights(model, options.Precision);
+        _checkpointing = new ActivationCheckpointingSwitch(model, options.ActivationCheckpointing);
+        _schedule = new TrainingSchedule(_weights.Parameters, [.. data.Select(d => d.A.Length + d.B.Length)], options);
     }
 
     public int StepsPerEpoch => _schedule.StepsPerEpoch;
@@ -34,27 +38,48 @@ public sealed class PreferenceTrainer : IDisposable
     public int Step => _schedule.Step;
     public bool Done => _schedule.Done;
 
+    /// <summary>
+    /// One optimizer step on the next effective batch in micro-batches of <see cref="TrainingOptions.BatchSize"/> pairs: each
+    /// micro-batch's mean loss is weighted by its share of the pairs, so the accumulated gradient is that of the mean over all.
+    /// </summary>
     public PreferenceStepMetrics TrainStep()
     {
         var (lr, indices) = _schedule.BeginStep();
         var batch = indices.Select(i => _data[i]).ToList();
 
         _model.train();
-        using var scope = NewDisposeScope();
-        _schedule.Optimizer.zero_grad();
-        var (scoresA, scoresB) = ScorePairs(batch);
-        var targets = tensor(batch.Select(p => (float)p.ProbabilityA).ToArray(), device: _model.Device);
-        var loss = BradleyTerry.Loss(scoresA, scoresB, targets);
-        loss.backward();
-        var gradNorm = nn.utils.clip_grad_norm_(_model.parameters(), _options.MaxGradNorm);
-        _schedule.Optimizer.step();
-        var margins = (scoresA - scoresB).detach().cpu().data<float>().ToArray();
-        var predicted = margins.Select(m => BradleyTerry.ProbabilityA(m)).ToList();
-        var metrics = new PreferenceStepMetrics(Step, loss.item<float>(),
-            PreferenceMetrics.Accuracy(predicted, batch.Select(p => p.ProbabilityA).ToList()), lr, gradNorm, batch.Count,
-            batch.Sum(p => (long)p.A.Length + p.B.Length));
-        _schedule.EndStep();
-        return metrics;
+        _weights.BeginStep();
+        try
+        {
+            using var scope = NewDisposeScope();
+            _schedule.Optimizer.zero_grad();
+            double loss = 0;
+            var margins = new List<float>(batch.Count);
+            foreach (var micro in batch.Chunk(_options.BatchSize))
+            {
+                using var microScope = NewDisposeScope();
+                var (scoresA, scoresB) = ScorePairs(micro);
+                var targets = tensor(micro.Select(p => (float)p.ProbabilityA).ToArray(), device: _model.Device);
+                var microLoss = BradleyTerry.Loss(scoresA, scoresB, targets);
+                if (micro.Length != batch.Count) microLoss = microLoss * ((double)micro.Length / batch.Count);
+                microLoss.backward();
+                loss += microLoss.item<float>();
+                margins.AddRange((scoresA - scoresB).detach().cpu().data<float>().ToArray());
+            }
+            _weights.GradientsToMasters();
+            var gradNorm = nn.utils.clip_grad_norm_(_weights.Parameters, _options.MaxGradNorm);
+            _schedule.Optimizer.step();
+            var predicted = margins.Select(m => BradleyTerry.ProbabilityA(m)).ToList();
+            var metrics = new PreferenceStepMetrics(Step, loss,
+                PreferenceMetrics.Accuracy(predicted, batch.Select(p => p.ProbabilityA).ToList()), lr, gradNorm, batch.Count,
+                batch.Sum(p => (long)p.A.Length + p.B.Length));
+            _schedule.EndStep();
+            return metrics;
+        }
+        finally
+        {
+            _weights.EndStep();
+        }
     }
 
     /// <summary>The model's P(A preferred) = σ(r_A − r_B) for each pair, without updating anything.</summary>
@@ -100,5 +125,10 @@ public sealed class PreferenceTrainer : IDisposable
     /// <summary>Restores the optimizer moments and continues at <paramref name="step"/> (weights are loaded separately).</summary>
     public void Resume(string optimizerStatePath, int step) => _schedule.Resume(optimizerStatePath, step);
 
-    public void Dispose() => _schedule.Dispose();
+    public void Dispose()
+    {
+        _schedule.Dispose();
+        _weights.Dispose();
+        _checkpointing.Dispose();
+    }
 }

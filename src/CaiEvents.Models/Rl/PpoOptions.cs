@@ -1,6 +1,13 @@
+using CaiEvents.Models.Training;
+
 namespace CaiEvents.Models.Rl;
 
 /// <summary>Hyper-parameters of one PPO update (per step: one batch of rollouts, <see cref="Epochs"/> passes over it in minibatches).</summary>
+/// <param name="Precision">What the networks compute in during a step (<see cref="MasterWeights"/>); log-probs, ratio and KL are fp32.</param>
+/// <param name="GradientAccumulation">
+/// Micro-batches of <paramref name="MiniBatchSize"/> rollouts per optimizer step: the losses are means over the tokens of all of them.
+/// </param>
+/// <param name="ActivationCheckpointing">Recompute each decoder block of the policy and value network in backward.</param>
 public sealed record PpoOptions(
     int MiniBatchSize = 8,
     int Epochs = 2,
@@ -13,4 +20,7 @@ public sealed record PpoOptions(
     double Gamma = 1.0,
     double Lambda = 0.95,
     double MaxGradNorm = 1.0,
-    long Seed = 42);
+    long Seed = 42,
+    TrainingPrecision Precision = TrainingPrecision.Fp32,
+    int GradientAccumulation = 1,
+    bool ActivationCheckpointing = false);

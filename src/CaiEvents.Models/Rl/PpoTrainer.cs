@@ -1,3 +1,4 @@
+using CaiEvents.Models.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -19,8 +20,11 @@ public sealed class PpoTrainer : IDisposable
     private readonly IKlController _kl;
     private readonly int _padId;
     private readonly AdamW _optimizer;
-    private readonly Parameter[] _policyParameters;
-    private readonly Parameter[] _valueParameters;
+    private readonly MasterWeights _policyWeights;
+    private readonly MasterWeights _referenceWeights;
+    private readonly MasterWeights _valueWeights;
+    private readonly ActivationCheckpointingSwitch _policyCheckpointing;
+    private readonly ActivationCheckpointingSwitch _valueCheckpointing;
 
     public PpoTrainer(ICausalLanguageModel policy, ICausalLanguageModel reference, ValueFunction value, PpoOptions options, IKlController kl, int padId)
     {
@@ -30,13 +34,18 @@ public sealed class PpoTrainer : IDisposable
         _options = options;
         _kl = kl;
         _padId = padId;
-        if (options.MiniBatchSize < 1 || options.Epochs < 1) throw new ArgumentException("minibatch size and epochs must be at least 1", nameof(options));
+        if (options.MiniBatchSize < 1 || options.Epochs < 1 || options.GradientAccumulation < 1)
+            throw new ArgumentException("minibatch size, epochs and gradient accumulation must be at least 1", nameof(options));
         foreach (var p in reference.parameters()) p.requires_grad = false;
-        _policyParameters = policy.parameters().ToArray();
-        _valueParameters = value.Module.parameters().ToArray();
+        // Only what requires gradients trains (adapters freeze their base); in bf16 the optimizer steps fp32 masters.
+        _policyWeights = new MasterWeights((nn.Module)policy, options.Precision);
+        _referenceWeights = new MasterWeights((nn.Module)reference, options.Precision);
+        _valueWeights = new MasterWeights(value.Module, options.Precision);
+        _policyCheckpointing = new ActivationCheckpointingSwitch((nn.Module)policy, options.ActivationCheckpointing);
+        _valueCheckpointing = new ActivationCheckpointingSwitch(value.Module, options.ActivationCheckpointing);
         _optimizer = optim.AdamW([
-            new AdamW.ParamGroup(_policyParameters, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
-            new AdamW.ParamGroup(_valueParameters, new AdamW.Options { LearningRate = options.ValueLearningRate, weight_decay = 0 }),
+            new AdamW.ParamGroup(_policyWeights.Parameters, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
+            new AdamW.ParamGroup(_valueWeights.Parameters, new AdamW.Options { LearningRate = options.ValueLearningRate, weight_decay = 0 }),
         ], lr: options.LearningRate);
     }
 
@@ -46,6 +55,20 @@ public sealed class PpoTrainer : IDisposable
     public PpoStepMetrics Step(IReadOnlyList<Rollout> rollouts, int step)
     {
         if (rollouts.Count == 0) throw new ArgumentException("no rollouts", nameof(rollouts));
+        MasterWeights[] all = [_policyWeights, _referenceWeights, _valueWeights];
+        foreach (var w in all) w.BeginStep();
+        try
+        {
+            return StepInPrecision(rollouts, step);
+        }
+        finally
+        {
+            foreach (var w in all) w.EndStep();
+        }
+    }
+
+    private PpoStepMetrics StepInPrecision(IReadOnlyList<Rollout> rollouts, int step)
+    {
         var beta = _kl.Coefficient;
         _policy.eval();
         _reference.eval();
@@ -104,30 +127,49 @@ public sealed class PpoTrainer : IDisposable
         {
             var order = Enumerable.Range(0, rows).ToArray();
             new Random(unchecked((int)(_options.Seed * 1_000_003 + step * 131 + epoch))).Shuffle(order);
-            foreach (var chunk in order.Chunk(_options.MiniBatchSize))
+            foreach (var minibatch in order.Chunk(_options.MiniBatchSize * _options.GradientAccumulation))
             {
                 using var inner = NewDisposeScope();
-                var index = tensor(chunk.Select(i => (long)i).ToArray(), device: device);
-                var ids = batch.Ids.index_select(0, index);
-                var mask = batch.Mask.index_select(0, index);
-                var responseMask = batch.ResponseMask.index_select(0, index);
-                var (logProbs, logits) = ResponseLogProbs(_policy, ids, mask, batch.Targets.index_select(0, index), batch.PromptWidth, length);
-                var (policyLoss, clipFraction) = PpoMath.ClippedSurrogate(logProbs, oldLogProbs.index_select(0, index),
-                    advantageTensor.index_select(0, index), responseMask, _options.ClipRange);
-                var values = _value.TokenValues(ids, mask).narrow(1, batch.PromptWidth - 1, length).to(ScalarType.Float32);
-                var valueLoss = PpoMath.ClippedValueLoss(
-                    values, oldValues.index_select(0, index), returnTensor.index_select(0, index), responseMask, _options.ValueClipRange);
-                var entropy = PpoMath.MaskedMean(PpoMath.Entropy(logits), responseMask);
-                var loss = policyLoss + _options.ValueCoefficient * valueLoss - _options.EntropyCoefficient * entropy;
                 _optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(_policyParameters, _options.MaxGradNorm);
-                nn.utils.clip_grad_norm_(_valueParameters, _options.MaxGradNorm);
+                // Token means over the whole minibatch: each micro-batch's means are weighted by its share of the response tokens.
+                var minibatchTokens = minibatch.Sum(i => rollouts[i].ResponseIds.Length);
+                double clip = 0, policyLossTotal = 0, valueLossTotal = 0, entropyTotal = 0;
+                foreach (var chunk in minibatch.Chunk(_options.MiniBatchSize))
+                {
+                    using var microScope = NewDisposeScope();
+                    var index = tensor(chunk.Select(i => (long)i).ToArray(), device: device);
+                    var ids = batch.Ids.index_select(0, index);
+                    var mask = batch.Mask.index_select(0, index);
+                    var responseMask = batch.ResponseMask.index_select(0, index);
+                    var (logProbs, logits) = ResponseLogProbs(_policy, ids, mask, batch.Targets.index_select(0, index), batch.PromptWidth, length);
+                    var (policyLoss, clipFraction) = PpoMath.ClippedSurrogate(logProbs, oldLogProbs.index_select(0, index),
+                        advantageTensor.index_select(0, index), responseMask, _options.ClipRange);
+                    var values = _value.TokenValues(ids, mask).narrow(1, batch.PromptWidth - 1, length).to(ScalarType.Float32);
+                    var valueLoss = PpoMath.ClippedValueLoss(
+                        values, oldValues.index_select(0, index), returnTensor.index_select(0, index), responseMask, _options.ValueClipRange);
+                    var entropy = PpoMath.MaskedMean(PpoMath.Entropy(logits), responseMask);
+                    var loss = policyLoss + _options.ValueCoefficient * valueLoss - _options.EntropyCoefficient * entropy;
+                    var share = 1.0;
+                    if (chunk.Length != minibatch.Length)
+                    {
+                        share = (double)chunk.Sum(i => rollouts[i].ResponseIds.Length) / minibatchTokens;
+                        loss = loss * share;
+                    }
+                    loss.backward();
+                    clip += share * clipFraction;
+                    policyLossTotal += share * policyLoss.item<float>();
+                    valueLossTotal += share * valueLoss.item<float>();
+                    entropyTotal += share * entropy.item<float>();
+                }
+                _policyWeights.GradientsToMasters();
+                _valueWeights.GradientsToMasters();
+                nn.utils.clip_grad_norm_(_policyWeights.Parameters, _options.MaxGradNorm);
+                nn.utils.clip_grad_norm_(_valueWeights.Parameters, _options.MaxGradNorm);
                 _optimizer.step();
-                clipSum += clipFraction;
-                policyLossSum += policyLoss.item<float>();
-                valueLossSum += valueLoss.item<float>();
-                entropySum += entropy.item<float>();
+                clipSum += clip;
+                policyLossSum += policyLossTotal;
+                valueLossSum += valueLossTotal;
+                entropySum += entropyTotal;
                 updates++;
             }
         }
@@ -208,5 +250,13 @@ public sealed class PpoTrainer : IDisposable
 
     public void LoadOptimizerState(string path) => _optimizer.load_state_dict(path);
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _policyWeights.Dispose();
+        _referenceWeights.Dispose();
+        _valueWeights.Dispose();
+        _policyCheckpointing.Dispose();
+        _valueCheckpointing.Dispose();
+    }
 }

@@ -15,6 +15,8 @@ public sealed class CausalLmTrainer : IDisposable
     private readonly IReadOnlyList<TrainingSequence> _data;
     private readonly TrainingOptions _options;
     private readonly TrainingSchedule _schedule;
+    private readonly MasterWeights _weights;
+    private readonly ActivationCheckpointingSwitch _checkpointing;
     private readonly int _padId;
 
     public CausalLmTrainer(ICausalLanguageModel model, IReadOnlyList<TrainingSequence> data, TrainingOptions options, int padId)
@@ -30,7 +32,9 @@ public sealed class CausalLmTrainer : IDisposable
         _data = data;
         _options = options;
         _padId = padId;
-        _schedule = new TrainingSchedule(model.parameters(), [.. data.Select(d => d.Tokens.Length)], options);
+        _weights = new MasterWeights((nn.Module)model, options.Precision);
+        _checkpointing = new ActivationCheckpointingSwitch((nn.Module)model, options.ActivationCheckpointing);
+        _schedule = new TrainingSchedule(_weights.Parameters, [.. data.Select(d => d.Tokens.Length)], options);
     }
 
     public int StepsPerEpoch => _schedule.StepsPerEpoch;
@@ -61,22 +65,50 @@ public sealed class CausalLmTrainer : IDisposable
     /// <summary>How many batches share one length-sorted window.</summary>
     public const int BucketBatches = 8;
 
+    /// <summary>
+    /// One optimizer step on the next effective batch, taken in micro-batches of <see cref="TrainingOptions.BatchSize"/>: each
+    /// micro-batch's summed token losses are divided by the target tokens of the whole effective batch before backward, so the
+    /// accumulated gradient is the large batch's.
+    /// </summary>
     public TrainingStepMetrics TrainStep()
     {
         var (lr, indices) = _schedule.BeginStep();
         var batch = indices.Select(i => _data[i]).ToList();
+        var allTargets = Math.Max(1, batch.Sum(TargetCount));
 
         _model.train();
-        using var scope = NewDisposeScope();
-        _schedule.Optimizer.zero_grad();
-        var (loss, targets, inputs) = Loss(batch);
-        loss.backward();
-        var gradNorm = nn.utils.clip_grad_norm_(_model.parameters(), _options.MaxGradNorm);
-        _schedule.Optimizer.step();
-        var metrics = new TrainingStepMetrics(Step, loss.item<float>(), lr, gradNorm, targets, inputs);
-        _schedule.EndStep();
-        return metrics;
+        _weights.BeginStep();
+        try
+        {
+            using var scope = NewDisposeScope();
+            _schedule.Optimizer.zero_grad();
+            double loss = 0;
+            long targets = 0, inputs = 0;
+            foreach (var micro in batch.Chunk(_options.BatchSize))
+            {
+                using var microScope = NewDisposeScope();
+                var (sum, microTargets, microInputs) = LossSum(micro);
+                var share = sum / allTargets;
+                share.backward();
+                loss += share.item<float>();
+                targets += microTargets;
+                inputs += microInputs;
+            }
+            _weights.GradientsToMasters();
+            var gradNorm = nn.utils.clip_grad_norm_(_weights.Parameters, _options.MaxGradNorm);
+            _schedule.Optimizer.step();
+            var metrics = new TrainingStepMetrics(Step, loss, lr, gradNorm, targets, inputs);
+            _schedule.EndStep();
+            return metrics;
+        }
+        finally
+        {
+            _weights.EndStep();
+        }
     }
+
+    /// <summary>Positions whose token is predicted and counted by the loss (the first token is never predicted).</summary>
+    private static long TargetCount(TrainingSequence s) => s.IsTarget.Skip(1).LongCount(t => t);
 
     /// <summary>Mean loss per target token over some sequences, without updating anything.</summary>
     public double EvaluateLoss(IReadOnlyList<TrainingSequence> sequences)
@@ -88,15 +120,15 @@ public sealed class CausalLmTrainer : IDisposable
         foreach (var chunk in sequences.Chunk(_options.BatchSize))
         {
             using var scope = NewDisposeScope();
-            var (loss, targets, _) = Loss(chunk);
-            total += loss.item<float>() * targets;
+            var (sum, targets, _) = LossSum(chunk);
+            total += (sum / Math.Max(1, targets)).item<float>() * targets;
             count += targets;
         }
         return count == 0 ? double.NaN : total / count;
     }
 
-    /// <summary>Masked next-token cross-entropy of a right-padded batch: mean over target tokens.</summary>
-    private (Tensor Loss, long Targets, long Inputs) Loss(IReadOnlyList<TrainingSequence> batch)
+    /// <summary>Masked next-token cross-entropy of a right-padded batch, summed over target tokens (fp32 whatever the weights' dtype).</summary>
+    private (Tensor Sum, long Targets, long Inputs) LossSum(IReadOnlyList<TrainingSequence> batch)
     {
         var length = batch.Max(s => s.Tokens.Length);
         var ids = new long[batch.Count * length];
@@ -123,8 +155,7 @@ public sealed class CausalLmTrainer : IDisposable
         var perToken = F.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), labels.reshape(-1), reduction: nn.Reduction.None)
             .reshape(batch.Count, length - 1);
         var targets = (long)weights.sum().item<float>();
-        var loss = (perToken * weights).sum() / Math.Max(1, targets);
-        return (loss.MoveToOuterDisposeScope(), targets, attention.Sum());
+        return ((perToken * weights).sum().MoveToOuterDisposeScope(), targets, attention.Sum());
     }
 
     public void SaveOptimizerState(string path) => _schedule.SaveOptimizerState(path);
@@ -132,5 +163,10 @@ public sealed class CausalLmTrainer : IDisposable
     /// <summary>Restores the optimizer moments and continues at <paramref name="step"/> (weights are loaded separately).</summary>
     public void Resume(string optimizerStatePath, int step) => _schedule.Resume(optimizerStatePath, step);
 
-    public void Dispose() => _schedule.Dispose();
+    public void Dispose()
+    {
+        _schedule.Dispose();
+        _weights.Dispose();
+        _checkpointing.Dispose();
+    }
 }

@@ -6,6 +6,12 @@ namespace CaiEvents.Models.Training;
 /// </summary>
 /// <param name="MinLearningRateRatio">Where the cosine decay ends, as a share of <paramref name="LearningRate"/>.</param>
 /// <param name="Seed">Decides the batch order (<see cref="CausalLmTrainer.BatchIndices"/>).</param>
+/// <param name="Precision">What the forward and backward passes compute in (<see cref="MasterWeights"/>).</param>
+/// <param name="GradientAccumulation">
+/// Micro-batches of <paramref name="BatchSize"/> per optimizer step: the effective batch is BatchSize × GradientAccumulation,
+/// and the loss is normalised over the effective batch, so the step equals one taken on the large batch.
+/// </param>
+/// <param name="ActivationCheckpointing">Recompute each decoder block in backward instead of keeping its activations.</param>
 public sealed record TrainingOptions(
     int Epochs,
     int BatchSize,
@@ -14,4 +20,11 @@ public sealed record TrainingOptions(
     double MinLearningRateRatio,
     double WeightDecay,
     double MaxGradNorm,
-    long Seed);
+    long Seed,
+    TrainingPrecision Precision = TrainingPrecision.Fp32,
+    int GradientAccumulation = 1,
+    bool ActivationCheckpointing = false)
+{
+    /// <summary>Items per optimizer step.</summary>
+    public int EffectiveBatchSize => BatchSize * GradientAccumulation;
+}

@@ -16,27 +16,34 @@ public sealed class TrainingSchedule : IDisposable
     public TrainingSchedule(IEnumerable<Parameter> parameters, IReadOnlyList<int> lengths, TrainingOptions options)
     {
         if (lengths.Count == 0) throw new ArgumentException("no training items", nameof(lengths));
-        if (options.BatchSize < 1 || options.Epochs < 1) throw new ArgumentException("batch size and epochs must be at least 1", nameof(options));
+        if (options.BatchSize < 1 || options.Epochs < 1 || options.GradientAccumulation < 1)
+            throw new ArgumentException("batch size, epochs and gradient accumulation must be at least 1", nameof(options));
         _options = options;
         _lengths = [.. lengths];
-        Optimizer = Optimizers.AdamWDecayingMatrices(parameters, options.LearningRate, options.WeightDecay);
-        StepsPerEpoch = (lengths.Count + options.BatchSize - 1) / options.BatchSize;
+        Parameters = Optimizers.Trainable(parameters);
+        Optimizer = Optimizers.AdamWDecayingMatrices(Parameters, options.LearningRate, options.WeightDecay);
+        StepsPerEpoch = (lengths.Count + options.EffectiveBatchSize - 1) / options.EffectiveBatchSize;
     }
 
     public AdamW Optimizer { get; }
+    /// <summary>The parameters that require gradients when the schedule was made: the ones optimised and clipped.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
     public int StepsPerEpoch { get; }
     public int TotalSteps => StepsPerEpoch * _options.Epochs;
     /// <summary>Steps completed so far (the 0-based index of the next step).</summary>
     public int Step { get; private set; }
     public bool Done => Step >= TotalSteps;
 
-    /// <summary>Sets the learning rate of the next step and returns it with the indices of that step's batch.</summary>
+    /// <summary>
+    /// Sets the learning rate of the next step and returns it with the indices of that step's effective batch
+    /// (<see cref="TrainingOptions.EffectiveBatchSize"/>; cut it into micro-batches of <see cref="TrainingOptions.BatchSize"/>).
+    /// </summary>
     public (double LearningRate, IReadOnlyList<int> Batch) BeginStep()
     {
         if (Done) throw new InvalidOperationException("training is already complete");
         var lr = LearningRateSchedule.WarmupCosine(Step, TotalSteps, _options.WarmupSteps, _options.LearningRate, _options.MinLearningRateRatio);
         Optimizers.SetLearningRate(Optimizer, lr);
-        return (lr, CausalLmTrainer.BatchIndices(_lengths, _options.BatchSize, _options.Seed, Step));
+        return (lr, CausalLmTrainer.BatchIndices(_lengths, _options.EffectiveBatchSize, _options.Seed, Step));
     }
 
     /// <summary>Counts the step begun by <see cref="BeginStep"/> as done (after the optimizer stepped).</summary>

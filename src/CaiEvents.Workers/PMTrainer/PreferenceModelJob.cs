@@ -122,7 +122,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                         var data = phase == PmpPhase ? pmpPairs : trainPairs;
                         var epochs = phase == PmpPhase ? hp.PmpEpochs : started.TotalEpochs - hp.PmpEpochs;
                         trainer = await TorchThread.RunAsync(() => new PreferenceTrainer(model, data, new TrainingOptions(epochs, hp.BatchSize,
-                            hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio, hp.WeightDecay, hp.MaxGradNorm, started.Seed)), ct);
+                            hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio, hp.WeightDecay, hp.MaxGradNorm, started.Seed,
+                            TrainingPrecisions.Parse(hp.Precision), hp.GradientAccumulation ?? 1, hp.ActivationCheckpointing ?? false)), ct);
                         trainerPhase = phase;
                         // Resuming inside a phase: that phase's optimizer state and step; a phase that starts now starts fresh.
                         if (last is not null && epoch - 1 > phaseStart && last.Phase == phase)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Sl;
+using CaiEvents.Models.Training;
 
 namespace CaiEvents.Workers.PMTrainer;
 
@@ -30,14 +31,25 @@ public static class PreferenceModelRequest
     /// </summary>
     public static readonly IReadOnlyList<string> OptionalKeys = ["human_run", "human_fraction"];
 
+    /// <summary>
+    /// Keys added after jobs were first recorded: a command names them only when they differ from these defaults, and
+    /// <see cref="JobId"/> counts them only then, so earlier commands keep their job ids.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> OptionalDefaults = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["precision"] = "fp32",
+        ["grad_accum"] = "1",
+        ["activation_checkpointing"] = "false",
+    };
+
     /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
     public static PreferenceModelHyperParameters Parse(IReadOnlyDictionary<string, string>? values)
     {
-        var all = new Dictionary<string, string>(Defaults, StringComparer.Ordinal);
+        var all = new Dictionary<string, string>(Defaults.Concat(OptionalDefaults), StringComparer.Ordinal);
         foreach (var (key, value) in values ?? new Dictionary<string, string>())
         {
-            if (!Defaults.ContainsKey(key) && !OptionalKeys.Contains(key))
-                throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", Defaults.Keys.Concat(OptionalKeys))})");
+            if (!all.ContainsKey(key) && !OptionalKeys.Contains(key))
+                throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", all.Keys.Concat(OptionalKeys))})");
             all[key] = value;
         }
         int Int(string key, int min) => int.TryParse(all[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
@@ -48,7 +60,9 @@ public static class PreferenceModelRequest
         var pmpFile = all["pmp_file"] is { Length: > 0 } f ? Path.GetFullPath(f) : null;
         var hp = new PreferenceModelHyperParameters(all["base_model"], Int("epochs", 1), pmpFile is null ? 0 : Int("pmp_epochs", 0), Int("batch_size", 1),
             Real("lr", 1e-9, 1), Int("warmup_steps", 0), Real("min_lr_ratio", 0, 1), Real("weight_decay", 0, 1), Real("max_grad_norm", 1e-6, 1e6),
-            Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1));
+            Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1), Precision: PrecisionName(all["precision"]),
+            GradientAccumulation: Int("grad_accum", 1) is var accumulation and > 1 ? accumulation : null,
+            ActivationCheckpointing: Flag(all["activation_checkpointing"]) ? true : null);
         if (string.IsNullOrWhiteSpace(hp.BaseModel)) throw new ArgumentException("hyper-parameter 'base_model' is empty");
         if (all.TryGetValue("human_run", out var humanRun))
         {
@@ -70,6 +84,18 @@ public static class PreferenceModelRequest
         return hp;
     }
 
+    /// <summary>A true/false value; anything else is refused naming the key.</summary>
+    private static bool Flag(string value) => bool.TryParse(value, out var on)
+        ? on : throw new ArgumentException($"hyper-parameter 'activation_checkpointing' must be true or false, got '{value}'");
+
+    /// <summary>The recorded precision of a value: null for fp32; fp16 and unknown names are refused.</summary>
+    private static string? PrecisionName(string value)
+    {
+        var precision = TrainingPrecisions.Parse(value);
+        if (precision == TrainingPrecision.Fp16) throw new ArgumentException(TrainingPrecisions.Fp16Refusal);
+        return TrainingPrecisions.RecordedName(precision);
+    }
+
     /// <summary>
     /// The job id of a command: a function of run, as-of sequence, seed and the hyper-parameters (defaults filled in), so the same
     /// request is the same job.
@@ -77,7 +103,10 @@ public static class PreferenceModelRequest
     public static Guid JobId(Guid runId, long asOf, long seed, IReadOnlyDictionary<string, string>? values)
     {
         var all = new SortedDictionary<string, string>(Defaults.ToDictionary(), StringComparer.Ordinal);
-        foreach (var (key, value) in values ?? new Dictionary<string, string>()) all[key] = value;
+        foreach (var (key, value) in values ?? new Dictionary<string, string>())
+        {
+            if (!(OptionalDefaults.TryGetValue(key, out var unset) && value == unset)) all[key] = value;
+        }
         var text = new StringBuilder($"pm:{asOf}:{seed}");
         foreach (var (key, value) in all) text.Append('\n').Append(key).Append('=').Append(value);
         return DeterministicIds.Create(runId, text.ToString());

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CaiEvents.Contracts.Events;
+using CaiEvents.Models.Training;
 
 namespace CaiEvents.Workers.PPOLearner;
 
@@ -33,13 +34,21 @@ public static class PpoCommandRequest
         ["checkpoint_every"] = "10",
     };
 
+    /// <summary>Keys added after jobs were first recorded, with their defaults: a command names them only when it changes them.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OptionalDefaults = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["precision"] = "fp32",
+        ["grad_accum"] = "1",
+        ["activation_checkpointing"] = "false",
+    };
+
     /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
     public static PpoHyperParameters Parse(int steps, long seed, IReadOnlyDictionary<string, string>? values)
     {
-        var all = new Dictionary<string, string>(Defaults, StringComparer.Ordinal);
+        var all = new Dictionary<string, string>(Defaults.Concat(OptionalDefaults), StringComparer.Ordinal);
         foreach (var (key, value) in values ?? new Dictionary<string, string>())
         {
-            if (!Defaults.ContainsKey(key)) throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", Defaults.Keys)})");
+            if (!all.ContainsKey(key)) throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", all.Keys)})");
             all[key] = value;
         }
         int Int(string key) => int.TryParse(all[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 1
@@ -51,7 +60,21 @@ public static class PpoCommandRequest
         return new PpoHyperParameters(steps, Int("rollouts_per_step"), Int("minibatch_size"), Int("ppo_epochs"), lr,
             all["value_lr"] is { Length: > 0 } ? Real("value_lr") : lr * 2, Real("clip_range"), Real("value_clip_range"), Real("value_coef"),
             Real("entropy_coef"), Real("gamma"), Real("lambda"), Real("max_grad_norm"), Real("kl_coef"), klTarget > 0 ? klTarget : null,
-            Real("kl_horizon"), Int("max_new_tokens"), Int("checkpoint_every"), seed);
+            Real("kl_horizon"), Int("max_new_tokens"), Int("checkpoint_every"), seed, PrecisionName(all["precision"]),
+            Int("grad_accum") is var accumulation and > 1 ? accumulation : null,
+            Flag(all["activation_checkpointing"]) ? true : null);
+    }
+
+    /// <summary>A true/false value; anything else is refused naming the key.</summary>
+    private static bool Flag(string value) => bool.TryParse(value, out var on)
+        ? on : throw new ArgumentException($"hyper-parameter 'activation_checkpointing' must be true or false, got '{value}'");
+
+    /// <summary>The recorded precision of a value: null for fp32; fp16 and unknown names are refused.</summary>
+    private static string? PrecisionName(string value)
+    {
+        var precision = TrainingPrecisions.Parse(value);
+        if (precision == TrainingPrecision.Fp16) throw new ArgumentException(TrainingPrecisions.Fp16Refusal);
+        return TrainingPrecisions.RecordedName(precision);
     }
 
     /// <summary>What <see cref="PpoStarted.RolloutMode"/> records for each option value.</summary>

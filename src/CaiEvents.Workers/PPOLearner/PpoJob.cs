@@ -9,6 +9,7 @@ using CaiEvents.Models;
 using CaiEvents.Models.Chat;
 using CaiEvents.Models.Preference;
 using CaiEvents.Models.Rl;
+using CaiEvents.Models.Training;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Common.Jobs;
 using Marten;
@@ -180,7 +181,8 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 ? new AdaptiveKlController(last?.Metrics[KlCoefficientMetric] ?? hp.InitialKlCoefficient, target, hp.KlHorizon)
                 : new FixedKlController(hp.InitialKlCoefficient);
             var options = new PpoOptions(hp.MiniBatchSize, hp.Epochs, hp.LearningRate, hp.ValueLearningRate, hp.ClipRange, hp.ValueClipRange,
-                hp.ValueCoefficient, hp.EntropyCoefficient, hp.Gamma, hp.Lambda, hp.MaxGradNorm, hp.Seed);
+                hp.ValueCoefficient, hp.EntropyCoefficient, hp.Gamma, hp.Lambda, hp.MaxGradNorm, hp.Seed, TrainingPrecisions.Parse(hp.Precision),
+                hp.GradientAccumulation ?? 1, hp.ActivationCheckpointing ?? false);
             using var trainer = await TorchThread.RunAsync(() =>
             {
                 var t = new PpoTrainer(policy.Network, reference.Network, new ValueFunction(value, value.TokenScores), options, kl,

@@ -6,6 +6,7 @@ using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore.Datasets;
 using CaiEvents.Models;
 using CaiEvents.Models.Chat;
+using CaiEvents.Models.Lora;
 using CaiEvents.Models.Training;
 using CaiEvents.Workers.Common;
 using CaiEvents.Workers.Common.Jobs;
@@ -69,7 +70,11 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         if (dataset.Examples.Count == 0)
             throw new InputException("--run", null, $"run {request.RunId} has no finalised SL examples{(request.AsOf is { } a ? $" as of sequence {a}" : "")}");
         using var probe = LoadPolicy(request.BaseModel, modelOptions);
-        var steps = hp.Epochs * ((dataset.Examples.Count + hp.BatchSize - 1) / hp.BatchSize);
+        if (probe.Adapters is not null)
+            throw new InputException("--base", null, $"{request.BaseModel} is a LoRA adapter; merge it into its base first (cai model merge)");
+        if (hp.Lora is { } lora) LoraTraining.Check(lora, probe.Network);
+        var perStep = hp.BatchSize * (hp.GradientAccumulation ?? 1);
+        var steps = hp.Epochs * ((dataset.Examples.Count + perStep - 1) / perStep);
         var started = new PolicyTrainingStarted(jobId, Kind, request.RunId, request.BaseModel, probe.Identity.CheckpointHash,
             dataset.SnapshotPosition, dataset.Hash, dataset.Examples.Count, steps, hp, Path.GetFullPath(request.OutputDirectory), worker.Instance,
             clock.GetUtcNow());
@@ -172,10 +177,16 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         }
 
         using var policy = last is null ? LoadPolicy(started.BaseModel, modelOptions) : LoadCheckpoint(last, modelOptions);
+        if (hp.Lora is { } lora && policy.Adapters is null)
+        {
+            policy.AttachAdapters(LoraTraining.Config(lora, policy.Network), hp.Seed);
+            LoraTraining.EnsureBaseCopy(policy, started.BaseModel, started.OutputDirectory);
+        }
         var sequences = dataset.Examples
             .Select(e => Sequence(policy.Tokenizer, e, Math.Min(hp.MaxSequenceLength, policy.Network.ContextLength), policy.ChatTemplate)).ToList();
         var options = new TrainingOptions(hp.Epochs, hp.BatchSize, hp.LearningRate, hp.WarmupSteps, hp.MinLearningRateRatio,
-            hp.WeightDecay, hp.MaxGradNorm, hp.Seed);
+            hp.WeightDecay, hp.MaxGradNorm, hp.Seed, TrainingPrecisions.Parse(hp.Precision), hp.GradientAccumulation ?? 1,
+            hp.ActivationCheckpointing ?? false);
         using var trainer = new CausalLmTrainer(policy.Network, sequences, options, policy.Tokenizer.EndOfTextId);
         if (last is not null) trainer.Resume(Path.Combine(last.Path, OptimizerStateFileName), last.Step);
         // Stream version so far: the started event (written just now, or earlier) plus the checkpoints already recorded.
@@ -193,9 +204,9 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
             if (trainer.Step % hp.CheckpointEvery != 0 && !trainer.Done) continue;
 
             var path = Path.Combine(started.OutputDirectory, "checkpoints", $"step-{trainer.Step:000000}");
-            SaveAtomically(policy, trainer, path);
+            SaveAtomically(policy, trainer, path, started);
             checkpoint = new PolicyCheckpointed(jobId, trainer.Step, trainer.TotalSteps, path,
-                policy.CurrentWeightsSha256(),
+                LoraTraining.CheckpointSha256(policy, started.BaseCheckpointHash),
                 started.DatasetSnapshotPosition, hp, new Dictionary<string, double>
                 {
                     ["loss"] = window.Average(m => m.Loss),
@@ -225,12 +236,18 @@ public sealed class SftJob(IDocumentStore store, WorkerIdentity worker, TimeProv
 
     private static LocalTextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
 
-    /// <summary>Weights, tokenizer and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
-    private static void SaveAtomically(LocalTextModel policy, CausalLmTrainer trainer, string path)
+    /// <summary>
+    /// Weights, tokenizer and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint. A LoRA job's
+    /// checkpoint is a PEFT adapter directory naming its base (<see cref="LoraTraining.BaseReference"/>), so <c>hf:</c> of it loads both.
+    /// </summary>
+    private static void SaveAtomically(LocalTextModel policy, CausalLmTrainer trainer, string path, PolicyTrainingStarted started)
     {
         var staging = path + $".tmp-{Environment.ProcessId}";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        policy.Architecture.Save(policy.Network, policy.Tokenizer, staging);
+        if (policy.Adapters is { } adapters)
+            PeftAdapter.Save(adapters, staging, LoraTraining.BaseReference(policy, started.BaseModel, started.OutputDirectory, path));
+        else
+            policy.Architecture.Save(policy.Network, policy.Tokenizer, staging);
         trainer.SaveOptimizerState(Path.Combine(staging, OptimizerStateFileName));
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
