@@ -12,7 +12,10 @@ using Marten;
 
 namespace CaiEvents.IntegrationTests;
 
-/// <summary>`cai demo --stages all` as a separate process: every stage's artefact on disk and its events in the store, for the demo's run.</summary>
+/// <summary>
+/// `cai demo --stages all` as a separate process: every stage's artefact on disk and its events in the store, for the demo's SL run and
+/// the run in which its SL-CAI policy wrote the response pairs (the paper's order).
+/// </summary>
 [Collection(nameof(IntegrationCollection))]
 public class DemoPipelineTests
 {
@@ -34,7 +37,7 @@ public class DemoPipelineTests
                 "--model", "builtin:tiny", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "6",
                 "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "2", "--rollouts-per-step", "4", "--eval-samples", "1");
             Assert.True(exit == 0, stderr);
-            foreach (var stage in new[] { "[1/5 SL + labels]", "[2/5 SL-CAI]", "[3/5 preference model]", "[4/5 PPO]", "[5/5 eval]" })
+            foreach (var stage in new[] { "[1/6 SL]", "[2/6 SL-CAI]", "[3/6 pairs + labels]", "[4/6 preference model]", "[5/6 PPO]", "[6/6 eval]" })
                 Assert.Contains(stage, stderr);
 
             using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
@@ -56,17 +59,27 @@ public class DemoPipelineTests
             await using var session = store.QuerySession();
             var examples = (await session.Events.QueryRawEventDataOnly<SlExampleFinalized>().ToListAsync()).Where(e => e.Provenance.RunId == runId).ToList();
             Assert.Equal(4, examples.Count);
-            var labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync()).Where(e => e.Provenance.RunId == runId).ToList();
+            // The SL run has no pairs: the paper's order has the SL-CAI policy write them, in a second run.
+            Assert.DoesNotContain(await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync(), e => e.Provenance.RunId == runId);
+            var pairsRunId = root.GetProperty("pairs_run_id").GetGuid();
+            Assert.NotEqual(runId, pairsRunId);
+            var labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync()).Where(e => e.Provenance.RunId == pairsRunId).ToList();
             Assert.Equal(4, labels.Count);
             Assert.Equal(labels.Select(l => l.LabelId.ToString()).Order(), preferenceLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label_id").GetString()!).Order());
 
-            // SL-CAI: one finished sft job on the run; its final checkpoint is PPO's starting policy.
+            // SL-CAI: one finished sft job on the run; its final checkpoint wrote the pairs and is PPO's starting policy.
             var sft = Assert.Single((await session.Events.QueryRawEventDataOnly<PolicyTrainingStarted>().ToListAsync()), e => e.RunId == runId && e.Kind == SftJob.Kind);
             var sftFinal = Assert.Single((await session.Events.FetchStreamAsync(sft.JobId)).Select(e => e.Data).OfType<PolicyCheckpointed>(), c => c.Final);
             Assert.Equal(root.GetProperty("sft_checkpoint").GetString(), sftFinal.Path);
+            var pairsRun = Assert.Single((await session.Events.QueryRawEventDataOnly<RunStarted>().ToListAsync()), r => r.RunId == pairsRunId);
+            Assert.Equal("hf:" + sftFinal.Path, pairsRun.Configuration.Feedback!.PolicyModel);
+            Assert.False(pairsRun.Configuration.RunSlStage);
+            var pairs = (await session.Events.QueryRawEventDataOnly<ResponsePairGenerated>().ToListAsync()).Where(p => p.Provenance.RunId == pairsRunId).ToList();
+            Assert.Equal(4, pairs.Count);
+            Assert.All(pairs, p => Assert.Equal(("hf:" + sftFinal.Path, sftFinal.Sha256), (p.Provenance.ModelId, p.Provenance.CheckpointHash)));
 
-            // Preference model: one job on the run, ending at the printed checkpoint.
-            var pm = Assert.Single((await session.Events.QueryRawEventDataOnly<PreferenceModelTrainingStarted>().ToListAsync()), e => e.RunId == runId);
+            // Preference model: one job on the pairs run, ending at the printed checkpoint.
+            var pm = Assert.Single((await session.Events.QueryRawEventDataOnly<PreferenceModelTrainingStarted>().ToListAsync()), e => e.RunId == pairsRunId);
             var pmFinal = Assert.Single((await session.Events.FetchStreamAsync(pm.JobId)).Select(e => e.Data).OfType<PreferenceModelCheckpointed>(), c => c.Final);
             Assert.Equal(pmCheckpoint, pmFinal.Path);
 
@@ -79,7 +92,7 @@ public class DemoPipelineTests
             Assert.Equal(policyCheckpoint, Assert.Single(ppoEvents.OfType<PolicyCheckpointed>(), c => c.Final).Path);
             Assert.True(root.GetProperty("eval").GetProperty("mean_kl").ValueKind == JsonValueKind.Number, stdout);
 
-            // --stages rl on the same run: no new SL run, and the SL-CAI job (same settings) is the same one, not a second.
+            // --stages rl on the same run: no new run (its pairs run is found again), and the SL-CAI job (same settings) is the same one, not a second.
             var again = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "demo", "--stages", "rl", "--run", runId.ToString(), "--json",
                 "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "1", "--rollouts-per-step", "4", "--eval-samples", "1");
             Assert.True(again.ExitCode == 0, again.Stderr);
@@ -88,7 +101,8 @@ public class DemoPipelineTests
             Assert.Equal(sftFinal.Path, second.RootElement.GetProperty("sft_checkpoint").GetString());
             await using var after = store.QuerySession();
             Assert.Single((await after.Events.QueryRawEventDataOnly<PolicyTrainingStarted>().ToListAsync()), e => e.RunId == runId && e.Kind == SftJob.Kind);
-            Assert.Single((await after.Events.QueryRawEventDataOnly<RunStarted>().ToListAsync()));
+            Assert.Equal(new[] { runId, pairsRunId }.Order(), (await after.Events.QueryRawEventDataOnly<RunStarted>().ToListAsync()).Select(r => r.RunId).Order());
+            Assert.Equal(pairsRunId, second.RootElement.GetProperty("pairs_run_id").GetGuid());
         }
         finally
         {
@@ -120,7 +134,7 @@ public class DemoPipelineTests
                 "--model", ModelIds.Hf(modelDirectory), "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "6",
                 "--sft-epochs", "1", "--pm-epochs", "1", "--ppo-steps", "2", "--rollouts-per-step", "4", "--eval-samples", "1");
             Assert.True(exit == 0, stderr);
-            foreach (var stage in new[] { "[1/5 SL + labels]", "[2/5 SL-CAI]", "[3/5 preference model]", "[4/5 PPO]", "[5/5 eval]" })
+            foreach (var stage in new[] { "[1/6 SL]", "[2/6 SL-CAI]", "[3/6 pairs + labels]", "[4/6 preference model]", "[5/6 PPO]", "[6/6 eval]" })
                 Assert.Contains(stage, stderr);
             using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
             var root = result.RootElement;
@@ -161,7 +175,8 @@ public class DemoPipelineTests
                 Assert.EndsWith("<|im_end|>\n<|im_start|>assistant\n", r.RenderedPrompt);
                 Assert.Equal(template, r.Provenance.ChatTemplate);
             });
-            var labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync()).Where(e => e.Provenance.RunId == runId).ToList();
+            var pairsRunId = root.GetProperty("pairs_run_id").GetGuid();
+            var labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync()).Where(e => e.Provenance.RunId == pairsRunId).ToList();
             Assert.NotEmpty(labels);
             Assert.All(labels, l => Assert.Equal(template, l.Provenance.ChatTemplate));
             var ppo = Assert.Single((await session.Events.QueryRawEventDataOnly<PpoStarted>().ToListAsync()), e => e.RunId == runId);

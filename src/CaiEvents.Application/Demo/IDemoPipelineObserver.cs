@@ -23,6 +23,9 @@ public interface IDemoPipelineObserver
 
     void SftStageDone(PolicyCheckpointed sft, int slExamples, TimeSpan took);
 
+    /// <summary>The run whose pairs were written by the SL-CAI policy and labelled (or the SL run itself, when it had labels).</summary>
+    void PairsStageDone(RunState pairsRun, int labels, TimeSpan took);
+
     void PmStageDone(Guid jobId, int epochs, int labels, PreferenceModelCheckpointed pm, TimeSpan took);
 
     void PpoStageDone(PolicyCheckpointed ppo, int rolloutsPerStep, TimeSpan took);

@@ -69,7 +69,7 @@ public static class DemoCommand
             {
                 run_id = run.Id, sl_dataset = outcome.SlDataset, preference_dataset = rl.PreferenceDataset, pm_checkpoint = rl.Pm.Path,
                 policy_checkpoint = rl.Ppo.Path, sl_examples = outcome.SlExamples, labels = rl.Labels, pm_heldout_accuracy = rl.Pm.HeldOutAccuracy,
-                sft_checkpoint = rl.Sft.Path,
+                sft_checkpoint = rl.Sft.Path, pairs_run_id = rl.PairsRun,
                 eval = new { samples = rl.Final.Samples, start_reward = rl.Start.MeanReward, final_reward = rl.Final.MeanReward, mean_kl = rl.Final.MeanKl },
                 seconds = Math.Round(outcome.Elapsed.TotalSeconds, 1),
             }));
