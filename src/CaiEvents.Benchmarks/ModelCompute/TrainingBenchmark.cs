@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CaiEvents.Models;
 using CaiEvents.Models.Training;
+using CaiEvents.Models.Lora;
 using static TorchSharp.torch;
 
 namespace CaiEvents.Benchmarks.ModelCompute;
@@ -20,6 +21,7 @@ public static class TrainingBenchmark
         var network = model.Network;
         if (sequenceLength > network.ContextLength)
             throw new ArgumentException($"--length {sequenceLength} exceeds the context length {network.ContextLength}");
+        AttachAdapters(model, settings.LoraRank, seed);
         var matmul = MatmulGflops();
         var random = new Random((int)seed);
         var perStep = batchSize * settings.GradientAccumulation;
@@ -40,12 +42,32 @@ public static class TrainingBenchmark
         long? peakBytes = before is { } b && ProcessMemory.Read() is { } after ? after.PeakResidentBytes - b.ResidentBytes : null;
 
         var all = network.parameters().Sum(p => p.numel());
-        var flopsPerToken = FlopsPerToken(network, all, sequenceLength);
+        var trainable = network.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+        // Frozen weights need no weight-gradient matmul in backward: 2 of their 6 FLOPs per token are not done.
+        var flopsPerToken = FlopsPerToken(network, all, sequenceLength) - 2.0 * (all - trainable);
         var tokensPerSecond = tokens / seconds;
         var modelGflops = flopsPerToken * tokensPerSecond / 1e9;
         return new TrainingBenchmarkResult("train", model.Identity.ModelId, all, steps, batchSize, sequenceLength,
             Math.Round(tokensPerSecond, 1), Math.Round(modelGflops, 2), Math.Round(matmul, 2), Math.Round(modelGflops / matmul, 4), get_num_threads(),
-            TrainingPrecisions.Name(settings.Precision), settings.GradientAccumulation, settings.ActivationCheckpointing, peakBytes);
+            TrainingPrecisions.Name(settings.Precision), settings.GradientAccumulation, settings.ActivationCheckpointing, settings.LoraRank, trainable,
+            peakBytes);
+    }
+
+    /// <summary>
+    /// Attaches rank-<paramref name="rank"/> adapters once (they stay for the process: measure full fine-tuning first); a different rank,
+    /// or full fine-tuning after adapters were attached, is refused.
+    /// </summary>
+    private static void AttachAdapters(LocalTextModel model, int rank, long seed)
+    {
+        if (rank < 0) throw new ArgumentException($"--lora-rank must be 0 (full fine-tuning) or more, got {rank}");
+        if (model.Adapters is { } adapters)
+        {
+            if (adapters.Config.Rank != rank)
+                throw new ArgumentException($"this process already trains LoRA adapters of rank {adapters.Config.Rank}; measure rank {rank} in another run");
+            return;
+        }
+        if (rank == 0) return;
+        model.AttachAdapters(new LoraConfig(rank, 2.0 * rank, 0, LoraConfig.DefaultTargets(model.Network)), seed);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ namespace CaiEvents.Benchmarks.ModelCompute;
 /// Outcome of <see cref="TrainingBenchmark.Run"/>, printed as it is by <c>cai bench train</c> (property names in snake case),
 /// figures already rounded. <paramref name="BatchSize"/> is the micro-batch; a step trains BatchSize × GradientAccumulation sequences.
 /// </summary>
+/// <param name="TrainableParameters">Parameters the optimizer updates (all of them for full fine-tuning; the adapters for LoRA).</param>
 /// <param name="PeakMemoryGrowthBytes">Peak resident memory above what the process held before the trainer was made (null off Linux).</param>
 public sealed record TrainingBenchmarkResult(
     string Bench,
@@ -20,4 +21,6 @@ public sealed record TrainingBenchmarkResult(
     string Precision,
     int GradientAccumulation,
     bool ActivationCheckpointing,
+    int LoraRank,
+    long TrainableParameters,
     long? PeakMemoryGrowthBytes);

@@ -175,14 +175,21 @@ public static class BenchCommands
         };
         var accumulation = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
         var checkpointing = new Option<bool>("--activation-checkpointing") { Description = "Recompute each decoder block in backward" };
+        var loraRanks = new Option<string>("--lora-rank")
+        {
+            Description = "0 (full fine-tuning), r (LoRA of rank r on the default targets), or 0,r: full first, then LoRA, in this process",
+            DefaultValueFactory = _ => "0",
+        };
         var command = new Command("train",
             "Training tokens/s, model FLOPs utilisation against this process's measured matmul GFLOP/s, and peak memory growth (one JSON line per precision).")
         {
-            model, steps, batch, length, precisions, accumulation, checkpointing,
+            model, steps, batch, length, precisions, accumulation, checkpointing, loraRanks,
         };
         command.SetAction((parse, ct) =>
         {
-            var settings = TrainingBenchSettings(parse.GetValue(precisions)!, parse.GetValue(accumulation), parse.GetValue(checkpointing));
+            var settings = LoraRanks(parse.GetValue(loraRanks)!).SelectMany(rank =>
+                TrainingBenchSettings(parse.GetValue(precisions)!, parse.GetValue(accumulation), parse.GetValue(checkpointing))
+                    .Select(setting => setting with { LoraRank = rank })).ToList();
             using var loaded = LoadTrainable(parse.GetValue(model)!);
             foreach (var setting in settings)
             {
@@ -192,6 +199,20 @@ public static class BenchCommands
             return Task.FromResult(Cli.ExitOk);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The LoRA ranks to measure, full fine-tuning (0) first: adapters stay attached once made, so at most one rank above 0 per process.
+    /// </summary>
+    private static List<int> LoraRanks(string value)
+    {
+        var ranks = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(r => int.TryParse(r, out var n) && n is >= 0 and <= 4096 ? n
+                : throw new UsageException($"--lora-rank: '{r}' is not 0 or a rank between 1 and 4096"))
+            .Distinct().Order().ToList();
+        if (ranks.Count == 0) throw new UsageException("--lora-rank: no rank given");
+        if (ranks.Count(r => r > 0) > 1) throw new UsageException("--lora-rank: at most one LoRA rank per run (adapters stay attached once made)");
+        return ranks;
     }
 
     /// <summary>One setting per listed precision; a bad precision or accumulation is a usage error naming its flag.</summary>
