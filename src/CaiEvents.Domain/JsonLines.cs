@@ -123,14 +123,20 @@ internal static partial class JsonLines
             throw error($"'{key}' must be a string, found {Describe(element.ValueKind)}");
         }
 
+        string? text;
         try
         {
-            return element.GetString();
+            text = element.GetString();
         }
         catch (InvalidOperationException)
         {
             throw error($"'{key}' contains an invalid \\u escape (an unpaired UTF-16 surrogate)");
         }
+
+        // It would parse, then fail deep in the event store: PostgreSQL's text and jsonb cannot hold U+0000.
+        return text is not null && text.Contains('\0')
+            ? throw error($"'{key}' contains a NUL character (\\u0000), which the event store (PostgreSQL) cannot hold")
+            : text;
     }
 
     /// <summary>A value for an error message: one line, at most 60 characters, in quotes.</summary>

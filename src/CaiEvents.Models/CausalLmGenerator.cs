@@ -131,5 +131,5 @@ internal sealed class CausalLmGenerator(ICausalLanguageModel model, ITextTokeniz
     /// Generated text: a NUL byte token becomes U+FFFD, because PostgreSQL text and jsonb (the event
     /// store) reject U+0000, and an untrained byte-level model emits it now and then.
     /// </summary>
-    private string DecodeText(IEnumerable<int> ids) => tokenizer.Decode(ids).Replace('\0', '\uFFFD');
+    private string DecodeText(IEnumerable<int> ids) => StorableText.From(tokenizer.Decode(ids));
 }

@@ -340,7 +340,7 @@ public sealed class LlamaCppTextModel : ITextModel, IModelProbe
             }
         }
         var finalText = cutText ?? DetokenizeUnlocked(ended ? generated.SkipLast(1) : generated);
-        return new GenerationResult(finalText.Replace('\0', '\uFFFD'), prompt.Length, generated.Count);
+        return new GenerationResult(StorableText.From(finalText), prompt.Length, generated.Count);
     }
 
     private bool IsEndOfGeneration(int token) => token == eosId || ((LLamaToken)token).IsEndOfGeneration(weights.Vocab);

@@ -173,7 +173,7 @@ public sealed class OpenAiChatModel : ITextModel
         var content = response.Choices is { Count: > 0 } choices ? choices[0].Message?.Content : null;
         if (content is null)
             throw Fail("the response has no choices[0].message.content", attempts);
-        var text = OpenAiCompatibleModel.CutAtStop(content, stops);
+        var text = StorableText.From(OpenAiCompatibleModel.CutAtStop(content, stops));
         return new GenerationResult(text, response.Usage?.PromptTokens ?? 0, response.Usage?.CompletionTokens ?? 0, ServedOf(response));
     }
 
@@ -221,14 +221,16 @@ public sealed class OpenAiChatModel : ITextModel
         // A null log-prob (pydantic writes null for -inf) is listed with the floor: the token was there, with no probability.
         var listed = (position.TopLogProbs ?? [])
             .Where(t => t.Token is not null)
-            .Select(t => new TopLogProb(t.Token!, TopLogProbOptions.Recordable(t.LogProb ?? double.NegativeInfinity)))
+            .Select(t => new TopLogProb(StorableText.From(t.Token!), TopLogProbOptions.Recordable(t.LogProb ?? double.NegativeInfinity)))
             .ToList();
         if (listed.Count > 0) return listed;
         return Chosen(position) is { } chosen ? [chosen] : [];
     }
 
     private static TopLogProb? Chosen(ChatTokenLogProb position) =>
-        position.Token is { } token ? new TopLogProb(token, TopLogProbOptions.Recordable(position.LogProb ?? double.NegativeInfinity)) : null;
+        position.Token is { } token
+            ? new TopLogProb(StorableText.From(token), TopLogProbOptions.Recordable(position.LogProb ?? double.NegativeInfinity))
+            : null;
 
     private ServedModel? ServedOf(ChatResponseBody response) =>
         string.IsNullOrEmpty(response.SystemFingerprint)

@@ -89,7 +89,7 @@ public sealed class OpenAiCompatibleModel : ITextModel
         if (choice?.Text is null)
             throw Fail("the response has no choices[0].text", attempts);
 
-        var text = CutAtStop(choice.Text, stops);
+        var text = StorableText.From(CutAtStop(choice.Text, stops));
         return new GenerationResult(text, response.Usage?.PromptTokens ?? 0, response.Usage?.CompletionTokens ?? 0);
     }
 

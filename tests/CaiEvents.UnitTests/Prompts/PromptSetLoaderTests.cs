@@ -97,6 +97,7 @@ public class PromptSetLoaderTests
         { "{\"prompt\":\"a\",\"id\":\"dup\"}\n\n{\"prompt\":\"b\",\"id\":\"dup\"}\n", 3, "duplicate id 'dup' (first on line 1)" },
         { "{\"prompt\":\"a\",\"id\":\"line-2\"}\n{\"prompt\":\"b\"}\n", 2, "duplicate id 'line-2' (first on line 1)" },
         { "{\"prompt\":\"\\ud800 lone\"}\n", 1, "unpaired UTF-16 surrogate" },
+        { "{\"prompt\":\"ok\"}\n{\"prompt\":\"nul \\u0000 inside\"}\n", 2, "'prompt' contains a NUL character" },
         { "{\"prompt\":\"a\"} {\"prompt\":\"b\"}\n", 1, "invalid JSON" },
         { "{\"prompt\":\"a\",}\n", 1, "invalid JSON" },
         { "", null, "no prompts found" },

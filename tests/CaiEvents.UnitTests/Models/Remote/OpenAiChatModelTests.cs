@@ -135,6 +135,21 @@ public sealed class OpenAiChatModelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_NUL_in_the_servers_text_or_tokens_is_stored_as_the_replacement_character()
+    {
+        // PostgreSQL (the event store) cannot hold U+0000; a server's output cannot be refused, so it is made storable.
+        _server.RespondToChat = _ => "a\u0000b";
+        _server.TopLogProbsAt = (_, _, _) => [Top("A", 0.6), Top("\u0000", 0.3)];
+        using var model = Model(prefill: true);
+
+        var result = (await model.GenerateAsync([new GenerationRequest(Prompt(), new SamplingParameters(MaxNewTokens: 5), 1)]))[0];
+        var scores = await model.ScoreAsync(Prompt("The answer is:"), [" (A)", " (B)"]);
+
+        Assert.Equal("a\uFFFDb", result.Text);
+        Assert.Contains(new TopLogProb("\uFFFD", Math.Log(0.3)), scores[0].Evidence!.TopLogProbs);
+    }
+
+    [Fact]
     public async Task With_prefill_the_prefill_is_a_final_assistant_message_the_server_is_asked_to_continue()
     {
         using var model = Model(prefill: true);
