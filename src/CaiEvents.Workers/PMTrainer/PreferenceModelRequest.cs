@@ -3,6 +3,7 @@ using System.Text;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Models.Training;
+using CaiEvents.Workers.Common.Jobs;
 
 namespace CaiEvents.Workers.PMTrainer;
 
@@ -60,9 +61,9 @@ public static class PreferenceModelRequest
         var pmpFile = all["pmp_file"] is { Length: > 0 } f ? Path.GetFullPath(f) : null;
         var hp = new PreferenceModelHyperParameters(all["base_model"], Int("epochs", 1), pmpFile is null ? 0 : Int("pmp_epochs", 0), Int("batch_size", 1),
             Real("lr", 1e-9, 1), Int("warmup_steps", 0), Real("min_lr_ratio", 0, 1), Real("weight_decay", 0, 1), Real("max_grad_norm", 1e-6, 1e6),
-            Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1), Precision: PrecisionName(all["precision"]),
+            Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1), Precision: TrainingComputeValues.Precision(all["precision"]),
             GradientAccumulation: Int("grad_accum", 1) is var accumulation and > 1 ? accumulation : null,
-            ActivationCheckpointing: Flag(all["activation_checkpointing"]) ? true : null);
+            ActivationCheckpointing: TrainingComputeValues.ActivationCheckpointing(all["activation_checkpointing"]) ? true : null);
         if (string.IsNullOrWhiteSpace(hp.BaseModel)) throw new ArgumentException("hyper-parameter 'base_model' is empty");
         if (all.TryGetValue("human_run", out var humanRun))
         {
@@ -82,18 +83,6 @@ public static class PreferenceModelRequest
             };
         }
         return hp;
-    }
-
-    /// <summary>A true/false value; anything else is refused naming the key.</summary>
-    private static bool Flag(string value) => bool.TryParse(value, out var on)
-        ? on : throw new ArgumentException($"hyper-parameter 'activation_checkpointing' must be true or false, got '{value}'");
-
-    /// <summary>The recorded precision of a value: null for fp32; fp16 and unknown names are refused.</summary>
-    private static string? PrecisionName(string value)
-    {
-        var precision = TrainingPrecisions.Parse(value);
-        if (precision == TrainingPrecision.Fp16) throw new ArgumentException(TrainingPrecisions.Fp16Refusal);
-        return TrainingPrecisions.RecordedName(precision);
     }
 
     /// <summary>

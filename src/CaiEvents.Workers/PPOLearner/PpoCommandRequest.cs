@@ -1,6 +1,7 @@
 using System.Globalization;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Models.Training;
+using CaiEvents.Workers.Common.Jobs;
 
 namespace CaiEvents.Workers.PPOLearner;
 
@@ -60,21 +61,9 @@ public static class PpoCommandRequest
         return new PpoHyperParameters(steps, Int("rollouts_per_step"), Int("minibatch_size"), Int("ppo_epochs"), lr,
             all["value_lr"] is { Length: > 0 } ? Real("value_lr") : lr * 2, Real("clip_range"), Real("value_clip_range"), Real("value_coef"),
             Real("entropy_coef"), Real("gamma"), Real("lambda"), Real("max_grad_norm"), Real("kl_coef"), klTarget > 0 ? klTarget : null,
-            Real("kl_horizon"), Int("max_new_tokens"), Int("checkpoint_every"), seed, PrecisionName(all["precision"]),
+            Real("kl_horizon"), Int("max_new_tokens"), Int("checkpoint_every"), seed, TrainingComputeValues.Precision(all["precision"]),
             Int("grad_accum") is var accumulation and > 1 ? accumulation : null,
-            Flag(all["activation_checkpointing"]) ? true : null);
-    }
-
-    /// <summary>A true/false value; anything else is refused naming the key.</summary>
-    private static bool Flag(string value) => bool.TryParse(value, out var on)
-        ? on : throw new ArgumentException($"hyper-parameter 'activation_checkpointing' must be true or false, got '{value}'");
-
-    /// <summary>The recorded precision of a value: null for fp32; fp16 and unknown names are refused.</summary>
-    private static string? PrecisionName(string value)
-    {
-        var precision = TrainingPrecisions.Parse(value);
-        if (precision == TrainingPrecision.Fp16) throw new ArgumentException(TrainingPrecisions.Fp16Refusal);
-        return TrainingPrecisions.RecordedName(precision);
+            TrainingComputeValues.ActivationCheckpointing(all["activation_checkpointing"]) ? true : null);
     }
 
     /// <summary>What <see cref="PpoStarted.RolloutMode"/> records for each option value.</summary>
