@@ -7,7 +7,15 @@ using static TorchSharp.torch;
 
 namespace CaiEvents.UnitTests.Training;
 
+/// <summary>
+/// Tests that seed torch's process-wide generator and draw from it (dropout) run alone: a test in another thread drawing between
+/// the seed and the draws would give the compared runs different masks.
+/// </summary>
+[CollectionDefinition(nameof(GlobalTorchRandom), DisableParallelization = true)]
+public sealed class GlobalTorchRandom;
+
 /// <summary>Recomputing decoder blocks in backward (<see cref="CheckpointedBlock"/>) gives the gradients of ordinary backward.</summary>
+[Collection(nameof(GlobalTorchRandom))]
 public class ActivationCheckpointingTests
 {
     private const double Tolerance = 1e-6;
