@@ -336,6 +336,7 @@ public static partial class ConstitutionDirectoryLoader
             throw new InputException(file, null, $"{where}: the string holds an invalid escape (a lone surrogate?)");
         }
 
+        if (value.Contains('\0')) throw new InputException(file, null, $"{where}: contains a NUL character (\\u0000), which the event store cannot hold");
         return string.IsNullOrWhiteSpace(value) ? throw new InputException(file, null, $"{where}: must not be empty") : value.Trim();
     }
 

@@ -268,6 +268,12 @@ public static partial class ConstitutionLoader
                 throw Error(node, where, "must not be empty");
             }
 
+            if (value.Contains('\0'))
+            {
+                // A YAML "\0" escape parses, then fails deep in the event store: PostgreSQL cannot hold U+0000.
+                throw Error(node, where, "contains a NUL character (\\0), which the event store (PostgreSQL) cannot hold");
+            }
+
             return value.Trim();
         }
 

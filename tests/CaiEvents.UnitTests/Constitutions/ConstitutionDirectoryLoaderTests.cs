@@ -121,6 +121,7 @@ public sealed class ConstitutionDirectoryLoaderTests : IDisposable
     [InlineData("instructions.json", """{"h": {"prompt": ["One?"], "edit_request": "Fix.", "extra": 1}}""",
         "instructions.json: \"h\": unknown key \"extra\" (allowed: prompt, edit_request)")]
     [InlineData("instructions.json", """{"h": {"prompt": ["  "], "edit_request": "Fix."}}""", "instructions.json: \"h\".prompt[0]: must not be empty")]
+    [InlineData("instructions.json", """{"h": {"prompt": ["a \u0000 b"], "edit_request": "Fix."}}""", "instructions.json: \"h\".prompt[0]: contains a NUL character")]
     [InlineData("principles.json", """["Fine? Options:", "No suffix here"]""", "principles.json: [1]: a comparison principle must end with 'Options:'")]
     [InlineData("principles.json", """["Fine? Options:", 3]""", "principles.json: [1]: expected a string, found a number")]
     [InlineData("shots.json", """["Human: Q\n\nAssistant: A\n\nCritiqueRequest: C?\n\nCritique: c\n\nRevisionRequest: R"]""",

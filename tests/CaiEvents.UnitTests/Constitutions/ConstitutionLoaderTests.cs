@@ -222,6 +222,7 @@ public class ConstitutionLoaderTests
         { WithLine(6, "    critique: \"\""), 6, "critique_revision[0].critique: must not be empty" },
         { WithLine(6, "    critique:"), 6, "critique_revision[0].critique: must not be empty" },
         { WithLine(6, "    critique: '   '"), 6, "critique_revision[0].critique: must not be empty" },
+        { WithLine(6, "    critique: \"a \\0 b\""), 6, "critique_revision[0].critique: contains a NUL character" },
         { WithLine(6, "    critique: ~"), 6, "critique_revision[0].critique: expected a string, found null" },
         // document shape
         { "", null, "the file is empty" },
