@@ -173,7 +173,7 @@ public sealed class OpenAiChatModel : ITextModel
         var content = response.Choices is { Count: > 0 } choices ? choices[0].Message?.Content : null;
         if (content is null)
             throw Fail("the response has no choices[0].message.content", attempts);
-        var text = StorableText.From(OpenAiCompatibleModel.CutAtStop(content, stops));
+        var text = StorableText.From(SamplingMath.TextBeforeStop(content, stops) ?? content);
         return new GenerationResult(text, response.Usage?.PromptTokens ?? 0, response.Usage?.CompletionTokens ?? 0, ServedOf(response));
     }
 

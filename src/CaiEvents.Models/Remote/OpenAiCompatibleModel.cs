@@ -89,7 +89,7 @@ public sealed class OpenAiCompatibleModel : ITextModel
         if (choice?.Text is null)
             throw Fail("the response has no choices[0].text", attempts);
 
-        var text = StorableText.From(CutAtStop(choice.Text, stops));
+        var text = StorableText.From(SamplingMath.TextBeforeStop(choice.Text, stops) ?? choice.Text);
         return new GenerationResult(text, response.Usage?.PromptTokens ?? 0, response.Usage?.CompletionTokens ?? 0);
     }
 
@@ -109,18 +109,6 @@ public sealed class OpenAiCompatibleModel : ITextModel
         };
         var (response, attempts) = await PostAsync(body, scoring: true, ct);
         return EchoScoring.Score(continuation, response, ScoringNewTokens, what => Fail($"scoring: {what}", attempts));
-    }
-
-    /// <summary>Text up to (not including) the earliest occurrence of any stop sequence.</summary>
-    internal static string CutAtStop(string text, IReadOnlyList<string> stops)
-    {
-        var cut = text.Length;
-        foreach (var stop in stops)
-        {
-            var at = text.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0 && at < cut) cut = at;
-        }
-        return text[..cut];
     }
 
     private async Task<(CompletionResponseBody Body, int Attempts)> PostAsync(CompletionRequestBody body, bool scoring, CancellationToken ct)
