@@ -153,7 +153,7 @@ public class PreferenceModelJobTests
             using var sender = await Harness.StartHostAsync(services, [], TransportKind.RabbitMq);
             var store = sender.Services.GetRequiredService<IDocumentStore>();
             // Epochs enough that a loaded machine's polling still sees a checkpoint well before the job ends (with 6, a CI run once
-            // saw the first worker finish before it was killed).
+            // saw the first worker finish before it was killed); waits long enough for 24 epochs on a loaded machine (2 min once was not).
             const int Epochs = 24;
             var hp = Hp(Epochs);
 
@@ -165,7 +165,7 @@ public class PreferenceModelJobTests
                 straightId = PreferenceModelRequest.JobId(runId, asOf, 8, hp);
                 var command = new TrainPreferenceModel(straightId, runId, asOf, 8, hp);
                 await (await local.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.AddressFor(command))).Send(command);
-                await WaitForFinalAsync(store, straightId, TimeSpan.FromMinutes(2));
+                await WaitForFinalAsync(store, straightId, TimeSpan.FromMinutes(5));
             }
             var straight = (await Harness.StreamAsync(store, straightId)).Select(e => e.Data).OfType<PreferenceModelCheckpointed>().Last();
 
@@ -189,7 +189,7 @@ public class PreferenceModelJobTests
 
             using (var second = CliProcess.Start(environment, "worker", "pmtrainer"))
             {
-                var events = await WaitForFinalAsync(store, jobId, TimeSpan.FromMinutes(2));
+                var events = await WaitForFinalAsync(store, jobId, TimeSpan.FromMinutes(5));
                 Assert.Equal(Enumerable.Range(1, Epochs), events.OfType<EpochCompleted>().Select(e => e.Epoch));
                 Assert.Equal(Enumerable.Range(1, Epochs), events.OfType<PreferenceModelCheckpointed>().Select(e => e.Epoch));
                 Assert.Equal(straight.Sha256, events.OfType<PreferenceModelCheckpointed>().Last().Sha256);

@@ -11,7 +11,7 @@ namespace CaiEvents.IntegrationTests;
 [Collection(nameof(IntegrationCollection))]
 public class RunnableDocsTests
 {
-    private static readonly TimeSpan BlockTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan BlockTimeout = TimeSpan.FromMinutes(6);
 
     public static TheoryData<string> Blocks() => [.. MarkdownDocs.RunnableBlocks(MarkdownDocs.RepositoryRoot).Select(b => b.Location)];
 

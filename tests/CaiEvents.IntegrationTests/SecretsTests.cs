@@ -19,8 +19,10 @@ public class SecretsTests
         await using var server = await LoopbackOpenAiServer.StartAsync();
         server.RequiredApiKey = apiKey;
         // Two attempts per call (MaxRetries 1): the first step fails, is logged and redelivered by MassTransit. (?api=completions
-        // below: no probe requests at load, so the faults meet the model calls.)
+        // below: the worker sends no probe requests at load.)
         server.EnqueueFault(503, count: 3, message: "overloaded, try again");
+        // The faults are for the worker's generation calls (16 tokens): submit's capability probe (1 token) must not use them up.
+        server.FaultsApplyTo = body => body["max_tokens"]?.GetValue<int>() == 16;
         await using var services = await TestServices.StartAsync();
         var dir = Directory.CreateTempSubdirectory("cai-secrets-");
         try

@@ -96,6 +96,12 @@ public sealed partial class LoopbackOpenAiServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Which requests meet the queued faults (by their JSON body; an empty object for a GET); null: every request. A test whose
+    /// faults are meant for one process's calls sets it, so that another process's calls (a capability probe) do not use them up.
+    /// </summary>
+    public Func<JsonObject, bool>? FaultsApplyTo { get; set; }
+
     /// <summary>The next <paramref name="count"/> requests answer <paramref name="statusCode"/> (with Retry-After when given).</summary>
     public void EnqueueFault(int statusCode, int count = 1, TimeSpan? retryAfter = null, string? message = null)
     {
@@ -229,7 +235,7 @@ public sealed partial class LoopbackOpenAiServer : IAsyncDisposable
         try { body = JsonNode.Parse(raw) as JsonObject; } catch (JsonException) { }
         _requests.Enqueue(new RecordedRequest(authorization.Length == 0 ? null : authorization, raw, body, context.Request.Path.Value ?? ""));
 
-        if (_faults.TryDequeue(out var fault))
+        if ((FaultsApplyTo is not { } applies || applies(body ?? new JsonObject())) && _faults.TryDequeue(out var fault))
         {
             if (fault.Delay > TimeSpan.Zero)
             {
