@@ -94,18 +94,25 @@ public static class DashboardApp
         {
             await next(context);
         }
-        catch (PostgresException e)
-            when (!context.Response.HasStarted && e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        // Marten wraps the database's error (MartenCommandException): look for it down the chain.
+        catch (Exception e) when (!context.Response.HasStarted && PostgresError(e) is { SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName } missing)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsJsonAsync(
-                new { error = $"the event store has no tables in this schema yet (nothing has been submitted): {e.MessageText}" });
+                new { error = $"the event store has no tables in this schema yet (nothing has been submitted): {missing.MessageText}" });
         }
         catch (Exception e) when (!context.Response.HasStarted && e is NpgsqlException or TimeoutException)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsJsonAsync(new { error = $"event store unavailable: {e.Message.Split('\n')[0]}" });
         }
+    }
+
+    private static PostgresException? PostgresError(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is PostgresException postgres) return postgres;
+        return null;
     }
 
     private static void MapPage(WebApplication app)

@@ -169,6 +169,29 @@ public class DashboardTests
     }
 
     [Fact]
+    public async Task A_schema_with_nothing_submitted_yet_is_a_503_with_one_line_not_a_stack_trace()
+    {
+        await using var services = await TestServices.StartAsync();
+        // A schema nobody has written to: Marten has created none of its tables there.
+        var empty = services.EventStore with { Schema = services.Schema + "_empty" };
+        await using var dashboard = DashboardApp.Build(new DashboardOptions
+        {
+            EventStore = empty,
+            Queues = new RabbitManagementOptions(new Uri($"http://{services.Rabbit.Host}:{services.Rabbit.ManagementPort}/api/"), services.VirtualHost, services.Rabbit.Username, services.Rabbit.Password),
+            Urls = ["http://127.0.0.1:0"],
+        });
+        await dashboard.StartAsync();
+        var baseUrl = dashboard.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        using var answer = await http.GetAsync("/api/runs");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        var error = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
+        Assert.StartsWith("the event store has no tables in this schema yet", error);
+        Assert.DoesNotContain("\n", error);
+        Assert.DoesNotContain(" at ", error);
+    }
+
+    [Fact]
     public async Task Cai_dashboard_refuses_a_non_loopback_address_unless_allowed()
     {
         await using var services = await TestServices.StartAsync();
