@@ -139,7 +139,7 @@ public class DashboardJobsTests
             await Assertions.Expect(page.GetByTestId("run-job-row")).ToHaveCountAsync(2);
             await Assertions.Expect(page.Locator("[data-testid=run-job-row][data-kind=ppo] [data-testid=run-job-link]"))
                 .ToHaveAttributeAsync("href", $"#/jobs/{ppo.JobId}");
-            await ScreenshotAsync(page, "run");
+            await ScreenshotAsync(page, "run-jobs");
 
             // The SL-CAI job: one point per PolicyCheckpointed (its only events with a loss), at the event's step with its loss and learning rate.
             await page.Locator("[data-testid=run-job-row][data-kind=sft] [data-testid=run-job-link]").ClickAsync();

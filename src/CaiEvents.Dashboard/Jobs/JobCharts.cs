@@ -65,7 +65,7 @@ public static class JobCharts
         return new Chart("pm-reliability", $"Reliability of the last checkpoint (epoch {checkpoint.Epoch})", "mean confidence in the predicted side",
             "share predicted right", "scatter",
             [new ChartSeries("held-out pairs per confidence bin", bins.Select(b => new ChartPoint(b.MeanPredicted!.Value, b.ObservedFraction)).ToList())],
-            $"one dot per non-empty bin of its PreferenceModelCheckpointed event ({bins.Sum(b => b.Count)} held-out pairs that take a side); "
+            $"one dot per non-empty bin of its PreferenceModelCheckpointed event ({bins.Sum(b => b.Count)} held-out pair(s) that take a side); "
             + "the diagonal is perfect calibration");
     }
 
