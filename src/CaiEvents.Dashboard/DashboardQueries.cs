@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Dashboard.Charts;
+using CaiEvents.Dashboard.Jobs;
 using CaiEvents.Dashboard.Rates;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
@@ -17,7 +18,8 @@ namespace CaiEvents.Dashboard;
 /// (the same queries `cai status` and `cai audit` use). A completed run no longer changes, so its per-role
 /// progress and whole-run throughput are computed once and kept.
 /// </summary>
-public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, DashboardOptions options, TimeProvider clock, ThroughputQueries throughput)
+public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, DashboardOptions options, TimeProvider clock, ThroughputQueries throughput,
+    JobQueries jobQueries)
 {
     private const int ListedRuns = 50;
     private const int ListedItems = 500;
@@ -100,6 +102,7 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
             throughput = new { lastMinute, wholeRun },
             throughputChart = await ThroughputChartAsync(run, ct),
             queues = await queues.ReadAsync(ct),
+            jobs = await jobQueries.JobsOfRunAsync(runId, ct),
             failures,
             samples = samples.Take(ListedItems).Select(s => new
             {

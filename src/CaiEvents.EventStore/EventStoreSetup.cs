@@ -41,7 +41,7 @@ public static class EventStoreSetup
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
             typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized), typeof(SampleStepFailed),
             typeof(PolicyTrainingStarted), typeof(PolicyCheckpointed),
-            typeof(PpoStarted), typeof(PolicyUpdateCompleted), typeof(PpoFailed), typeof(RolloutsGenerated),
+            typeof(PpoStarted), typeof(PolicyUpdateCompleted), typeof(PpoFailed), typeof(PpoEvaluated), typeof(RolloutsGenerated),
             typeof(PolicyTrainingFailed),
             typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled), typeof(ComparisonStepFailed),
             typeof(PreferenceImportRowsSkipped),

@@ -49,7 +49,8 @@ public class DashboardJobsTests
             await using var store = EventStoreSetup.CreateStore(services.EventStore);
             PreferenceModelTrainingStarted pm;
             PpoStarted ppo;
-            IReadOnlyList<object> pmEvents, ppoEvents;
+            PolicyTrainingStarted sft;
+            IReadOnlyList<object> pmEvents, ppoEvents, sftEvents;
             List<PreferenceLabelled> labels;
             await using (var session = store.QuerySession())
             {
@@ -57,6 +58,8 @@ public class DashboardJobsTests
                 ppo = Assert.Single(await session.Events.QueryRawEventDataOnly<PpoStarted>().ToListAsync());
                 pmEvents = (await session.Events.FetchStreamAsync(pm.JobId)).Select(e => e.Data).ToList();
                 ppoEvents = (await session.Events.FetchStreamAsync(ppo.JobId)).Select(e => e.Data).ToList();
+                sft = Assert.Single(await session.Events.QueryRawEventDataOnly<PolicyTrainingStarted>().ToListAsync());
+                sftEvents = (await session.Events.FetchStreamAsync(sft.JobId)).Select(e => e.Data).ToList();
                 labels = (await session.Events.QueryRawEventDataOnly<PreferenceLabelled>().ToListAsync())
                     .Where(l => l.Provenance.RunId == pairsRunId).ToList();
             }
@@ -65,6 +68,19 @@ public class DashboardJobsTests
             Assert.Equal([1, 2], epochs.Select(e => e.Epoch));
             Assert.Equal([1, 2, 3], steps.Select(s => s.Step));
             Assert.Equal(4, labels.Count);
+            // The demo's start-versus-final evaluation is stored on the PPO job's stream, after its final checkpoint.
+            var evaluation = Assert.Single(ppoEvents.OfType<PpoEvaluated>());
+            Assert.IsType<PolicyCheckpointed>(ppoEvents[^2]);
+            Assert.Equal((1, 4, ppo.PolicyModel), (evaluation.SamplesPerPrompt, evaluation.Prompts, evaluation.Start.Policy));
+            Assert.Equal(ppoEvents.OfType<PolicyCheckpointed>().Last().Sha256, evaluation.Final.PolicySha256);
+            Assert.Equal(result.RootElement.GetProperty("eval").GetProperty("final_reward").GetDouble(), evaluation.Final.MeanReward);
+            // The PM's checkpoints record the held-out reliability bins their ECE comes from.
+            var lastPm = pmEvents.OfType<PreferenceModelCheckpointed>().Last();
+            var bins = lastPm.HeldOutReliability!;
+            Assert.Equal(10, bins.Count);
+            Assert.Equal(pm.HeldOutSize, bins.Sum(b => b.Count)); // AI labels with a side: every held-out pair counts
+            Assert.Equal(lastPm.Ece, bins.Where(b => b.Count > 0).Sum(b => b.Count / (double)pm.HeldOutSize
+                * Math.Abs(b.ObservedFraction!.Value - b.MeanPredicted!.Value)), 12);
 
             await using var dashboard = DashboardApp.Build(new DashboardOptions { EventStore = services.EventStore, Urls = ["http://127.0.0.1:0"] });
             await dashboard.StartAsync();
@@ -104,11 +120,35 @@ public class DashboardJobsTests
             Assert.Equal([.. steps.Select(s => s.ValueLoss)], await YsAsync(page, "ppo-value-loss"));
             await Assertions.Expect(page.Locator("[data-chart=ppo-kl] svg path")).ToHaveCountAsync(1);
             await Assertions.Expect(page.Locator("[data-chart=ppo-kl] [data-testid=chart-table] tbody tr")).ToHaveCountAsync(steps.Count);
-            await Assertions.Expect(page.GetByTestId("evaluation")).ToContainTextAsync("no start-versus-final evaluation");
+            // Its stored start-versus-final evaluation, exactly as the event holds it.
+            foreach (var (name, score) in new[] { ("start", evaluation.Start), ("final", evaluation.Final) })
+            {
+                Assert.Equal(score.MeanReward, await ValueAsync(page, $"evaluation-{name}-reward"));
+                Assert.Equal(score.RewardStderr, await ValueAsync(page, $"evaluation-{name}-stderr"));
+            }
+            Assert.Equal(evaluation.Final.MeanKl!.Value, await ValueAsync(page, "evaluation-final-kl"));
+            await Assertions.Expect(page.GetByTestId("evaluation-start")).ToContainTextAsync(evaluation.Start.Policy);
             await ScreenshotAsync(page, "ppo-job");
             await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
             await ScreenshotAsync(page, "ppo-job-dark");
             await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Light });
+
+            // The PPO job's run (the SL run) lists its jobs: the SL-CAI fine-tuning on its examples and PPO on its prompts.
+            await page.GetByTestId("job-run-link").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("run-id")).ToHaveTextAsync(runId.ToString());
+            await Assertions.Expect(page.GetByTestId("run-job-row")).ToHaveCountAsync(2);
+            await Assertions.Expect(page.Locator("[data-testid=run-job-row][data-kind=ppo] [data-testid=run-job-link]"))
+                .ToHaveAttributeAsync("href", $"#/jobs/{ppo.JobId}");
+            await ScreenshotAsync(page, "run-jobs");
+
+            // The SL-CAI job: one point per PolicyCheckpointed (its only events with a loss), at the event's step with its loss and learning rate.
+            await page.Locator("[data-testid=run-job-row][data-kind=sft] [data-testid=run-job-link]").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("job-id")).ToHaveTextAsync(sft.JobId.ToString());
+            var sftCheckpoints = sftEvents.OfType<PolicyCheckpointed>().ToList();
+            Assert.NotEmpty(sftCheckpoints);
+            Assert.Equal([.. sftCheckpoints.Select(c => (double)c.Step)], await XsAsync(page, "sft-loss"));
+            Assert.Equal([.. sftCheckpoints.Select(c => c.Metrics["loss"])], await YsAsync(page, "sft-loss"));
+            Assert.Equal([.. sftCheckpoints.Select(c => c.Metrics["learning_rate"])], await YsAsync(page, "sft-learning-rate"));
 
             // Each chart's numbers are also a JSON endpoint.
             using (var http = new HttpClient { BaseAddress = new Uri(baseUrl) })
@@ -128,12 +168,31 @@ public class DashboardJobsTests
             Assert.Equal([.. epochs.Select(e => e.Accuracy)], await YsAsync(page, "pm-accuracy", "training accuracy"));
             Assert.Equal([.. epochs.Select(e => e.HeldOutAccuracy)], await YsAsync(page, "pm-accuracy", "held-out accuracy"));
             Assert.Equal([.. epochs.Select(e => e.HeldOutEce)], await YsAsync(page, "pm-ece"));
-            await Assertions.Expect(page.GetByTestId("reliability")).ToContainTextAsync("no reliability diagram");
+            // The reliability diagram of its last checkpoint: one dot per non-empty bin of the event, and every bin in the table.
+            var reliability = Assert.Single(await SeriesAsync(page, "pm-reliability"));
+            var filled = bins.Where(b => b.Count > 0).ToList();
+            Assert.Equal([.. filled.Select(b => (b.MeanPredicted!.Value, b.ObservedFraction))], reliability.Points.Select(p => (p.X, p.Y)));
+            await Assertions.Expect(page.GetByTestId("reliability-bin")).ToHaveCountAsync(bins.Count);
+            for (var k = 0; k < bins.Count; k++)
+                await Assertions.Expect(page.GetByTestId("bin-count").Nth(k)).ToHaveTextAsync($"{bins[k].Count}");
+            using (var http = new HttpClient { BaseAddress = new Uri(baseUrl) })
+            {
+                using var chart = JsonDocument.Parse(await http.GetStringAsync($"/api/jobs/{pm.JobId}/charts/pm-reliability"));
+                Assert.Equal([.. filled.Select(b => (b.MeanPredicted!.Value, b.ObservedFraction!.Value))],
+                    chart.RootElement.GetProperty("series")[0].GetProperty("points").EnumerateArray()
+                        .Select(p => (p.GetProperty("x").GetDouble(), p.GetProperty("y").GetDouble())));
+                using var job = JsonDocument.Parse(await http.GetStringAsync($"/api/jobs/{pm.JobId}"));
+                Assert.Equal(bins, job.RootElement.GetProperty("reliability").GetProperty("bins").Deserialize<List<ReliabilityBin>>(Web));
+            }
             await ScreenshotAsync(page, "pm-job");
 
             // The PM job's run (the pairs run): its throughput over time counts every event with provenance of its samples and comparisons.
             await page.GetByTestId("job-run-link").ClickAsync();
             await Assertions.Expect(page.GetByTestId("run-id")).ToHaveTextAsync(pairsRunId.ToString());
+            // Its labels trained the PM: the PM job is this run's one job.
+            await Assertions.Expect(page.GetByTestId("run-job-row")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("[data-testid=run-job-row][data-kind=pm] [data-testid=run-job-link]"))
+                .ToHaveAttributeAsync("href", $"#/jobs/{pm.JobId}");
             var throughput = await SeriesAsync(page, "throughput");
             var points = throughput.SelectMany(s => s.Points).ToList();
             // Intervals are whole seconds, at least one: a run shorter than a second (the pairs run can be) has one point.
@@ -203,6 +262,10 @@ public class DashboardJobsTests
         await Assertions.Expect(figure).ToBeVisibleAsync();
         return JsonSerializer.Deserialize<List<Series>>((await figure.GetAttributeAsync("data-series"))!, Web)!;
     }
+
+    /// <summary>The exact stored double a probability cell keeps in its data-value attribute.</summary>
+    private static async Task<double> ValueAsync(IPage page, string testId) =>
+        double.Parse((await page.GetByTestId(testId).GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<List<double>> XsAsync(IPage page, string chartId) =>
         (await SeriesAsync(page, chartId))[0].Points.Select(p => p.X).ToList();

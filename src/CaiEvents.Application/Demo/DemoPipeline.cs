@@ -134,11 +134,10 @@ public static class DemoPipeline
             TimeSpan.FromHours(1), configuration, observer.Ppo, ct);
         observer.PpoStageDone(ppo, settings.RolloutsPerStep, Took());
 
-        // 6. Start vs final policy on the run's prompts, the same seeded samples for both (cai ppo eval).
-        var start = await PolicyEvaluation.EvaluateAsync(run.Id, pm.Path, policy, null, settings.EvalSamples, EvaluationSeed, maxNew, configuration,
+        // 6. Start vs final policy on the run's prompts, the same seeded samples for both (cai ppo eval), stored on the PPO job's stream.
+        var evaluated = await PpoJobEvaluation.EvaluateAndRecordAsync(ppo.JobId, settings.EvalSamples, EvaluationSeed, maxNew, configuration,
             observer.EvaluationProgress, ct);
-        var final = await PolicyEvaluation.EvaluateAsync(run.Id, pm.Path, ModelIds.Hf(ppo.Path), policy, settings.EvalSamples, EvaluationSeed, maxNew,
-            configuration, observer.EvaluationProgress, ct);
+        var (start, final) = (PpoJobEvaluation.Result(evaluated, evaluated.Start), PpoJobEvaluation.Result(evaluated, evaluated.Final));
         observer.EvalStageDone(start, final, Took());
         return new DemoRlArtefacts(preferencePath, labels, sft, pmJob, pm, ppo, start, final) { PairsRun = labelRun.Id };
     }

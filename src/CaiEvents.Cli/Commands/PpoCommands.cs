@@ -11,10 +11,10 @@ using CaiEvents.Workers.PPOLearner;
 
 namespace CaiEvents.Cli.Commands;
 
-/// <summary><c>cai ppo train|sample</c>: RL-CAI policy optimisation against a preference model, as a resumable job stream.</summary>
+/// <summary><c>cai ppo train|sample|eval|eval-job</c>: RL-CAI policy optimisation against a preference model, as a resumable job stream.</summary>
 public static class PpoCommands
 {
-    public static Command Ppo() => new("ppo", "Optimise a policy against a preference model with PPO (RL-CAI)") { Train(), Sample(), Eval() };
+    public static Command Ppo() => new("ppo", "Optimise a policy against a preference model with PPO (RL-CAI)") { Train(), Sample(), Eval(), EvalJob() };
 
     private static Command Train()
     {
@@ -170,6 +170,35 @@ public static class PpoCommands
             {
                 policy = result.Policy, policy_sha256 = result.PolicySha256, pm = result.Pm, prompts = result.Prompts, samples = result.Samples,
                 mean_reward = result.MeanReward, reward_stderr = result.RewardStderr, reference = result.Reference, mean_kl = result.MeanKl,
+            }));
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+    /// <summary>
+    /// <c>cai ppo eval-job</c>: a finished PPO job's start-versus-final evaluation (<c>cai ppo eval</c> of its start policy and of its final
+    /// checkpoint, on the same seeds), recorded on the job's stream as <see cref="PpoEvaluated"/>; asked again, it prints the stored numbers.
+    /// </summary>
+    private static Command EvalJob()
+    {
+        var job = new Option<string>("--job") { Description = "A finished PPO job (its id, as cai ppo train prints it)", Required = true };
+        var samples = new Option<int>("--samples") { Description = "Samples per prompt", DefaultValueFactory = _ => 4 };
+        var seed = new Option<long>("--seed") { Description = "Sampling seed (the default differs from train's)", DefaultValueFactory = _ => 20_000 };
+        var maxNew = new Option<int?>("--max-new-tokens") { Description = "Default: the job's own" };
+        var command = new Command("eval-job",
+            "Evaluate a finished PPO job's start and final policies on its run's prompts and record it on the job's stream; prints one JSON line.")
+        {
+            job, samples, seed, maxNew,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var e = await PpoJobEvaluation.EvaluateAndRecordAsync(Cli.ParseId(parse.GetValue(job)!, "job"), parse.GetValue(samples), parse.GetValue(seed),
+                parse.GetValue(maxNew), Cli.Configuration(), EvaluationProgress.Show, ct);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                job_id = e.JobId, prompts = e.Prompts, samples_per_prompt = e.SamplesPerPrompt, seed = e.Seed, max_new_tokens = e.MaxNewTokens,
+                start = new { policy = e.Start.Policy, mean_reward = e.Start.MeanReward, reward_stderr = e.Start.RewardStderr },
+                final = new { policy = e.Final.Policy, mean_reward = e.Final.MeanReward, reward_stderr = e.Final.RewardStderr, mean_kl = e.Final.MeanKl },
             }));
             return Cli.ExitOk;
         });

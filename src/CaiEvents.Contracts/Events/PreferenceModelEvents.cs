@@ -57,6 +57,8 @@ public sealed record PreferenceModelTrainingStarted(
 /// <param name="Accuracy">Training accuracy over the epoch's batches (pairs ranked the way their target says).</param>
 /// <param name="AiHeldOut">With human pairs in the dataset: held-out metrics of the AI-labelled pairs alone; else null.</param>
 /// <param name="HumanHeldOut">With human pairs in the dataset: held-out metrics of the human pairs alone; else null.</param>
+/// <param name="HeldOutReliability">The held-out reliability diagram whose bins give <paramref name="HeldOutEce"/>; null in events
+/// written before it was recorded.</param>
 public sealed record EpochCompleted(
     Guid JobId,
     int Epoch,
@@ -71,12 +73,14 @@ public sealed record EpochCompleted(
     string WorkerInstance,
     DateTimeOffset CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? AiHeldOut = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? HumanHeldOut = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? HumanHeldOut = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ReliabilityBin>? HeldOutReliability = null);
 
 /// <summary>
 /// A reward-model checkpoint (HF-style directory, see RewardModel) written after epoch <paramref name="Epoch"/>:
 /// sha256 of its model.safetensors, held-out accuracy against the AI labels, expected calibration error, and the
-/// accuracy on held-out pairs whose label used each principle; with human pairs mixed in, the held-out metrics of each source.
+/// accuracy on held-out pairs whose label used each principle; with human pairs mixed in, the held-out metrics of each source; and the
+/// held-out reliability diagram whose bins give <paramref name="Ece"/> (null in events written before it was recorded).
 /// </summary>
 public sealed record PreferenceModelCheckpointed(
     Guid JobId,
@@ -91,7 +95,8 @@ public sealed record PreferenceModelCheckpointed(
     bool Final,
     DateTimeOffset RecordedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? AiHeldOut = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? HumanHeldOut = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? HumanHeldOut = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ReliabilityBin>? HeldOutReliability = null);
 
 /// <summary>The job cannot run (bad hyper-parameters, no labels as of AsOf, a missing PMP file); it will not be retried.</summary>
 public sealed record PreferenceModelTrainingFailed(Guid JobId, string Reason, DateTimeOffset FailedAt);

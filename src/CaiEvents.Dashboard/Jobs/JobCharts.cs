@@ -6,13 +6,19 @@ namespace CaiEvents.Dashboard.Jobs;
 /// <summary>
 /// The curves of a job page, taken from the job's events as recorded (no smoothing): SFT loss and learning rate per checkpoint
 /// (the only SFT events that carry them), PM loss, accuracy, held-out accuracy and ECE per <see cref="EpochCompleted"/>, and PPO
-/// reward, KL, β, clip fraction and value loss per <see cref="PolicyUpdateCompleted"/>.
+/// reward, KL, β, clip fraction and value loss per <see cref="PolicyUpdateCompleted"/>; and the reliability diagram of a PM job's last
+/// checkpoint, from the bins its event records.
 /// </summary>
 public static class JobCharts
 {
     public static IReadOnlyList<Chart> Of(IReadOnlyList<object> events)
     {
-        if (events.OfType<PreferenceModelTrainingStarted>().Any()) return PreferenceModel(events.OfType<EpochCompleted>().ToList());
+        if (events.OfType<PreferenceModelTrainingStarted>().Any())
+        {
+            var curves = PreferenceModel(events.OfType<EpochCompleted>().ToList());
+            var last = events.OfType<PreferenceModelCheckpointed>().LastOrDefault();
+            return last is { HeldOutReliability: not null } ? [.. curves, Reliability(last)] : curves;
+        }
         if (events.OfType<PpoStarted>().Any()) return Ppo(events.OfType<PolicyUpdateCompleted>().ToList());
         if (events.OfType<PolicyTrainingStarted>().Any()) return Sft(events.OfType<PolicyCheckpointed>().ToList());
         return [];
@@ -50,6 +56,17 @@ public static class JobCharts
             Line("pm-accuracy", "Accuracy", "epoch", "accuracy", accuracy, note),
             Line("pm-ece", "Held-out expected calibration error", "epoch", "ECE", ece, note),
         ];
+    }
+
+    /// <summary>One dot per non-empty bin at (mean confidence, share predicted right): a calibrated model lies on the diagonal.</summary>
+    private static Chart Reliability(PreferenceModelCheckpointed checkpoint)
+    {
+        var bins = checkpoint.HeldOutReliability!.Where(b => b.Count > 0).ToList();
+        return new Chart("pm-reliability", $"Reliability of the last checkpoint (epoch {checkpoint.Epoch})", "mean confidence in the predicted side",
+            "share predicted right", "scatter",
+            [new ChartSeries("held-out pairs per confidence bin", bins.Select(b => new ChartPoint(b.MeanPredicted!.Value, b.ObservedFraction)).ToList())],
+            $"one dot per non-empty bin of its PreferenceModelCheckpointed event ({bins.Sum(b => b.Count)} held-out pair(s) that take a side); "
+            + "the diagonal is perfect calibration");
     }
 
     private static IReadOnlyList<Chart> Ppo(IReadOnlyList<PolicyUpdateCompleted> steps)

@@ -110,6 +110,12 @@ function renderRun(data) {
         el('h2', {}, 'Throughput, last minute'), throughputTable(data.throughput.lastMinute, 'throughput-last-minute'),
         data.throughput.wholeRun ? [el('h2', {}, 'Throughput, whole run'), throughputTable(data.throughput.wholeRun, 'throughput-whole-run')] : null),
       el('div', {}, el('h2', {}, 'Throughput over time'), chartView(data.throughputChart, `/api/runs/${r.id}/throughput`))),
+    el('h2', {}, `Jobs of this run (${data.jobs.length})`),
+    data.jobs.length === 0 ? el('p', { class: 'muted', 'data-testid': 'no-run-jobs' }, 'no training job has used this run\'s data yet') :
+      table(['job', 'kind', 'state', 'progress', 'started'], data.jobs.map(j => el('tr', { 'data-testid': 'run-job-row', 'data-kind': j.kind },
+        el('td', {}, link(`#/jobs/${j.id}`, j.id, 'run-job-link')), el('td', {}, kindName(j.kind)),
+        el('td', { class: `state-${j.state}` }, j.state), el('td', {}, `${j.done}/${j.total} ${j.unit}`), el('td', {}, when(j.startedAt)))),
+      { 'data-testid': 'run-jobs' }),
     el('h2', {}, 'Queue depths'), queuesView(data.queues),
     el('h2', {}, `Failures (${data.failures.length})`),
     data.failures.length === 0 ? el('p', { class: 'muted', 'data-testid': 'no-failures' }, 'none') :
@@ -238,6 +244,7 @@ function renderJob(data) {
   const j = data.job;
   setCrumbs([['Runs', '#/'], ['Jobs', '#/jobs'], [`${kindName(j.kind)} ${j.id}`]]);
   const principles = data.perPrincipleAccuracy ? Object.entries(data.perPrincipleAccuracy) : [];
+  const curves = data.charts.filter(c => c.id !== 'pm-reliability');
   return [
     el('h1', {}, `${kindName(j.kind)} job `, el('span', { class: 'mono', 'data-testid': 'job-id' }, j.id), ' ',
       el('span', { class: `state-${j.state}`, 'data-testid': 'job-state' }, j.state)),
@@ -249,14 +256,54 @@ function renderJob(data) {
       ['resumptions', j.resumptions === null ? 'n/a (its events do not say which process wrote them)' : String(j.resumptions)],
       ['error', j.error]])),
     el('h2', {}, 'Curves'),
-    el('div', { class: 'charts' }, data.charts.map(c => chartView(c, `/api/jobs/${j.id}/charts/${c.id}`))),
-    data.reliability ? [el('h2', {}, 'Reliability of the last checkpoint'), el('p', { class: 'muted', 'data-testid': 'reliability' }, data.reliability)] : null,
+    el('div', { class: 'charts' }, curves.map(c => chartView(c, `/api/jobs/${j.id}/charts/${c.id}`))),
+    reliabilityView(data, j.id),
     principles.length ? [el('h2', {}, 'Held-out accuracy per principle (last checkpoint)'),
       table(['principle', ['accuracy', { class: 'num' }]], principles.map(([p, a]) => el('tr', {}, el('td', { class: 'mono' }, p),
         el('td', { class: 'num' }, fixed(a, 3)))), { 'data-testid': 'per-principle-accuracy' })] : null,
-    data.evaluation ? [el('h2', {}, 'Start versus final evaluation'), el('p', { class: 'muted', 'data-testid': 'evaluation' }, data.evaluation)] : null,
+    evaluationView(data),
     el('details', {}, el('summary', {}, 'settings (the job\'s first event)'), el('pre', {}, JSON.stringify(data.settings, null, 2))),
   ];
+}
+
+// The last PM checkpoint's held-out reliability diagram (its event's bins), or why there is none.
+function reliabilityView(data, jobId) {
+  if (data.reliabilityNote) {
+    return [el('h2', {}, 'Reliability of the last checkpoint'), el('p', { class: 'muted', 'data-testid': 'reliability' }, data.reliabilityNote)];
+  }
+  const r = data.reliability;
+  if (!r) return null;
+  const chart = data.charts.find(c => c.id === 'pm-reliability');
+  const num = (x, testid) => el('td', { class: 'num' }, x === null ? '—' : prob(x, testid));
+  return [el('h2', {}, `Reliability of the last checkpoint (epoch ${r.epoch}/${r.totalEpochs})`),
+    el('div', { class: 'side-by-side' },
+      chart ? chartView(chart, `/api/jobs/${jobId}/charts/${chart.id}`) : null,
+      el('div', {},
+        el('p', { 'data-testid': 'reliability' }, `held-out ECE ${fixed(r.ece, 4)}: the count-weighted gap between each bin's mean confidence and `
+          + `the share of its pairs predicted right. Checkpoint ${r.path} (sha256 ${r.sha256}).`),
+        table(['confidence bin', ['pairs', { class: 'num' }], ['mean confidence', { class: 'num' }], ['predicted right', { class: 'num' }]],
+          r.bins.map(b => el('tr', { 'data-testid': 'reliability-bin' },
+            el('td', { class: 'mono' }, `[${fixed(b.lower, 2)}, ${fixed(b.upper, 2)}${b.upper >= 1 ? ']' : ')'}`),
+            el('td', { class: 'num', 'data-testid': 'bin-count' }, b.count), num(b.meanPredicted, 'bin-mean'), num(b.observedFraction, 'bin-observed'))),
+          { 'data-testid': 'reliability-bins' })))];
+}
+
+// A finished PPO job's stored start-versus-final evaluation (its PpoEvaluated event), or why there is none.
+function evaluationView(data) {
+  if (data.evaluationNote) {
+    return [el('h2', {}, 'Start versus final evaluation'), el('p', { class: 'muted', 'data-testid': 'evaluation' }, data.evaluationNote)];
+  }
+  const e = data.evaluation;
+  if (!e) return null;
+  const row = (name, s) => el('tr', { 'data-testid': `evaluation-${name}` }, el('td', {}, name), el('td', { class: 'mono', title: s.policySha256 }, s.policy),
+    el('td', { class: 'num' }, s.samples), el('td', { class: 'num' }, prob(s.meanReward, `evaluation-${name}-reward`)),
+    el('td', { class: 'num' }, prob(s.rewardStderr, `evaluation-${name}-stderr`)),
+    el('td', { class: 'num' }, s.meanKl === null ? '—' : prob(s.meanKl, `evaluation-${name}-kl`)));
+  return [el('h2', {}, 'Start versus final evaluation'),
+    el('p', { 'data-testid': 'evaluation' }, `${e.samplesPerPrompt} seeded sample(s) on each of the run's ${e.prompts} prompts (seed ${e.seed}, `
+      + `at most ${e.maxNewTokens} new tokens), the same for both policies, scored by ${e.preferenceModel}; recorded ${when(e.recordedAt)}.`),
+    table(['policy', 'model', ['samples', { class: 'num' }], ['mean reward', { class: 'num' }], ['± standard error', { class: 'num' }],
+      ['mean KL to the start', { class: 'num' }]], [row('start', e.start), row('final', e.final)], { 'data-testid': 'evaluation-table' })];
 }
 
 // Per-principle statistics and agreement between principles (the numbers of `cai report labels`), when the API has them.

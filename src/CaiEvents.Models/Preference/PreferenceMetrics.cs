@@ -1,3 +1,5 @@
+using CaiEvents.Contracts.Events;
+
 namespace CaiEvents.Models.Preference;
 
 /// <summary>
@@ -18,20 +20,38 @@ public static class PreferenceMetrics
     /// <summary>
     /// Expected calibration error of the predicted side: each counted pair has confidence c = max(q, 1 − q) ∈ [½, 1] and
     /// is correct when its side matches the target's; pairs are put in <paramref name="bins"/> equal-width bins of c
-    /// over [½, 1], and ECE = Σ_b (n_b / N)·|accuracy_b − mean confidence_b|. NaN when no pair counts.
+    /// over [½, 1] (<see cref="ReliabilityBins"/>), and ECE = Σ_b (n_b / N)·|accuracy_b − mean confidence_b|. NaN when no pair counts.
     /// </summary>
-    public static double ExpectedCalibrationError(IReadOnlyList<double> predicted, IReadOnlyList<double> target, int bins = DefaultBins)
+    public static double ExpectedCalibrationError(IReadOnlyList<double> predicted, IReadOnlyList<double> target, int bins = DefaultBins) =>
+        ExpectedCalibrationError(ReliabilityBins(predicted, target, bins));
+
+    /// <summary>The ECE of a reliability diagram: Σ_b (n_b / N)·|observed fraction_b − mean confidence_b|; NaN when every bin is empty.</summary>
+    public static double ExpectedCalibrationError(IReadOnlyList<ReliabilityBin> diagram)
+    {
+        ArgumentNullException.ThrowIfNull(diagram);
+        var total = diagram.Sum(b => b.Count);
+        return total == 0
+            ? double.NaN
+            : diagram.Where(b => b.Count > 0).Sum(b => b.Count / (double)total * Math.Abs(b.ObservedFraction!.Value - b.MeanPredicted!.Value));
+    }
+
+    /// <summary>
+    /// The reliability diagram behind <see cref="ExpectedCalibrationError(IReadOnlyList{double}, IReadOnlyList{double}, int)"/>: for each of
+    /// <paramref name="bins"/> equal-width bins of confidence c = max(q, 1 − q) over [½, 1] (bin k is [½ + k/2B, ½ + (k+1)/2B), the last
+    /// one closed), how many counted pairs (t ≠ ½) fall in it, their mean confidence and the share whose predicted side is the target's.
+    /// Every bin is listed, an empty one with null means.
+    /// </summary>
+    public static IReadOnlyList<ReliabilityBin> ReliabilityBins(IReadOnlyList<double> predicted, IReadOnlyList<double> target, int bins = DefaultBins)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bins);
-        var decided = Decided(predicted, target).ToList();
-        if (decided.Count == 0) return double.NaN;
-        var total = 0.0;
-        foreach (var bin in decided.GroupBy(d => Math.Min(bins - 1, (int)Math.Floor((d.Confidence - 0.5) * 2 * bins))))
+        var byBin = Decided(predicted, target).ToLookup(d => Math.Min(bins - 1, (int)Math.Floor((d.Confidence - 0.5) * 2 * bins)));
+        return Enumerable.Range(0, bins).Select(k =>
         {
-            var accuracy = bin.Count(d => d.Correct) / (double)bin.Count();
-            total += bin.Count() / (double)decided.Count * Math.Abs(accuracy - bin.Average(d => d.Confidence));
-        }
-        return total;
+            var members = byBin[k].ToList();
+            return new ReliabilityBin(0.5 + k * 0.5 / bins, 0.5 + (k + 1) * 0.5 / bins, members.Count,
+                members.Count == 0 ? null : members.Average(d => d.Confidence),
+                members.Count == 0 ? null : members.Count(d => d.Correct) / (double)members.Count);
+        }).ToList();
     }
 
     /// <summary>

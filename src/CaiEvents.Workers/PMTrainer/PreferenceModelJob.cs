@@ -146,7 +146,8 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                     var predicted = await TorchThread.RunAsync(() => current.PredictProbabilityA(heldOutPairs), ct);
                     var targets = heldOut.Select(i => i.ProbabilityA).ToList();
                     var accuracy = PreferenceMetrics.Accuracy(predicted, targets);
-                    var ece = PreferenceMetrics.ExpectedCalibrationError(predicted, targets);
+                    var reliability = PreferenceMetrics.ReliabilityBins(predicted, targets);
+                    var ece = PreferenceMetrics.ExpectedCalibrationError(reliability);
                     // With human comparisons mixed in, each source's held-out numbers apart (left out otherwise, so events stay as they were).
                     HeldOutMetrics? aiHeldOut = null, humanHeldOut = null;
                     if (dataset.HasHumanPairs)
@@ -174,9 +175,9 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                             new EpochCompleted(jobId, epoch, started.TotalEpochs, phase, metrics.Average(m => m.Loss),
                                 Finite(metrics.Where(m => !double.IsNaN(m.Accuracy)).Select(m => m.Accuracy).DefaultIfEmpty(double.NaN).Average()),
                                 Finite(accuracy), Finite(ece), metrics.Count, metrics.Sum(m => m.Pairs) / seconds, worker.Instance, now,
-                                aiHeldOut, humanHeldOut),
+                                aiHeldOut, humanHeldOut, reliability),
                             new PreferenceModelCheckpointed(jobId, epoch, started.TotalEpochs, phase, path, sha, Finite(accuracy), Finite(ece), perPrinciple,
-                                final, now, aiHeldOut, humanHeldOut));
+                                final, now, aiHeldOut, humanHeldOut, reliability));
                         if (final) BackgroundJobs.MarkFinished(session, jobId, JobKind, createdAt);
                         await session.SaveChangesAsync(ct);
                     }

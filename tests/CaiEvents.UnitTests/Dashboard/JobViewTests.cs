@@ -115,4 +115,42 @@ public class JobViewTests
         var summary = JobOverview.Of(Job, events, 0)!;
         Assert.Equal(("sft", "completed", 4, 4), (summary.Kind, summary.State, summary.Done, summary.Total));
     }
+
+    [Fact]
+    public void A_pm_job_draws_the_reliability_of_its_last_checkpoint_from_its_bins_and_an_older_checkpoint_without_bins_draws_none()
+    {
+        IReadOnlyList<ReliabilityBin> bins =
+        [
+            new(0.5, 0.75, 3, 0.625, 0.5), new(0.75, 1.0, 0, null, null),
+        ];
+        IReadOnlyList<ReliabilityBin> later = [new(0.5, 0.75, 1, 0.7, 1.0), new(0.75, 1.0, 2, 0.875, 0.5)];
+        object[] events = [PmStarted(), Epoch(1, "w", 0.7), PmCheckpoint(1, false) with { HeldOutReliability = bins }, Epoch(2, "w", 0.6),
+            PmCheckpoint(2, true) with { HeldOutReliability = later }];
+        var reliability = JobCharts.Of(events).Single(c => c.Id == "pm-reliability");
+        Assert.Equal("scatter", reliability.Kind);
+        // The last checkpoint's non-empty bins, one dot each at (mean confidence, share right).
+        Assert.Equal([(0.7, (double?)1.0), (0.875, 0.5)], reliability.Series.Single().Points.Select(p => (p.X, p.Y)));
+        Assert.Contains("epoch 2", reliability.Title);
+
+        // A checkpoint event written before the bins were recorded: no diagram, and the curves are as before.
+        object[] old = [PmStarted(), Epoch(1, "w", 0.7), PmCheckpoint(1, true)];
+        Assert.DoesNotContain(JobCharts.Of(old), c => c.Id == "pm-reliability");
+        Assert.Equal(["pm-loss", "pm-accuracy", "pm-ece"], JobCharts.Of(old).Select(c => c.Id));
+    }
+
+    [Fact]
+    public void A_checkpoint_event_written_before_reliability_bins_existed_still_reads_with_none()
+    {
+        const string stored = """
+            {"JobId":"11111111-1111-1111-1111-111111111111","Epoch":1,"TotalEpochs":1,"Phase":"preference","Path":"/p","Sha256":"s",
+             "HeldOutAccuracy":0.5,"Ece":0.1,"PerPrincipleAccuracy":{},"Final":true,"RecordedAt":"2026-12-07T12:00:00+00:00"}
+            """;
+        var checkpoint = System.Text.Json.JsonSerializer.Deserialize<PreferenceModelCheckpointed>(stored)!;
+        Assert.Null(checkpoint.HeldOutReliability);
+        Assert.Equal(0.1, checkpoint.Ece);
+        // And a new one leaves nothing out: its bins come back as written.
+        var withBins = checkpoint with { HeldOutReliability = [new ReliabilityBin(0.5, 1.0, 2, 0.75, 0.5)] };
+        var roundTrip = System.Text.Json.JsonSerializer.Deserialize<PreferenceModelCheckpointed>(System.Text.Json.JsonSerializer.Serialize(withBins))!;
+        Assert.Equal(withBins.HeldOutReliability, roundTrip.HeldOutReliability);
+    }
 }

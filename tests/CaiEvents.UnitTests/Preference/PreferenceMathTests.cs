@@ -86,6 +86,50 @@ public class PreferenceMetricsTests
         // Perfectly calibrated: 4 pairs at confidence 0.75, 3 right.
         Assert.Equal(0, PreferenceMetrics.ExpectedCalibrationError([0.75, 0.75, 0.75, 0.25], [1, 1, 1, 1]), 12);
     }
+
+    [Fact]
+    public void Reliability_bins_split_confidence_from_one_half_to_one_and_count_mean_confidence_and_share_right_per_bin()
+    {
+        // Confidences: 0.9 (right), 0.8 and 0.8 from q = 0.2 (both right: target B), 0.55 (wrong), 1.0 (right, in the last, closed bin);
+        // the pair with t = ½ takes no side and is left out.
+        double[] q = [0.9, 0.8, 0.2, 0.55, 1.0, 0.7];
+        double[] t = [1, 1, 0, 0, 1, 0.5];
+        var bins = PreferenceMetrics.ReliabilityBins(q, t, bins: 5);
+        Assert.Equal([0.5, 0.6, 0.7, 0.8, 0.9], bins.Select(b => Math.Round(b.Lower, 12)));
+        Assert.Equal([0.6, 0.7, 0.8, 0.9, 1.0], bins.Select(b => Math.Round(b.Upper, 12)));
+        Assert.Equal([1, 0, 0, 2, 2], bins.Select(b => b.Count));
+        Assert.Equal([0.55, null, null, 0.8, 0.95], bins.Select(b => b.MeanPredicted is { } m ? Math.Round(m, 12) : (double?)null));
+        Assert.Equal([0.0, null, null, 1.0, 1.0], bins.Select(b => b.ObservedFraction));
+    }
+
+    [Fact]
+    public void The_ece_of_the_bins_is_the_ece_of_the_pairs_and_no_counted_pair_gives_empty_bins_and_nan()
+    {
+        var random = new Random(7);
+        var q = Enumerable.Range(0, 200).Select(_ => random.NextDouble()).ToList();
+        var t = Enumerable.Range(0, 200).Select(_ => random.NextDouble() < 0.6 ? 1.0 : 0.0).ToList();
+        var bins = PreferenceMetrics.ReliabilityBins(q, t);
+        // Each pair's bin, confidence and correctness, worked out here from the definitions rather than by the code under test.
+        var pairs = q.Select((p, i) => (Confidence: Math.Max(p, 1 - p), Right: p >= 0.5 == t[i] > 0.5))
+            .Select(x => (Bin: x.Confidence >= 1 ? 9 : (int)((x.Confidence - 0.5) / 0.05), x.Confidence, x.Right)).ToList();
+        Assert.Equal(Enumerable.Range(0, 10).Select(k => pairs.Count(x => x.Bin == k)), bins.Select(b => b.Count));
+        for (var k = 0; k < 10; k++)
+        {
+            var members = pairs.Where(x => x.Bin == k).ToList();
+            if (members.Count == 0) continue;
+            Assert.Equal(members.Average(x => x.Confidence), bins[k].MeanPredicted!.Value, 12);
+            Assert.Equal(members.Count(x => x.Right) / (double)members.Count, bins[k].ObservedFraction!.Value, 12);
+        }
+        var expected = pairs.GroupBy(x => x.Bin)
+            .Sum(g => g.Count() / 200.0 * Math.Abs(g.Count(x => x.Right) / (double)g.Count() - g.Average(x => x.Confidence)));
+        Assert.Equal(expected, PreferenceMetrics.ExpectedCalibrationError(q, t), 12);
+        Assert.Equal(expected, PreferenceMetrics.ExpectedCalibrationError(bins), 12);
+        Assert.True(expected > 0);
+
+        var none = PreferenceMetrics.ReliabilityBins([0.9, 0.1], [0.5, 0.5]);
+        Assert.All(none, b => Assert.Equal((0, (double?)null, (double?)null), (b.Count, b.MeanPredicted, b.ObservedFraction)));
+        Assert.True(double.IsNaN(PreferenceMetrics.ExpectedCalibrationError(none)));
+    }
 }
 
 public class PmpDataTests
