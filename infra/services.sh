@@ -7,7 +7,8 @@
 #   postgres/          PostgreSQL data directory (also holds its private unix socket)
 #   postgres.log       PostgreSQL server log
 #   rabbitmq/          RabbitMQ HOME: .erlang.cookie, rabbitmq.conf, enabled_plugins, mnesia/, log/
-#   credentials.env    generated passwords (mode 600); printed only by `env`
+#   credentials.env    generated passwords and the dashboard's access token (mode 600); printed only by `env`
+#   tls/               with `up --tls`: CA, server certificate and key (infra/services-tls.sh)
 # Both services listen on 127.0.0.1 only, on non-default ports so they never clash with
 # system-wide installations.
 set -euo pipefail
@@ -40,7 +41,11 @@ pg_bin=""
 rmq_bin=""
 pg_password=""
 rmq_password=""
+dashboard_token=""
 rmq_env_vars=()
+# TLS-only mode (up --tls) lives in its own file; these hooks are all services.sh knows of it.
+# shellcheck source=infra/services-tls.sh
+source "$script_dir/services-tls.sh"
 
 info() { printf 'services: %s\n' "$*"; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
@@ -48,10 +53,11 @@ is_root() { [[ $(id -u) -eq 0 ]]; }
 
 usage() {
   cat <<EOF
-usage: infra/services.sh up|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
+usage: infra/services.sh up [--tls]|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
 
   up      start PostgreSQL (127.0.0.1:$pg_port) and RabbitMQ (AMQP 127.0.0.1:$amqp_port,
           management http://127.0.0.1:$mgmt_port); creates data and credentials on first run
+          --tls: TLS-only PostgreSQL and AMQP with a generated CA (kept for this state folder until reset)
   down    stop both
   status  one line per service; exit 0 only when both are running
   env     print export lines for eval: ConnectionStrings__EventStore, RabbitMq__*
@@ -152,20 +158,32 @@ load_credentials() {
     case $key in
       CAI_PG_PASSWORD) pg_password=$value ;;
       CAI_RABBITMQ_PASSWORD) rmq_password=$value ;;
+      CAI_DASHBOARD_TOKEN) dashboard_token=$value ;;
     esac
   done <"$creds_file"
   [[ -n $pg_password && -n $rmq_password ]] || die "$creds_file is incomplete; delete it and run 'up' again"
 }
 
 ensure_credentials() {
-  load_credentials && return 0
+  if load_credentials; then
+    # Files from before the dashboard had a token get one added; the passwords stay.
+    if [[ -z $dashboard_token ]]; then
+      dashboard_token=$(random_secret)
+      printf 'CAI_DASHBOARD_TOKEN=%s\n' "$dashboard_token" >>"$creds_file"
+      info "added a dashboard access token to $creds_file"
+    fi
+    return 0
+  fi
   pg_password=$(random_secret)
   rmq_password=$(random_secret)
+  dashboard_token=$(random_secret)
   cat >"$creds_file" <<EOF
 # Written by infra/services.sh on first 'up'. Local development secrets: never commit.
 # User name for both services: $app_user
 CAI_PG_PASSWORD=$pg_password
 CAI_RABBITMQ_PASSWORD=$rmq_password
+# Bearer token of 'cai dashboard --allow-remote'
+CAI_DASHBOARD_TOKEN=$dashboard_token
 EOF
   chmod 600 "$creds_file"
   info "generated credentials in $creds_file"
@@ -224,8 +242,9 @@ pg_init() {
 
 # Rewritten on every start so port and access rules follow this script.
 pg_write_config() {
-  local su
+  local su hba_type
   su=$(pg_os_user)
+  hba_type=$(tls_pg_hba_type)
   cat >"$pg_data/cai.conf" <<EOF
 # Managed by infra/services.sh; rewritten on every 'up'.
 listen_addresses = '$bind_ip'
@@ -241,9 +260,10 @@ EOF
 local   all       $su   peer
 host    all       $su   127.0.0.1/32  reject
 host    all       $su   ::1/128       reject
-host    all       all   127.0.0.1/32  scram-sha-256
-host    all       all   ::1/128       scram-sha-256
+$hba_type all       all   127.0.0.1/32  scram-sha-256
+$hba_type all       all   ::1/128       scram-sha-256
 EOF
+  tls_pg_config
   if ! grep -q "^include 'cai.conf'" "$pg_data/postgresql.conf"; then
     printf "\ninclude 'cai.conf'\n" >>"$pg_data/postgresql.conf"
   fi
@@ -369,8 +389,7 @@ rmq_write_config() {
   # default_user replaces 'guest' when the node first creates its database.
   cat >"$rmq_home/rabbitmq.conf" <<EOF
 # Managed by infra/services.sh; rewritten on every 'up'.
-listeners.tcp.1 = $bind_ip:$amqp_port
-listeners.ssl = none
+$(tls_rmq_listeners)
 management.tcp.ip = $bind_ip
 management.tcp.port = $mgmt_port
 default_vhost = /
@@ -510,12 +529,17 @@ check_service() {
 }
 
 cmd_up() {
-  local which=${1:-all}
+  local which=all tls=false arg
+  for arg in "$@"; do
+    if [[ $arg == --tls ]]; then tls=true; else which=$arg; fi
+  done
   check_service "$which"
   ensure_packages
   prepare_state_dir
   with_lock
   ensure_credentials
+  if $tls; then tls_enable; fi
+  tls_ensure_certs
   if [[ $which != rabbitmq ]]; then pg_up; fi
   if [[ $which != postgres ]]; then rmq_up; fi
   info "credentials: $creds_file (use 'infra/services.sh env')"
@@ -561,13 +585,15 @@ emit() { printf 'export %s=%s\n' "$1" "$(shell_quote "$2")"; }
 cmd_env() {
   load_credentials || die "no credentials yet ($creds_file); run 'infra/services.sh up' first"
   emit ConnectionStrings__EventStore \
-    "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password"
+    "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password$(tls_pg_connection_suffix)"
   emit RabbitMq__Host "$bind_ip"
   emit RabbitMq__Port "$amqp_port"
   emit RabbitMq__ManagementPort "$mgmt_port"
   emit RabbitMq__VirtualHost /
   emit RabbitMq__Username "$app_user"
   emit RabbitMq__Password "$rmq_password"
+  tls_emit_env
+  if [[ -n $dashboard_token ]]; then emit Dashboard__AccessToken "$dashboard_token"; fi
 }
 
 cmd_reset() {
@@ -583,7 +609,7 @@ cmd_reset() {
 }
 
 case ${1:-} in
-  up) cmd_up "${2:-all}" ;;
+  up) shift; cmd_up "$@" ;;
   down) cmd_down "${2:-all}" ;;
   status) cmd_status ;;
   env) cmd_env ;;

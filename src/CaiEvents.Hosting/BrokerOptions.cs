@@ -14,6 +14,8 @@ public sealed record RabbitMqOptions
     public string VirtualHost { get; init; } = "/";
     public string Username { get; init; } = "";
     public string Password { get; init; } = "";
+    /// <summary>AMQP over TLS ("RabbitMq:Tls"); off by default, as on loopback.</summary>
+    public RabbitMqTlsOptions Tls { get; init; } = new();
 
     /// <summary>Base address of the broker's management HTTP API.</summary>
     public Uri ManagementApi => new($"http://{Host}:{ManagementPort}/api/");
@@ -28,5 +30,5 @@ public sealed record RabbitMqOptions
     }
 
     /// <summary>For messages and logs: never includes the password.</summary>
-    public override string ToString() => $"amqp://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
+    public override string ToString() => $"{(Tls.Enabled ? "amqps" : "amqp")}://{Username}@{Host}:{Port}{(VirtualHost.StartsWith('/') ? "" : "/")}{VirtualHost}";
 }

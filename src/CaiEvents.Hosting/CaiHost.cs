@@ -78,6 +78,7 @@ public static class CaiHost
                     {
                         h.Username(rabbit.Username);
                         h.Password(rabbit.Password);
+                        if (rabbit.Tls.Enabled) h.UseSsl(ssl => BrokerTls.Apply(ssl, rabbit));
                     });
                     cfg.ConfigureEndpoints(context);
                 });

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Authentication;
 using CaiEvents.EventStore;
 using Npgsql;
 using Polly;
@@ -72,6 +73,7 @@ public static class ServiceReadiness
             RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
             AutomaticRecoveryEnabled = false,
             ClientProvidedName = "cai-readiness-check",
+            Ssl = options.Tls.Enabled ? BrokerTls.SslOption(options) : new SslOption(),
         };
         try
         {
@@ -105,6 +107,11 @@ public static class ServiceReadiness
                 }
             }, ct);
         }
+        catch (Exception e) when (Chain(e).OfType<AuthenticationException>().FirstOrDefault() is { } tls)
+        {
+            throw new ServiceUnreachableException(
+                $"TLS with RabbitMQ at {options} failed: {FirstLine(tls.Message)} (check RabbitMq__Tls__CaCertificate and RabbitMq__Tls__ServerName)", e);
+        }
         catch (Exception e) when (IsRabbitAuthFailure(e))
         {
             throw new ServiceUnreachableException(
@@ -134,7 +141,8 @@ public static class ServiceReadiness
             // Wrong credentials and a refused virtual host do not get better by retrying.
             ShouldHandle = new PredicateBuilder().Handle<Exception>(e =>
                 (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException)
-                                                                        && !IsRabbitAuthFailure(e) && !IsRabbitAccessRefused(e)),
+                                                                        && !IsRabbitAuthFailure(e) && !IsRabbitAccessRefused(e)
+                                                                        && !Chain(e).OfType<AuthenticationException>().Any()),
         })
         .Build();
 

@@ -34,14 +34,15 @@ public sealed class PrivateServices : IAsyncDisposable
         };
     }
 
-    public static async Task<PrivateServices> StartAsync(CancellationToken ct)
+    /// <param name="tls">TLS-only services (<c>up --tls</c>): a generated CA, no plain PostgreSQL login, no plain AMQP listener.</param>
+    public static async Task<PrivateServices> StartAsync(CancellationToken ct, bool tls = false)
     {
         // Short path: PostgreSQL puts its unix socket in the data folder (limit ~107 bytes).
         var dir = Path.Combine("/tmp", $"cai-fault-{Guid.NewGuid():N}"[..18]);
         var services = new PrivateServices(dir, FreePortRange(5));
         try
         {
-            await services.ScriptAsync(ct, "up");
+            await services.ScriptAsync(ct, tls ? ["up", "--tls"] : ["up"]);
             var env = (await services.ScriptAsync(ct, "env")).Split('\n')
                 .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
                 .Select(l => l["export ".Length..].Split('=', 2))
