@@ -72,9 +72,9 @@ public class TlsServicesTests
         };
         await ServiceReadiness.EnsureRabbitMqAsync(rabbit, ct, attempts: 1);
         await Assert.ThrowsAsync<ServiceUnreachableException>(() =>
-            ServiceReadiness.EnsureRabbitMqAsync(rabbit with { Tls = new RabbitMqTlsOptions() }, ct, attempts: 0));
+            ServiceReadiness.EnsureRabbitMqAsync(rabbit with { Tls = new RabbitMqTlsOptions() }, ct, attempts: 1));
         var wrongName = await Assert.ThrowsAsync<ServiceUnreachableException>(() =>
-            ServiceReadiness.EnsureRabbitMqAsync(rabbit with { Tls = rabbit.Tls with { ServerName = "not-the-broker.example" } }, ct, attempts: 0));
+            ServiceReadiness.EnsureRabbitMqAsync(rabbit with { Tls = rabbit.Tls with { ServerName = "not-the-broker.example" } }, ct, attempts: 1));
         Assert.StartsWith("TLS with RabbitMQ at amqps://", wrongName.Message, StringComparison.Ordinal);
     }
 }
