@@ -22,13 +22,14 @@ timeout_s=${CAI_SERVICES_TIMEOUT:-60}
 
 readonly bind_ip=127.0.0.1
 readonly pg_port=${CAI_PG_PORT:-55432}
-readonly amqp_port=${CAI_RABBITMQ_PORT:-55672}
-readonly mgmt_port=${CAI_RABBITMQ_MANAGEMENT_PORT:-55673}
-readonly dist_port=${CAI_RABBITMQ_DIST_PORT:-55674}
+# Node 1's ports and name; infra/rabbitmq-cluster.sh points them at another node of a cluster.
+amqp_port=${CAI_RABBITMQ_PORT:-55672}
+mgmt_port=${CAI_RABBITMQ_MANAGEMENT_PORT:-55673}
+dist_port=${CAI_RABBITMQ_DIST_PORT:-55674}
 readonly epmd_port=${CAI_EPMD_PORT:-55675}
 readonly app_user=caievents
 readonly app_db=caievents
-readonly rmq_node=cai@localhost
+rmq_node=cai@localhost
 
 pg_data=$state_dir/postgres
 pg_log=$state_dir/postgres.log
@@ -36,6 +37,9 @@ rmq_home=$state_dir/rabbitmq
 rmq_pid_file=$rmq_home/rabbitmq.pid
 rmq_log_dir=$rmq_home/log
 creds_file=$state_dir/credentials.env
+
+# shellcheck source=infra/rabbitmq-cluster.sh
+source "$script_dir/rabbitmq-cluster.sh"
 
 pg_bin=""
 rmq_bin=""
@@ -53,7 +57,8 @@ is_root() { [[ $(id -u) -eq 0 ]]; }
 
 usage() {
   cat <<EOF
-usage: infra/services.sh up [--tls]|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
+usage: infra/services.sh up [--tls] [--rabbitmq-nodes N]|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
+       infra/services.sh up --rabbitmq-nodes N       (a RabbitMQ cluster of N nodes: infra/rabbitmq-cluster.sh)
 
   up      start PostgreSQL (127.0.0.1:$pg_port) and RabbitMQ (AMQP 127.0.0.1:$amqp_port,
           management http://127.0.0.1:$mgmt_port); creates data and credentials on first run
@@ -540,8 +545,9 @@ cmd_up() {
   ensure_credentials
   if $tls; then tls_enable; fi
   tls_ensure_certs
+  rmq_cluster_configure
   if [[ $which != rabbitmq ]]; then pg_up; fi
-  if [[ $which != postgres ]]; then rmq_up; fi
+  if [[ $which != postgres ]]; then rmq_cluster_up; fi
   info "credentials: $creds_file (use 'infra/services.sh env')"
 }
 
@@ -556,7 +562,7 @@ cmd_down() {
     if [[ -n $pg_bin ]]; then pg_down; else info "postgres: not installed"; fi
   fi
   if [[ $which != postgres ]]; then
-    if [[ -n $rmq_bin ]]; then rmq_down; else info "rabbitmq: not installed"; fi
+    if [[ -n $rmq_bin ]]; then rmq_cluster_down; else info "rabbitmq: not installed"; fi
   fi
 }
 
@@ -569,7 +575,9 @@ cmd_status() {
     printf '%-9s stopped  %s:%s\n' postgres "$bind_ip" "$pg_port"
     rc=3
   fi
-  if rmq_running; then
+  if (($(rmq_node_count) > 1)); then
+    rmq_cluster_status || rc=3
+  elif rmq_running; then
     printf '%-9s running  %s:%s (management http://%s:%s)\n' rabbitmq "$bind_ip" "$amqp_port" "$bind_ip" "$mgmt_port"
   else
     printf '%-9s stopped  %s:%s (management http://%s:%s)\n' rabbitmq "$bind_ip" "$amqp_port" "$bind_ip" "$mgmt_port"
@@ -594,6 +602,7 @@ cmd_env() {
   emit RabbitMq__Password "$rmq_password"
   tls_emit_env
   if [[ -n $dashboard_token ]]; then emit Dashboard__AccessToken "$dashboard_token"; fi
+  rmq_cluster_env
 }
 
 cmd_reset() {
@@ -607,6 +616,17 @@ cmd_reset() {
   rm -rf -- "$state_dir"
   info "deleted $state_dir"
 }
+
+# --rabbitmq-nodes N may stand anywhere among the arguments of `up`.
+positional=()
+while (($#)); do
+  case $1 in
+    --rabbitmq-nodes) (($# >= 2)) || die "--rabbitmq-nodes needs a number"; rabbitmq_nodes_requested=$2; shift 2 ;;
+    --rabbitmq-nodes=*) rabbitmq_nodes_requested=${1#*=}; shift ;;
+    *) positional+=("$1"); shift ;;
+  esac
+done
+set -- "${positional[@]}"
 
 case ${1:-} in
   up) shift; cmd_up "$@" ;;

@@ -41,16 +41,18 @@ public static class BrokerTls
         var tls = options.Tls;
         var roots = TrustedRoots(tls);
         ssl.Protocol = Protocols;
-        ssl.ServerName = ServerName(options);
+        // MassTransit takes one name for every node of a cluster: the first node's, unless ServerName says otherwise.
+        ssl.ServerName = ServerName(options, options.Endpoints()[0].Host);
         ssl.CertificateValidationCallback = (_, certificate, chain, errors) => IsTrusted(certificate, chain, errors, roots);
         if (ClientCertificate(tls) is { } client) ssl.Certificate = client;
     }
 
-    public static SslOption SslOption(RabbitMqOptions options)
+    /// <summary>RabbitMQ.Client's TLS settings for a connection to <paramref name="host"/> (one node of the list).</summary>
+    public static SslOption SslOption(RabbitMqOptions options, string host)
     {
         var tls = options.Tls;
         var roots = TrustedRoots(tls);
-        var ssl = new SslOption(ServerName(options), enabled: true)
+        var ssl = new SslOption(ServerName(options, host), enabled: true)
         {
             Version = Protocols,
             CertificateValidationCallback = (_, certificate, chain, errors) => IsTrusted(certificate, chain, errors, roots),
@@ -59,8 +61,9 @@ public static class BrokerTls
         return ssl;
     }
 
-    public static string ServerName(RabbitMqOptions options) =>
-        string.IsNullOrWhiteSpace(options.Tls.ServerName) ? options.Host : options.Tls.ServerName;
+    /// <summary>The name the certificate of <paramref name="host"/> must carry: RabbitMq:Tls:ServerName, else the host itself.</summary>
+    public static string ServerName(RabbitMqOptions options, string host) =>
+        string.IsNullOrWhiteSpace(options.Tls.ServerName) ? host : options.Tls.ServerName;
 
     /// <summary>
     /// Whether the broker's certificate is acceptable. A missing certificate or a name mismatch never is; chain errors
@@ -90,7 +93,7 @@ public static class BrokerTls
         try { roots.ImportFromPemFile(tls.CaCertificate); }
         catch (CryptographicException e) { throw Unreadable("RabbitMq:Tls:CaCertificate", tls.CaCertificate, e); }
         if (roots.Count == 0)
-            throw new ConfigurationMissingException($"RabbitMq:Tls:CaCertificate: {tls.CaCertificate} holds no PEM certificate");
+            throw new ConfigurationInvalidException($"RabbitMq:Tls:CaCertificate: {tls.CaCertificate} holds no PEM certificate");
         return roots;
     }
 
@@ -114,9 +117,9 @@ public static class BrokerTls
 
     private static void RequireFile(string path, string setting)
     {
-        if (!File.Exists(path)) throw new ConfigurationMissingException($"{setting}: file {path} does not exist");
+        if (!File.Exists(path)) throw new ConfigurationInvalidException($"{setting}: file {path} does not exist");
     }
 
-    private static ConfigurationMissingException Unreadable(string setting, string path, CryptographicException e) =>
+    private static ConfigurationInvalidException Unreadable(string setting, string path, CryptographicException e) =>
         new($"{setting}: {path} could not be read as a certificate ({e.Message.Split('\n')[0].Trim()})");
 }

@@ -71,17 +71,7 @@ public static class CaiHost
             }
             else
             {
-                var rabbit = RabbitMqOptions(configuration);
-                bus.UsingRabbitMq((context, cfg) =>
-                {
-                    cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
-                    {
-                        h.Username(rabbit.Username);
-                        h.Password(rabbit.Password);
-                        if (rabbit.Tls.Enabled) h.UseSsl(ssl => BrokerTls.Apply(ssl, rabbit));
-                    });
-                    cfg.ConfigureEndpoints(context);
-                });
+                bus.UsingCaiRabbitMq(RabbitMqOptions(configuration));
             }
         });
         return services;

@@ -63,17 +63,17 @@ public static class ServiceReadiness
     /// </summary>
     public static async Task EnsureRabbitMqAsync(RabbitMqOptions options, CancellationToken ct, int attempts = 4)
     {
+        // Any node of a cluster will do: the connection goes to the first that answers, as the bus's does.
+        var endpoints = options.Endpoints().Select(e => new AmqpTcpEndpoint(e.Host, e.Port,
+            options.Tls.Enabled ? BrokerTls.SslOption(options, e.Host) : new SslOption())).ToList();
         var factory = new ConnectionFactory
         {
-            HostName = options.Host,
-            Port = options.Port,
             VirtualHost = options.VirtualHost,
             UserName = options.Username,
             Password = options.Password,
             RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
             AutomaticRecoveryEnabled = false,
             ClientProvidedName = "cai-readiness-check",
-            Ssl = options.Tls.Enabled ? BrokerTls.SslOption(options) : new SslOption(),
         };
         try
         {
@@ -87,7 +87,7 @@ public static class ServiceReadiness
                 IConnection? connection = null;
                 try
                 {
-                    connection = await factory.CreateConnectionAsync(limit.Token);
+                    connection = await factory.CreateConnectionAsync(endpoints, limit.Token);
                     var channel = await connection.CreateChannelAsync(cancellationToken: limit.Token);
                     await channel.CloseAsync(limit.Token);
                     await connection.CloseAsync(limit.Token);

@@ -78,13 +78,13 @@ public sealed class BrokerTlsTests : IDisposable
     public void A_missing_or_unreadable_CA_file_is_one_line_naming_the_setting_and_the_file()
     {
         var missing = Path.Combine(_dir.FullName, "nope.crt");
-        var e = Assert.Throws<ConfigurationMissingException>(() =>
+        var e = Assert.Throws<ConfigurationInvalidException>(() =>
             BrokerTls.TrustedRoots(new RabbitMqTlsOptions { Enabled = true, CaCertificate = missing }));
         Assert.Equal($"RabbitMq:Tls:CaCertificate: file {missing} does not exist", e.Message);
 
         var garbage = Path.Combine(_dir.FullName, "garbage.crt");
         File.WriteAllText(garbage, "not a certificate");
-        e = Assert.Throws<ConfigurationMissingException>(() =>
+        e = Assert.Throws<ConfigurationInvalidException>(() =>
             BrokerTls.TrustedRoots(new RabbitMqTlsOptions { Enabled = true, CaCertificate = garbage }));
         Assert.StartsWith($"RabbitMq:Tls:CaCertificate: {garbage}", e.Message);
     }
@@ -109,8 +109,8 @@ public sealed class BrokerTlsTests : IDisposable
     [Fact]
     public void The_server_name_defaults_to_the_host()
     {
-        Assert.Equal("rabbit-1.internal", BrokerTls.ServerName(new RabbitMqOptions { Host = "rabbit-1.internal", Tls = new() { Enabled = true } }));
-        Assert.Equal("broker.test", BrokerTls.ServerName(new RabbitMqOptions { Host = "10.0.0.5", Tls = new() { Enabled = true, ServerName = "broker.test" } }));
+        Assert.Equal("rabbit-2.internal", BrokerTls.ServerName(new RabbitMqOptions { Tls = new() { Enabled = true } }, "rabbit-2.internal"));
+        Assert.Equal("broker.test", BrokerTls.ServerName(new RabbitMqOptions { Tls = new() { Enabled = true, ServerName = "broker.test" } }, "10.0.0.5"));
     }
 
     public void Dispose() => _dir.Delete(recursive: true);
