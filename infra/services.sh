@@ -7,7 +7,8 @@
 #   postgres/          PostgreSQL data directory (also holds its private unix socket)
 #   postgres.log       PostgreSQL server log
 #   rabbitmq/          RabbitMQ HOME: .erlang.cookie, rabbitmq.conf, enabled_plugins, mnesia/, log/
-#   credentials.env    generated passwords (mode 600); printed only by `env`
+#   credentials.env    generated passwords and the dashboard's access token (mode 600); printed only by `env`
+#   tls/               with `up --tls`: CA, server certificate and key (infra/services-tls.sh)
 # Both services listen on 127.0.0.1 only, on non-default ports so they never clash with
 # system-wide installations.
 set -euo pipefail
@@ -21,13 +22,14 @@ timeout_s=${CAI_SERVICES_TIMEOUT:-60}
 
 readonly bind_ip=127.0.0.1
 readonly pg_port=${CAI_PG_PORT:-55432}
-readonly amqp_port=${CAI_RABBITMQ_PORT:-55672}
-readonly mgmt_port=${CAI_RABBITMQ_MANAGEMENT_PORT:-55673}
-readonly dist_port=${CAI_RABBITMQ_DIST_PORT:-55674}
+# Node 1's ports and name; infra/rabbitmq-cluster.sh points them at another node of a cluster.
+amqp_port=${CAI_RABBITMQ_PORT:-55672}
+mgmt_port=${CAI_RABBITMQ_MANAGEMENT_PORT:-55673}
+dist_port=${CAI_RABBITMQ_DIST_PORT:-55674}
 readonly epmd_port=${CAI_EPMD_PORT:-55675}
 readonly app_user=caievents
 readonly app_db=caievents
-readonly rmq_node=cai@localhost
+rmq_node=cai@localhost
 
 pg_data=$state_dir/postgres
 pg_log=$state_dir/postgres.log
@@ -36,11 +38,18 @@ rmq_pid_file=$rmq_home/rabbitmq.pid
 rmq_log_dir=$rmq_home/log
 creds_file=$state_dir/credentials.env
 
+# shellcheck source=infra/rabbitmq-cluster.sh
+source "$script_dir/rabbitmq-cluster.sh"
+
 pg_bin=""
 rmq_bin=""
 pg_password=""
 rmq_password=""
+dashboard_token=""
 rmq_env_vars=()
+# TLS-only mode (up --tls) lives in its own file; these hooks are all services.sh knows of it.
+# shellcheck source=infra/services-tls.sh
+source "$script_dir/services-tls.sh"
 
 info() { printf 'services: %s\n' "$*"; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
@@ -48,10 +57,12 @@ is_root() { [[ $(id -u) -eq 0 ]]; }
 
 usage() {
   cat <<EOF
-usage: infra/services.sh up|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
+usage: infra/services.sh up [--tls] [--rabbitmq-nodes N]|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
+       infra/services.sh up --rabbitmq-nodes N       (a RabbitMQ cluster of N nodes: infra/rabbitmq-cluster.sh)
 
   up      start PostgreSQL (127.0.0.1:$pg_port) and RabbitMQ (AMQP 127.0.0.1:$amqp_port,
           management http://127.0.0.1:$mgmt_port); creates data and credentials on first run
+          --tls: TLS-only PostgreSQL and AMQP with a generated CA (kept for this state folder until reset)
   down    stop both
   status  one line per service; exit 0 only when both are running
   env     print export lines for eval: ConnectionStrings__EventStore, RabbitMq__*
@@ -152,20 +163,32 @@ load_credentials() {
     case $key in
       CAI_PG_PASSWORD) pg_password=$value ;;
       CAI_RABBITMQ_PASSWORD) rmq_password=$value ;;
+      CAI_DASHBOARD_TOKEN) dashboard_token=$value ;;
     esac
   done <"$creds_file"
   [[ -n $pg_password && -n $rmq_password ]] || die "$creds_file is incomplete; delete it and run 'up' again"
 }
 
 ensure_credentials() {
-  load_credentials && return 0
+  if load_credentials; then
+    # Files from before the dashboard had a token get one added; the passwords stay.
+    if [[ -z $dashboard_token ]]; then
+      dashboard_token=$(random_secret)
+      printf 'CAI_DASHBOARD_TOKEN=%s\n' "$dashboard_token" >>"$creds_file"
+      info "added a dashboard access token to $creds_file"
+    fi
+    return 0
+  fi
   pg_password=$(random_secret)
   rmq_password=$(random_secret)
+  dashboard_token=$(random_secret)
   cat >"$creds_file" <<EOF
 # Written by infra/services.sh on first 'up'. Local development secrets: never commit.
 # User name for both services: $app_user
 CAI_PG_PASSWORD=$pg_password
 CAI_RABBITMQ_PASSWORD=$rmq_password
+# Bearer token of 'cai dashboard --allow-remote'
+CAI_DASHBOARD_TOKEN=$dashboard_token
 EOF
   chmod 600 "$creds_file"
   info "generated credentials in $creds_file"
@@ -224,8 +247,9 @@ pg_init() {
 
 # Rewritten on every start so port and access rules follow this script.
 pg_write_config() {
-  local su
+  local su hba_type
   su=$(pg_os_user)
+  hba_type=$(tls_pg_hba_type)
   cat >"$pg_data/cai.conf" <<EOF
 # Managed by infra/services.sh; rewritten on every 'up'.
 listen_addresses = '$bind_ip'
@@ -241,9 +265,10 @@ EOF
 local   all       $su   peer
 host    all       $su   127.0.0.1/32  reject
 host    all       $su   ::1/128       reject
-host    all       all   127.0.0.1/32  scram-sha-256
-host    all       all   ::1/128       scram-sha-256
+$hba_type all       all   127.0.0.1/32  scram-sha-256
+$hba_type all       all   ::1/128       scram-sha-256
 EOF
+  tls_pg_config
   if ! grep -q "^include 'cai.conf'" "$pg_data/postgresql.conf"; then
     printf "\ninclude 'cai.conf'\n" >>"$pg_data/postgresql.conf"
   fi
@@ -369,8 +394,7 @@ rmq_write_config() {
   # default_user replaces 'guest' when the node first creates its database.
   cat >"$rmq_home/rabbitmq.conf" <<EOF
 # Managed by infra/services.sh; rewritten on every 'up'.
-listeners.tcp.1 = $bind_ip:$amqp_port
-listeners.ssl = none
+$(tls_rmq_listeners)
 management.tcp.ip = $bind_ip
 management.tcp.port = $mgmt_port
 default_vhost = /
@@ -510,14 +534,20 @@ check_service() {
 }
 
 cmd_up() {
-  local which=${1:-all}
+  local which=all tls=false arg
+  for arg in "$@"; do
+    if [[ $arg == --tls ]]; then tls=true; else which=$arg; fi
+  done
   check_service "$which"
   ensure_packages
   prepare_state_dir
   with_lock
   ensure_credentials
+  if $tls; then tls_enable; fi
+  tls_ensure_certs
+  rmq_cluster_configure
   if [[ $which != rabbitmq ]]; then pg_up; fi
-  if [[ $which != postgres ]]; then rmq_up; fi
+  if [[ $which != postgres ]]; then rmq_cluster_up; fi
   info "credentials: $creds_file (use 'infra/services.sh env')"
 }
 
@@ -532,7 +562,7 @@ cmd_down() {
     if [[ -n $pg_bin ]]; then pg_down; else info "postgres: not installed"; fi
   fi
   if [[ $which != postgres ]]; then
-    if [[ -n $rmq_bin ]]; then rmq_down; else info "rabbitmq: not installed"; fi
+    if [[ -n $rmq_bin ]]; then rmq_cluster_down; else info "rabbitmq: not installed"; fi
   fi
 }
 
@@ -545,7 +575,9 @@ cmd_status() {
     printf '%-9s stopped  %s:%s\n' postgres "$bind_ip" "$pg_port"
     rc=3
   fi
-  if rmq_running; then
+  if (($(rmq_node_count) > 1)); then
+    rmq_cluster_status || rc=3
+  elif rmq_running; then
     printf '%-9s running  %s:%s (management http://%s:%s)\n' rabbitmq "$bind_ip" "$amqp_port" "$bind_ip" "$mgmt_port"
   else
     printf '%-9s stopped  %s:%s (management http://%s:%s)\n' rabbitmq "$bind_ip" "$amqp_port" "$bind_ip" "$mgmt_port"
@@ -561,13 +593,16 @@ emit() { printf 'export %s=%s\n' "$1" "$(shell_quote "$2")"; }
 cmd_env() {
   load_credentials || die "no credentials yet ($creds_file); run 'infra/services.sh up' first"
   emit ConnectionStrings__EventStore \
-    "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password"
+    "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password$(tls_pg_connection_suffix)"
   emit RabbitMq__Host "$bind_ip"
   emit RabbitMq__Port "$amqp_port"
   emit RabbitMq__ManagementPort "$mgmt_port"
   emit RabbitMq__VirtualHost /
   emit RabbitMq__Username "$app_user"
   emit RabbitMq__Password "$rmq_password"
+  tls_emit_env
+  if [[ -n $dashboard_token ]]; then emit Dashboard__AccessToken "$dashboard_token"; fi
+  rmq_cluster_env
 }
 
 cmd_reset() {
@@ -582,8 +617,19 @@ cmd_reset() {
   info "deleted $state_dir"
 }
 
+# --rabbitmq-nodes N may stand anywhere among the arguments of `up`.
+positional=()
+while (($#)); do
+  case $1 in
+    --rabbitmq-nodes) (($# >= 2)) || die "--rabbitmq-nodes needs a number"; rabbitmq_nodes_requested=$2; shift 2 ;;
+    --rabbitmq-nodes=*) rabbitmq_nodes_requested=${1#*=}; shift ;;
+    *) positional+=("$1"); shift ;;
+  esac
+done
+set -- "${positional[@]}"
+
 case ${1:-} in
-  up) cmd_up "${2:-all}" ;;
+  up) shift; cmd_up "$@" ;;
   down) cmd_down "${2:-all}" ;;
   status) cmd_status ;;
   env) cmd_env ;;

@@ -55,7 +55,7 @@ public static class Cli
     {
         var (code, message) = e switch
         {
-            InputException or UsageException or ConfigurationMissingException => (ExitBadInput, e.Message),
+            InputException or UsageException or ConfigurationMissingException or ConfigurationInvalidException => (ExitBadInput, e.Message),
             // A checkpoint or chat template the user pointed at is bad input; their messages are one line naming the file or the known families.
             CheckpointFormatException or ChatTemplateException => (ExitBadInput, e.Message),
             ServiceUnreachableException or RefusedException => (ExitFailure, e.Message),

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CaiEvents.Dashboard.Access;
 using CaiEvents.Dashboard.Jobs;
 using CaiEvents.Dashboard.Labels;
 using CaiEvents.Dashboard.Rates;
@@ -14,7 +15,8 @@ namespace CaiEvents.Dashboard;
 
 /// <summary>
 /// Composes the dashboard: a read-only store (no schema changes, read-only PostgreSQL transactions), the queue-depth
-/// reader, a guard that answers 405 to anything but GET/HEAD, the JSON endpoints and the embedded page.
+/// reader, the access token's guard when one is set (remote dashboards), a guard that answers 405 to anything but
+/// GET/HEAD, the JSON endpoints and the embedded page.
 /// </summary>
 public static class DashboardApp
 {
@@ -23,6 +25,9 @@ public static class DashboardApp
         var builder = WebApplication.CreateSlimBuilder(
             new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
         builder.WebHost.UseUrls([.. options.Urls]);
+        // https:// URLs take their certificate from Kestrel's configuration (Kestrel__Certificates__Default__Path and
+        // __KeyPath); the slim builder leaves that out unless asked.
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
@@ -43,6 +48,7 @@ public static class DashboardApp
         });
 
         var app = builder.Build();
+        if (options.AccessToken is { } token) app.Use(new AccessGuard(token).InvokeAsync);
         app.Use(ReadOnlyGuard);
         app.Use(ApiErrors);
         MapPage(app);

@@ -1,4 +1,5 @@
 using System.Net;
+using CaiEvents.Dashboard.Access;
 using CaiEvents.EventStore;
 
 namespace CaiEvents.Dashboard;
@@ -17,6 +18,8 @@ public sealed record DashboardOptions
     /// <summary>Null when no broker is configured: queue depths show as n/a.</summary>
     public RabbitManagementOptions? Queues { get; init; }
     public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
+    /// <summary>Null (loopback only): no authentication. Set: every request needs it (<see cref="AccessGuard"/>).</summary>
+    public AccessToken? AccessToken { get; init; }
     /// <summary>Window of the "last minute" throughput figures.</summary>
     public TimeSpan ThroughputWindow { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -71,16 +71,7 @@ public static class CaiHost
             }
             else
             {
-                var rabbit = RabbitMqOptions(configuration);
-                bus.UsingRabbitMq((context, cfg) =>
-                {
-                    cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
-                    {
-                        h.Username(rabbit.Username);
-                        h.Password(rabbit.Password);
-                    });
-                    cfg.ConfigureEndpoints(context);
-                });
+                bus.UsingCaiRabbitMq(RabbitMqOptions(configuration));
             }
         });
         return services;

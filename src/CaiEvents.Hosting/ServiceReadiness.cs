@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Authentication;
 using CaiEvents.EventStore;
 using Npgsql;
 using Polly;
@@ -62,10 +63,11 @@ public static class ServiceReadiness
     /// </summary>
     public static async Task EnsureRabbitMqAsync(RabbitMqOptions options, CancellationToken ct, int attempts = 4)
     {
+        // Any node of a cluster will do: the connection goes to the first that answers, as the bus's does.
+        var endpoints = options.Endpoints().Select(e => new AmqpTcpEndpoint(e.Host, e.Port,
+            options.Tls.Enabled ? BrokerTls.SslOption(options, e.Host) : new SslOption())).ToList();
         var factory = new ConnectionFactory
         {
-            HostName = options.Host,
-            Port = options.Port,
             VirtualHost = options.VirtualHost,
             UserName = options.Username,
             Password = options.Password,
@@ -85,7 +87,7 @@ public static class ServiceReadiness
                 IConnection? connection = null;
                 try
                 {
-                    connection = await factory.CreateConnectionAsync(limit.Token);
+                    connection = await factory.CreateConnectionAsync(endpoints, limit.Token);
                     var channel = await connection.CreateChannelAsync(cancellationToken: limit.Token);
                     await channel.CloseAsync(limit.Token);
                     await connection.CloseAsync(limit.Token);
@@ -104,6 +106,11 @@ public static class ServiceReadiness
                     connection?.Dispose();
                 }
             }, ct);
+        }
+        catch (Exception e) when (Chain(e).OfType<AuthenticationException>().FirstOrDefault() is { } tls)
+        {
+            throw new ServiceUnreachableException(
+                $"TLS with RabbitMQ at {options} failed: {FirstLine(tls.Message)} (check RabbitMq__Tls__CaCertificate and RabbitMq__Tls__ServerName)", e);
         }
         catch (Exception e) when (IsRabbitAuthFailure(e))
         {
@@ -134,7 +141,8 @@ public static class ServiceReadiness
             // Wrong credentials and a refused virtual host do not get better by retrying.
             ShouldHandle = new PredicateBuilder().Handle<Exception>(e =>
                 (e is BrokerUnreachableException or SocketException or TimeoutException or ConnectFailureException)
-                                                                        && !IsRabbitAuthFailure(e) && !IsRabbitAccessRefused(e)),
+                                                                        && !IsRabbitAuthFailure(e) && !IsRabbitAccessRefused(e)
+                                                                        && !Chain(e).OfType<AuthenticationException>().Any()),
         })
         .Build();
 

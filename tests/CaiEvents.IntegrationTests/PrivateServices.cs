@@ -19,8 +19,12 @@ public sealed class PrivateServices : IAsyncDisposable
     public IReadOnlyDictionary<string, string> ProcessEnvironment { get; private set; } = new Dictionary<string, string>();
     public string ConnectionString => ProcessEnvironment["ConnectionStrings__EventStore"];
 
-    private PrivateServices(string stateDir, int basePort)
+    private readonly TimeSpan _scriptTimeout;
+
+    private PrivateServices(string stateDir, int basePort, int rabbitmqNodes)
     {
+        // Nodes of a cluster boot together and take longer on a small machine.
+        _scriptTimeout = TimeSpan.FromSeconds(150 * rabbitmqNodes);
         StateDir = stateDir;
         _script = Path.Combine(RepoRoot(), "infra", "services.sh");
         _scriptEnvironment = new Dictionary<string, string>
@@ -34,14 +38,18 @@ public sealed class PrivateServices : IAsyncDisposable
         };
     }
 
-    public static async Task<PrivateServices> StartAsync(CancellationToken ct)
+    /// <param name="rabbitmqNodes">More than one: a RabbitMQ cluster (<c>services.sh up --rabbitmq-nodes N</c>), node i's ports
+    /// 10 × (i - 1) above node 1's (the script's default step).</param>
+    /// <param name="tls">TLS-only services (<c>up --tls</c>): a generated CA, no plain PostgreSQL login, no plain AMQP listener.</param>
+    public static async Task<PrivateServices> StartAsync(CancellationToken ct, int rabbitmqNodes = 1, bool tls = false)
     {
         // Short path: PostgreSQL puts its unix socket in the data folder (limit ~107 bytes).
         var dir = Path.Combine("/tmp", $"cai-fault-{Guid.NewGuid():N}"[..18]);
-        var services = new PrivateServices(dir, FreePortRange(5));
+        var services = new PrivateServices(dir, FreePortRange(5 + 10 * (rabbitmqNodes - 1)), rabbitmqNodes);
         try
         {
-            await services.ScriptAsync(ct, "up");
+            string[] up = ["up", "--rabbitmq-nodes", rabbitmqNodes.ToString()];
+            await services.ScriptAsync(ct, tls ? [.. up, "--tls"] : up);
             var env = (await services.ScriptAsync(ct, "env")).Split('\n')
                 .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
                 .Select(l => l["export ".Length..].Split('=', 2))
@@ -69,6 +77,20 @@ public sealed class PrivateServices : IAsyncDisposable
         await ScriptAsync(ct, "up", "rabbitmq");
     }
 
+    /// <summary>The management port of RabbitMQ node <paramref name="node"/> (1-based), as infra/rabbitmq-cluster.sh places it.</summary>
+    public int RabbitMqManagementPort(int node) => int.Parse(_scriptEnvironment["CAI_RABBITMQ_MANAGEMENT_PORT"]) + 10 * (node - 1);
+
+    /// <summary>kill -9 of a RabbitMQ node by name (cai@localhost is node 1, cai-i@localhost node i): no shutdown, no handover.</summary>
+    public void KillRabbitMqNode(string nodeName)
+    {
+        var index = nodeName.Split('@')[0] is var name && name.StartsWith("cai-", StringComparison.Ordinal) ? name["cai-".Length..] : "";
+        var pidFile = Path.Combine(StateDir, index == "" ? "rabbitmq" : $"rabbitmq-{index}", "rabbitmq.pid");
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim().Split('\n')[0]);
+        using var node = Process.GetProcessById(pid);
+        node.Kill(entireProcessTree: false);
+        node.WaitForExit(10_000);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try { await ScriptAsync(CancellationToken.None, "reset"); }
@@ -85,12 +107,12 @@ public sealed class PrivateServices : IAsyncDisposable
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(150));
+        timeout.CancelAfter(_scriptTimeout);
         try { await process.WaitForExitAsync(timeout.Token); }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"infra/services.sh {string.Join(' ', args)} (state {StateDir}) did not finish within 150 s");
+            throw new TimeoutException($"infra/services.sh {string.Join(' ', args)} (state {StateDir}) did not finish within {_scriptTimeout.TotalSeconds:0} s");
         }
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"infra/services.sh {string.Join(' ', args)} (state {StateDir}) exited {process.ExitCode}: {await stderr}{await stdout}");
