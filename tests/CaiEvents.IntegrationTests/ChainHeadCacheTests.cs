@@ -41,7 +41,7 @@ public class ChainHeadCacheTests
 
         var report = await ChainVerifier.VerifyAsync(services.EventStore, null, default);
         Assert.True(report.Ok, string.Join("; ", report.Problems.Select(p => $"{p.Kind} {p.StreamId} v{p.Version}: {p.Detail}")));
-        Assert.Equal(7, report.Events - await TombstonesAsync(mine));
+        Assert.Equal(7, report.Events); // the verifier leaves out the tombstones of the rolled-back append
     }
 
     private static async Task AppendAsync(IDocumentStore store, Guid stream, params object[] events)
@@ -51,12 +51,5 @@ public class ChainHeadCacheTests
         if (state is null) session.Events.StartStream(stream, events);
         else session.Events.Append(stream, state.Version + events.Length, events);
         await session.SaveChangesAsync();
-    }
-
-    private static async Task<int> TombstonesAsync(IDocumentStore store)
-    {
-        await using var session = store.QuerySession();
-        return (await session.AdvancedSql.QueryAsync<int>(
-            $"select count(*)::int from {store.Options.Events.DatabaseSchemaName}.mt_events where type = 'tombstone'", default))[0];
     }
 }
