@@ -23,6 +23,29 @@ public static class EventStoreSetup
 {
     public static void Configure(StoreOptions opts, EventStoreOptions options)
     {
+        ConfigureEvents(opts, options);
+        // Rich appends assign versions and sequence numbers client-side, so the inline snapshots below see exact
+        // stream versions and the hash chain can hash each event's sequence before it is written.
+        opts.Events.AppendMode = EventAppendMode.Rich;
+        // Tamper evidence: every event's headers carry its hash chained to the previous event of its stream.
+        opts.Listeners.Add(new Integrity.EventChainListener());
+
+        // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer
+        // makes from FetchForWriting and the run-progress counts are never behind the stream.
+        opts.Projections.Add<SampleStateProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<RunStateProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<ComparisonStateProjection>(ProjectionLifecycle.Inline);
+        opts.Schema.For<SampleState>().Duplicate(x => x.RunId);
+        opts.Schema.For<ComparisonState>().Duplicate(x => x.RunId);
+    }
+
+    /// <summary>
+    /// The events alone: connection, schema, serialisation, stream identity, event types and their versions, and the
+    /// headers column, with neither projections nor the hash chain and Marten's default append mode. <see cref="Configure"/>
+    /// builds on it; <c>cai bench pipeline</c> appends through it for its raw Marten baseline, into the same tables.
+    /// </summary>
+    public static void ConfigureEvents(StoreOptions opts, EventStoreOptions options)
+    {
         opts.Connection(options.ConnectionString);
         opts.DatabaseSchemaName = options.Schema;
         opts.Events.DatabaseSchemaName = options.Schema;
@@ -31,11 +54,7 @@ public static class EventStoreSetup
 
         // One stream per run and one per sample, both keyed by Guid (sample ids are name-based, see DeterministicIds).
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
-        // Rich appends assign versions client-side, so the inline snapshots below see exact stream versions.
-        opts.Events.AppendMode = EventAppendMode.Rich;
-        // Tamper evidence: every event's headers carry its hash chained to the previous event of its stream.
         opts.Events.MetadataConfig.HeadersEnabled = true;
-        opts.Listeners.Add(new Integrity.EventChainListener());
 
         opts.Events.AddEventTypes([
             typeof(RunStarted), typeof(RunCompleted), typeof(PromptSubmitted), typeof(ResponseGenerated),
@@ -49,14 +68,6 @@ public static class EventStoreSetup
             typeof(SampleRetryRequested), typeof(ComparisonRetryRequested), typeof(RunRetryRequested),
         ]);
         EventVersions.Configure(opts);
-
-        // Inline: the snapshot is written in the same transaction as the events, so the decision a consumer
-        // makes from FetchForWriting and the run-progress counts are never behind the stream.
-        opts.Projections.Add<SampleStateProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add<RunStateProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add<ComparisonStateProjection>(ProjectionLifecycle.Inline);
-        opts.Schema.For<SampleState>().Duplicate(x => x.RunId);
-        opts.Schema.For<ComparisonState>().Duplicate(x => x.RunId);
     }
 
     public static IServiceCollection AddCaiEventStore(this IServiceCollection services, EventStoreOptions options)

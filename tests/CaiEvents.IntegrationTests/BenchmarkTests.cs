@@ -45,6 +45,62 @@ public class BenchmarkTests
         Assert.Equal(vhostsBefore.Order(), (await services.VirtualHostNamesAsync()).Order());
     }
 
+    [Fact]
+    public async Task Scale_benchmark_accounts_for_every_prompt_once_and_reports_every_process()
+    {
+        await using var services = await TestServices.StartAsync();
+        var (schemasBefore, vhostsBefore) = (await services.SchemaNamesAsync(), await services.VirtualHostNamesAsync());
+        var result = await CliProcess.RunAsync(services.ProcessEnvironment(), TimeSpan.FromMinutes(6), "bench", "scale",
+            "--prompts", "40", "--revisions", "1", "--workers", "2", "--concurrency", "4");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]);
+        var root = json.RootElement;
+        Assert.Equal(40, root.GetProperty("samples").GetInt64());
+        Assert.Equal(40, root.GetProperty("finalized").GetInt64());
+        Assert.Equal(40, root.GetProperty("exported_rows").GetInt64());
+        Assert.Equal(0, root.GetProperty("lost").GetInt64() + root.GetProperty("doubled").GetInt64()
+            + root.GetProperty("failed").GetInt64() + root.GetProperty("duplicate_steps").GetInt64());
+        Assert.True(root.GetProperty("first_tenth_samples_per_s").GetDouble() > 0 && root.GetProperty("last_tenth_samples_per_s").GetDouble() > 0);
+        Assert.All(new[] { "status_seconds", "export_seconds", "audit_verify_seconds" }, p => Assert.True(root.GetProperty(p).GetDouble() > 0, p));
+        var peaks = root.GetProperty("peak_rss_mib").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("process").GetString()!, p => p.GetProperty("mib").GetDouble());
+        Assert.Equal(["audit verify", "bench", "export", "status", "submit", "wait", "worker 1", "worker 2"], peaks.Keys.Order());
+        Assert.All(peaks, p => Assert.True(p.Value > 10, $"{p.Key}: {p.Value} MiB"));
+        Assert.Equal(schemasBefore.Order(), (await services.SchemaNamesAsync()).Order());
+        Assert.Equal(vhostsBefore.Order(), (await services.VirtualHostNamesAsync()).Order());
+    }
+
+    [Fact]
+    public async Task Pipeline_benchmark_appends_the_same_events_step_by_step_to_its_raw_Marten_baseline()
+    {
+        await using var services = await TestServices.StartAsync();
+        var result = await CliProcess.RunAsync(services.ProcessEnvironment(), TimeSpan.FromMinutes(4), "bench", "pipeline",
+            "--prompts", "10", "--revisions", "1", "--concurrency", "2");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]);
+        var root = json.RootElement;
+        var baseline = root.GetProperty("baseline");
+        Assert.Equal(root.GetProperty("events").GetInt64(), baseline.GetProperty("events").GetInt64());
+        // The submission (run + 10 samples), per sample its response, critique and revision (with its final example), the run's end.
+        Assert.Equal(1 + 10 * 3 + 1, baseline.GetProperty("transactions").GetInt32());
+        Assert.Equal(3 * 2, baseline.GetProperty("writers").GetInt32());
+        var ratio = root.GetProperty("ratio_to_baseline").GetDouble();
+        Assert.Equal(root.GetProperty("events_per_s").GetDouble() / baseline.GetProperty("events_per_s").GetDouble(), ratio, 2);
+    }
+
+    [Fact]
+    public async Task Replay_benchmark_rebuilds_every_read_model_of_its_dataset()
+    {
+        await using var services = await TestServices.StartAsync();
+        var result = await CliProcess.RunAsync(services.ProcessEnvironment(), TimeSpan.FromMinutes(4), "bench", "replay",
+            "--prompts", "5", "--revisions", "1", "--pairs", "--repetitions", "1");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]);
+        var rebuilt = json.RootElement.GetProperty("rebuilt");
+        Assert.Equal((1, 5, 5), (rebuilt.GetProperty("runs").GetInt32(), rebuilt.GetProperty("samples").GetInt32(),
+            rebuilt.GetProperty("comparisons").GetInt32()));
+    }
+
     [Theory]
     [InlineData("--host-concurrency", "--host-concurrency: must be between 1 and 256, got 0")]
     [InlineData("--warmup-per-process", "--warmup-per-process: must be between 1 and 1000, got 0")]

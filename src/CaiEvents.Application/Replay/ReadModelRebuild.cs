@@ -9,9 +9,9 @@ namespace CaiEvents.Application.Replay;
 public static class ReadModelRebuild
 {
     /// <param name="runId">Only this run's read models; null = every projection of the store.</param>
-    /// <param name="shardTimeout">Time allowed per projection shard of a whole-store rebuild.</param>
+    /// <param name="timeout">Time allowed for a whole-store rebuild.</param>
     /// <param name="force">Skip the check that no worker is connected to a command queue.</param>
-    public static async Task<ReplayResult> RunAsync(IConfiguration configuration, Guid? runId, TimeSpan shardTimeout, bool force, CancellationToken ct)
+    public static async Task<ReplayResult> RunAsync(IConfiguration configuration, Guid? runId, TimeSpan timeout, bool force, CancellationToken ct)
     {
         await using var store = await EventStoreAccess.OpenAsync(configuration, ct);
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
@@ -21,7 +21,7 @@ public static class ReadModelRebuild
         if (!force) await RefuseWhileWorkersAreConnectedAsync(CaiHost.RabbitMqOptions(configuration), ct);
         return runId is { } id
             ? await EventStore.Replay.RebuildRunAsync(store, id, ct)
-            : await EventStore.Replay.RebuildAllAsync(store, shardTimeout, ct);
+            : await EventStore.Replay.RebuildAllAsync(store, timeout, ct);
     }
 
     /// <summary>

@@ -102,6 +102,43 @@ public sealed class BenchmarkEnvironment : IAsyncDisposable
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>The ids of the run's sample streams, in the order of their first event.</summary>
+    public async Task<IReadOnlyList<Guid>> SampleStreamIdsAsync(Guid runId, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"select stream_id from {Schema}.mt_events where type = 'prompt_submitted' and data->>'RunId' = @run order by seq_id", connection);
+        command.Parameters.AddWithValue("run", runId.ToString());
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
+    /// <summary>
+    /// What a finished SL run holds: its sample streams, its <c>sl_example_finalized</c> events and the samples that have one,
+    /// its failures, and the steps recorded more than once (one event type and round twice in a sample stream).
+    /// </summary>
+    public async Task<RunAccounting> AccountingAsync(Guid runId, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"""
+            with s as (select stream_id from {Schema}.mt_events where type = 'prompt_submitted' and data->>'RunId' = @run),
+                 e as (select e.stream_id, e.type, e.data->>'Round' as round from {Schema}.mt_events e join s using (stream_id))
+            select (select count(*) from s),
+                   (select count(*) from e where type = 'sl_example_finalized'),
+                   (select count(distinct stream_id) from e where type = 'sl_example_finalized'),
+                   (select count(*) from e where type = 'sample_step_failed'),
+                   (select count(*) from (select 1 from e group by stream_id, type, round having count(*) > 1) d)
+            """, connection);
+        command.Parameters.AddWithValue("run", runId.ToString());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new RunAccounting(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+    }
+
     /// <summary>Commit times of the run's sample events of one type (Marten's type name, e.g. critique_produced).</summary>
     public async Task<IReadOnlyList<DateTimeOffset>> EventTimesAsync(Guid runId, string eventType, CancellationToken ct)
     {

@@ -6,7 +6,8 @@ namespace CaiEvents.Benchmarks.Pipeline;
 
 /// <summary>
 /// Infrastructure throughput (<c>cai bench pipeline</c>): the full SL chain (Generator, Critic, Reviser in this process) over
-/// RabbitMQ and PostgreSQL with the zero-cost <see cref="EchoModel"/>, so that what is measured is the pipeline, not model compute.
+/// RabbitMQ and PostgreSQL with the zero-cost <see cref="EchoModel"/>, so that what is measured is the pipeline, not model compute;
+/// then, in the same schema, the <see cref="RawMartenBaseline"/> of the same events, the rate the pipeline is compared with.
 /// </summary>
 public static class PipelineThroughputBenchmark
 {
@@ -26,6 +27,8 @@ public static class PipelineThroughputBenchmark
         var events = await bench.CountEventsAsync(ct) - before;
         var seconds = (run.CompletedAt!.Value - run.StartedAt).TotalSeconds;
         await host.StopAsync(CancellationToken.None);
-        return new PipelineThroughputResult(settings, seconds, events, Environment.ProcessorCount);
+        // The same events again, straight into Marten, by as many writers as the pipeline had consumers.
+        var baseline = await RawMartenBaseline.RunAsync(bench, run.Id, WorkerRoles.SlStage.Count * settings.ConcurrencyPerRole, ct);
+        return new PipelineThroughputResult(settings, seconds, events, baseline, Environment.ProcessorCount);
     }
 }

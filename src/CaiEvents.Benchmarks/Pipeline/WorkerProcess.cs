@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 
 namespace CaiEvents.Benchmarks.Pipeline;
@@ -33,24 +32,19 @@ public sealed class WorkerProcess : IDisposable
 
     private string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
-    /// <summary>
-    /// Starts the worker with this process's executable: the apphost itself, or <c>dotnet</c> with the entry assembly
-    /// (the CLI's dll) when the CLI runs as <c>dotnet cai.dll</c>.
-    /// </summary>
-    public static WorkerProcess Start(BenchmarkEnvironment environment, string role, int concurrency)
+    /// <summary>Starts <c>cai worker ROLE --concurrency N</c> with this process's executable (<see cref="CliExecutable"/>).</summary>
+    public static WorkerProcess Start(BenchmarkEnvironment environment, string role, int concurrency) =>
+        Start(environment, [role], concurrency);
+
+    /// <summary>Starts <c>cai worker ROLE... --concurrency N</c>: one process hosting several roles.</summary>
+    public static WorkerProcess Start(BenchmarkEnvironment environment, IReadOnlyList<string> roles, int concurrency)
     {
-        ArgumentNullException.ThrowIfNull(environment);
-        var self = Environment.ProcessPath ?? "dotnet";
-        var info = new ProcessStartInfo(self) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            var entry = Assembly.GetEntryAssembly() ?? throw new InvalidOperationException("no entry assembly to start a worker process from");
-            info.ArgumentList.Add(entry.Location);
-        }
-        foreach (var a in new[] { "worker", role, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture) }) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment.ChildEnvironment) info.Environment[k] = v;
-        return new WorkerProcess(Process.Start(info)!);
+        string[] arguments = ["worker", .. roles, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture)];
+        return new WorkerProcess(Process.Start(CliExecutable.StartInfo(environment, arguments))!);
     }
+
+    /// <summary>The worker's peak RSS so far (null once it has gone, or where /proc is missing).</summary>
+    public long? PeakResidentBytes => _process.HasExited ? null : ProcessMemory.PeakResidentBytes(_process.Id);
 
     /// <summary>Completes when the worker logs that it listens on its queue; fails if it exits first.</summary>
     public async Task WaitUntilListeningAsync(TimeSpan timeout, CancellationToken ct) =>

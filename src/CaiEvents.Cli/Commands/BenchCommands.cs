@@ -13,7 +13,7 @@ using CaiEvents.Workers.Submission;
 namespace CaiEvents.Cli.Commands;
 
 /// <summary>
-/// <c>cai bench generate|train|labels|pairs|scaling|pipeline|replay|load</c>: parse the options, run one benchmark of
+/// <c>cai bench generate|train|labels|pairs|scaling|scale|pipeline|replay|load</c>: parse the options, run one benchmark of
 /// CaiEvents.Benchmarks, print its result as one JSON line on stdout (progress on stderr).
 /// </summary>
 public static class BenchCommands
@@ -26,7 +26,7 @@ public static class BenchCommands
         var model = new Option<string>("--model") { Description = "builtin:tiny, builtin:demo or hf:DIR", DefaultValueFactory = _ => DemoModel.ModelId };
         return new Command("bench", "Benchmarks (numbers for docs/benchmarks.md, never asserted in tests).")
         {
-            Generate(model), Train(model), Labels(model), Pairs(model), Scaling(), Pipeline(), Replay(), Load(),
+            Generate(model), Train(model), Labels(model), Pairs(model), Scaling(), Scale(), Pipeline(), Replay(), Load(),
         };
     }
 
@@ -376,6 +376,72 @@ public static class BenchCommands
         return command;
     }
 
+    private static Command Scale()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Prompts in the run", DefaultValueFactory = _ => 1000 };
+        var revisions = new Option<int>("--revisions") { Description = "Critique/revision rounds per prompt", DefaultValueFactory = _ => 2 };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "`cai worker generator critic reviser` processes", DefaultValueFactory = _ => 2,
+        };
+        var concurrency = new Option<int>("--concurrency")
+        {
+            Description = "Messages each role of each worker process handles at once", DefaultValueFactory = _ => 8,
+        };
+        var command = new Command("scale",
+            "A run at scale as a user makes one: `cai submit` of --prompts prompts on builtin:echo, --workers worker processes over RabbitMQ, "
+            + "`cai wait`; samples/s over the first and last tenth of the run, every process's peak RSS, the time of `status`, `export sl` "
+            + "and `audit verify --run` at its end, and whether every prompt has exactly one final example (one JSON line).")
+            { prompts, revisions, workers, concurrency };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = new ScaleSettings(Positive(parse.GetValue(prompts), "--prompts", 1_000_000),
+                Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions), Positive(parse.GetValue(workers), "--workers", 64),
+                Positive(parse.GetValue(concurrency), "--concurrency", 256));
+            var result = await ScaleBenchmark.RunAsync(Cli.Configuration(), settings, PrintEnvironment, line => Console.Error.WriteLine($"bench: {line}"), ct);
+            static double? Mib(long? bytes) => bytes is { } b ? Math.Round(b / 1048576.0, 1) : null;
+            var a = result.Accounting;
+            Console.Error.WriteLine($"{settings.Prompts} samples in {result.Seconds:0.0} s = {result.SamplesPerS:0.0} samples/s; first tenth "
+                + $"{result.FirstTenthSamplesPerS:0.0}/s, last tenth {result.LastTenthSamplesPerS:0.0}/s ({result.LastOverFirst:0.00}x); "
+                + $"lost {a.Lost}, doubled {a.Doubled}, failed {a.Failures}, steps twice {a.DuplicateSteps}");
+            Console.Error.WriteLine($"status {result.Status.Seconds:0.00} s, export {result.Export.Seconds:0.00} s ({result.ExportedRows} rows), "
+                + $"audit verify --run {result.Audit.Seconds:0.00} s; peak RSS MiB: "
+                + string.Join(", ", result.Processes.Select(p => $"{p.Process} {Mib(p.PeakResidentBytes)?.ToString() ?? "?"}")));
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                bench = "scale",
+                prompts = settings.Prompts,
+                revisions = settings.Revisions,
+                workers = settings.Workers,
+                concurrency_per_role = settings.ConcurrencyPerWorker,
+                model = EchoModel.ModelId,
+                run_id = result.RunId,
+                seconds = Math.Round(result.Seconds, 3),
+                samples_per_s = Math.Round(result.SamplesPerS, 2),
+                first_tenth_samples_per_s = Math.Round(result.FirstTenthSamplesPerS, 2),
+                last_tenth_samples_per_s = Math.Round(result.LastTenthSamplesPerS, 2),
+                last_over_first = Math.Round(result.LastOverFirst, 3),
+                samples = a.Samples,
+                finalized = a.FinalizedEvents,
+                lost = a.Lost,
+                doubled = a.Doubled,
+                failed = a.Failures,
+                duplicate_steps = a.DuplicateSteps,
+                exported_rows = result.ExportedRows,
+                submit_seconds = Math.Round(result.Submit.Seconds, 3),
+                status_seconds = Math.Round(result.Status.Seconds, 3),
+                export_seconds = Math.Round(result.Export.Seconds, 3),
+                audit_verify_seconds = Math.Round(result.Audit.Seconds, 3),
+                peak_rss_mib = result.Processes.Select(p => new { process = p.Process, mib = Mib(p.PeakResidentBytes) }),
+                load_average_before = result.LoadBefore,
+                load_average_after = result.LoadAfter,
+                processors = result.Processors,
+            }, Json));
+            return a.ExactlyOnce && result.ExportedRows == a.Samples ? Cli.ExitOk : Cli.ExitFailure;
+        });
+        return command;
+    }
+
     private static Command Pipeline()
     {
         var prompts = new Option<int>("--prompts") { Description = "Prompts in the timed run", DefaultValueFactory = _ => 200 };
@@ -383,7 +449,8 @@ public static class BenchCommands
         var concurrency = new Option<int>("--concurrency") { Description = "Messages each role processes at once", DefaultValueFactory = _ => 8 };
         var command = new Command("pipeline",
             "Infrastructure throughput: the full SL chain (Generator, Critic, Reviser in this process) over RabbitMQ + PostgreSQL "
-            + "with the zero-cost builtin:echo model; samples/s and events/s (one JSON line).")
+            + "with the zero-cost builtin:echo model; samples/s and events/s, and the same events appended straight into Marten "
+            + "(one transaction per step, as many writers as consumers) as the baseline it is a ratio of (one JSON line).")
             { prompts, revisions, concurrency };
         command.SetAction(async (parse, ct) =>
         {
@@ -391,7 +458,11 @@ public static class BenchCommands
                 Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions), Positive(parse.GetValue(concurrency), "--concurrency", 256));
             var result = await PipelineThroughputBenchmark.RunAsync(Cli.Configuration(), settings, PrintEnvironment, ct);
             var (n, events, seconds) = (settings.Prompts, result.Events, result.Seconds);
+            var baseline = result.Baseline;
             Console.Error.WriteLine($"{n} samples, {events} events in {seconds:0.00} s: {result.SamplesPerS:0.0} samples/s, {result.EventsPerS:0} events/s");
+            Console.Error.WriteLine($"raw Marten baseline ({baseline.AppendMode} appends, {baseline.Writers} writers, no broker, no model): "
+                + $"{baseline.Events} events in {baseline.Transactions} transactions, {baseline.Seconds:0.00} s = {baseline.EventsPerS:0} events/s; "
+                + $"pipeline / baseline = {result.RatioToBaseline:0.000}");
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 bench = "pipeline",
@@ -403,6 +474,16 @@ public static class BenchCommands
                 events,
                 samples_per_s = Math.Round(result.SamplesPerS, 2),
                 events_per_s = Math.Round(result.EventsPerS, 1),
+                baseline = new
+                {
+                    append_mode = baseline.AppendMode,
+                    writers = baseline.Writers,
+                    events = baseline.Events,
+                    transactions = baseline.Transactions,
+                    seconds = Math.Round(baseline.Seconds, 3),
+                    events_per_s = Math.Round(baseline.EventsPerS, 1),
+                },
+                ratio_to_baseline = Math.Round(result.RatioToBaseline, 4),
                 processors = result.Processors,
             }, Json));
             return Cli.ExitOk;
@@ -429,9 +510,10 @@ public static class BenchCommands
                 Positive(parse.GetValue(revisions), "--revisions", RunSubmitter.MaxRevisions), parse.GetValue(pairs),
                 Positive(parse.GetValue(repetitions), "--repetitions", 100));
             var result = await ReplayRateBenchmark.RunAsync(Cli.Configuration(), settings, PrintEnvironment, ct);
-            var (events, replay, copy) = (result.Events, result.MedianReplaySeconds, result.MedianCopySeconds);
+            var (events, replay, daemon, copy) = (result.Events, result.MedianReplaySeconds, result.MedianDaemonSeconds, result.MedianCopySeconds);
             Console.Error.WriteLine($"{events} events ({result.DataBytes} bytes of data): rebuild {replay:0.000} s = {events / replay:0} events/s, "
-                + $"COPY {copy:0.000} s = {events / copy:0} events/s; COPY is {replay / copy:0.0}x the rebuild rate (medians of {settings.Repetitions})");
+                + $"Marten's daemon rebuild {daemon:0.000} s = {events / daemon:0} events/s, COPY {copy:0.000} s = {events / copy:0} events/s; "
+                + $"rebuild / COPY = {copy / replay:0.000} (medians of {settings.Repetitions})");
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 bench = "replay",
@@ -444,8 +526,10 @@ public static class BenchCommands
                 rebuilt = new { runs = result.Rebuilt.Runs, samples = result.Rebuilt.Samples, comparisons = result.Rebuilt.Comparisons },
                 repetitions = settings.Repetitions,
                 replay_seconds = result.ReplaySeconds.Select(s => Math.Round(s, 4)),
+                daemon_seconds = result.DaemonSeconds.Select(s => Math.Round(s, 4)),
                 copy_seconds = result.CopySeconds.Select(s => Math.Round(s, 4)),
                 replay_events_per_s = Math.Round(events / replay, 1),
+                daemon_events_per_s = Math.Round(events / daemon, 1),
                 copy_events_per_s = Math.Round(events / copy, 1),
                 replay_vs_copy = Math.Round(copy / replay, 4),
                 copy_vs_replay = Math.Round(replay / copy, 1),

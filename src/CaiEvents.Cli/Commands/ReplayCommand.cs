@@ -11,14 +11,14 @@ public static class ReplayCommand
         var run = new Option<string>("--run") { Description = "Rebuild only this run's read models (default: every projection, whole store)" };
         var timeout = new Option<int>("--timeout")
         {
-            Description = "Seconds allowed per projection shard (whole-store rebuild)", DefaultValueFactory = _ => 600,
+            Description = "Seconds allowed for the whole-store rebuild", DefaultValueFactory = _ => 600,
         };
         var force = new Option<bool>("--force")
         {
             Description = "Rebuild without first checking (RabbitMQ management API) that no worker is connected to a command queue",
         };
         var command = new Command("replay",
-            "Rebuild the read models (runs, samples, labels) from the events with Marten's projection rebuild; exports read from them. "
+            "Rebuild the read models (runs, samples, labels) from the events (whole store: one streamed pass and bulk inserts; one run: Marten's single-stream rebuild); exports read from them. "
             + "Refused while workers are connected to the command queues (they read and write those read models).")
             { run, timeout, force };
         command.SetAction(async (parse, ct) =>

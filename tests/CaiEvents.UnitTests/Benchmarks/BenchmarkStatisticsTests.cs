@@ -23,4 +23,19 @@ public class BenchmarkStatisticsTests
     {
         Assert.Throws<ArgumentException>(() => BenchmarkStatistics.Median([]));
     }
+
+    [Fact]
+    public void Edge_rates_count_the_intervals_within_the_first_and_the_last_tenth()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        // 40 events, unsorted: the first 10 every 0.5 s, then every 0.1 s, the last 4 every 0.25 s. Tenth = 4 events.
+        var times = Enumerable.Range(0, 10).Select(i => t0.AddSeconds(0.5 * i))
+            .Concat(Enumerable.Range(1, 26).Select(i => t0.AddSeconds(4.5 + 0.1 * i)))
+            .Concat(Enumerable.Range(1, 4).Select(i => t0.AddSeconds(7.1 + 0.25 * i)))
+            .Reverse().ToList();
+        var (first, last) = BenchmarkStatistics.EdgeRates(times);
+        Assert.Equal(2.0, first, 6); // 3 intervals in 1.5 s
+        Assert.Equal(4.0, last, 6); // 3 intervals in 0.75 s
+        Assert.Throws<ArgumentException>(() => BenchmarkStatistics.EdgeRates([t0, t0, t0]));
+    }
 }
