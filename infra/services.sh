@@ -42,13 +42,17 @@ pg_password=""
 rmq_password=""
 rmq_env_vars=()
 
+# The optional streaming-replication standby (up --postgres-standby, promote).
+# shellcheck source=infra/postgres-standby.sh
+source "$script_dir/postgres-standby.sh"
+
 info() { printf 'services: %s\n' "$*"; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
 is_root() { [[ $(id -u) -eq 0 ]]; }
 
 usage() {
   cat <<EOF
-usage: infra/services.sh up|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
+usage: infra/services.sh up|down|status|env|reset|promote   (up and down take an optional postgres|rabbitmq)
 
   up      start PostgreSQL (127.0.0.1:$pg_port) and RabbitMQ (AMQP 127.0.0.1:$amqp_port,
           management http://127.0.0.1:$mgmt_port); creates data and credentials on first run
@@ -56,6 +60,9 @@ usage: infra/services.sh up|down|status|env|reset   (up and down take an optiona
   status  one line per service; exit 0 only when both are running
   env     print export lines for eval: ConnectionStrings__EventStore, RabbitMq__*
   reset   down, then delete $state_dir
+  up --postgres-standby   also a streaming-replication standby on 127.0.0.1:$pg_standby_port (synchronous);
+          later 'up's keep it; 'env' then prints a multi-host connection string
+  promote promote the standby to primary (the old primary is retired for good)
 
 State folder: \$CAI_STATE_DIR (default \$REPO/.cai/services). Start timeout: \$CAI_SERVICES_TIMEOUT (s).
 EOF
@@ -287,10 +294,13 @@ EOF
 }
 
 pg_up() {
+  if primary_retired; then standby_up_promoted; return 0; fi
   if pg_running; then
     info "postgres: already running on $bind_ip:$pg_port"
     pg_wait_ready
+    if standby_configured; then standby_before_provision; fi
     pg_provision
+    if standby_configured; then standby_up; fi
     return 0
   fi
   if port_open "$pg_port"; then
@@ -304,15 +314,21 @@ pg_up() {
   as_pg "$pg_bin/pg_ctl" start -D "$pg_data" -l "$pg_log" -w -t "$timeout_s" >/dev/null 2>&1 9>&- ||
     die "PostgreSQL failed to start; log: $pg_log"
   pg_wait_ready
+  if standby_configured; then standby_before_provision; fi
   pg_provision
   info "postgres: started on $bind_ip:$pg_port"
+  if standby_configured; then standby_up; fi
 }
 
 pg_down() {
-  if ! pg_running; then info "postgres: not running"; return 0; fi
-  as_pg "$pg_bin/pg_ctl" stop -D "$pg_data" -m fast -w -t "$timeout_s" >/dev/null ||
-    die "PostgreSQL did not stop; log: $pg_log"
-  info "postgres: stopped"
+  if ! pg_running; then
+    info "postgres: not running"
+  else
+    as_pg "$pg_bin/pg_ctl" stop -D "$pg_data" -m fast -w -t "$timeout_s" >/dev/null ||
+      die "PostgreSQL did not stop; log: $pg_log"
+    info "postgres: stopped"
+  fi
+  standby_down
 }
 
 # ---------------------------------------------------------------- RabbitMQ
@@ -510,7 +526,13 @@ check_service() {
 }
 
 cmd_up() {
-  local which=${1:-all}
+  local which=all arg
+  for arg in "$@"; do
+    case $arg in
+      --postgres-standby) pg_standby_wanted=true ;;
+      *) which=$arg ;;
+    esac
+  done
   check_service "$which"
   ensure_packages
   prepare_state_dir
@@ -541,10 +563,13 @@ cmd_status() {
   find_pg_bin
   if [[ -n $pg_bin ]] && pg_running; then
     printf '%-9s running  %s:%s\n' postgres "$bind_ip" "$pg_port"
+  elif primary_retired; then
+    printf '%-9s retired  %s:%s (the standby was promoted)\n' postgres "$bind_ip" "$pg_port"
   else
     printf '%-9s stopped  %s:%s\n' postgres "$bind_ip" "$pg_port"
     rc=3
   fi
+  if [[ -n $pg_bin ]]; then standby_status || rc=3; fi
   if rmq_running; then
     printf '%-9s running  %s:%s (management http://%s:%s)\n' rabbitmq "$bind_ip" "$amqp_port" "$bind_ip" "$mgmt_port"
   else
@@ -560,8 +585,14 @@ emit() { printf 'export %s=%s\n' "$1" "$(shell_quote "$2")"; }
 
 cmd_env() {
   load_credentials || die "no credentials yet ($creds_file); run 'infra/services.sh up' first"
-  emit ConnectionStrings__EventStore \
-    "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password"
+  if standby_configured; then
+    # Both servers; Npgsql connects to whichever is the primary (it rechecks a host's role after 2 s, default 10).
+    emit ConnectionStrings__EventStore \
+      "Host=$(standby_hosts);Database=$app_db;Username=$app_user;Password=$pg_password;Target Session Attributes=primary;Host Recheck Seconds=2"
+  else
+    emit ConnectionStrings__EventStore \
+      "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password"
+  fi
   emit RabbitMq__Host "$bind_ip"
   emit RabbitMq__Port "$amqp_port"
   emit RabbitMq__ManagementPort "$mgmt_port"
@@ -574,7 +605,7 @@ cmd_reset() {
   cmd_down
   [[ -d $state_dir ]] || return 0
   # Refuse to delete anything that does not look like our own state folder.
-  if [[ ! -e $state_dir/credentials.env && ! -d $state_dir/postgres && ! -d $state_dir/rabbitmq ]] ||
+  if [[ ! -e $state_dir/credentials.env && ! -d $state_dir/postgres && ! -d $state_dir/rabbitmq && ! -d $pg_standby_data ]] ||
     [[ $state_dir == / || $state_dir == "${HOME:-}" || $state_dir == "$repo_root" ]]; then
     die "refusing to delete $state_dir: it does not look like a services state folder"
   fi
@@ -583,11 +614,12 @@ cmd_reset() {
 }
 
 case ${1:-} in
-  up) cmd_up "${2:-all}" ;;
+  up) shift; cmd_up "$@" ;;
   down) cmd_down "${2:-all}" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   reset) cmd_reset ;;
+  promote) cmd_promote ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
