@@ -23,7 +23,8 @@ public static class EventStoreSetup
 {
     public static void Configure(StoreOptions opts, EventStoreOptions options)
     {
-        opts.Connection(options.ConnectionString);
+        // With a standby listed, connections go to whichever server is the primary now (see EventStoreDataSource).
+        opts.Connection(EventStoreDataSource.ConnectionString(options.ConnectionString));
         opts.DatabaseSchemaName = options.Schema;
         opts.Events.DatabaseSchemaName = options.Schema;
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
