@@ -17,8 +17,8 @@ namespace CaiEvents.IntegrationTests;
 [Trait("Category", "Faults")]
 public class PostgresFailoverFaultTests(ITestOutputHelper output)
 {
-    private const int Prompts = 80;
-    private static readonly TimeSpan HardTimeout = TimeSpan.FromMinutes(5);
+    private const int Prompts = 40;
+    private static readonly TimeSpan HardTimeout = TimeSpan.FromMinutes(8);
 
     private static readonly string[][] WorkerSlots =
     [
