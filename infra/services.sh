@@ -51,13 +51,17 @@ rmq_env_vars=()
 # shellcheck source=infra/services-tls.sh
 source "$script_dir/services-tls.sh"
 
+# The optional streaming-replication standby (up --postgres-standby, promote).
+# shellcheck source=infra/postgres-standby.sh
+source "$script_dir/postgres-standby.sh"
+
 info() { printf 'services: %s\n' "$*"; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
 is_root() { [[ $(id -u) -eq 0 ]]; }
 
 usage() {
   cat <<EOF
-usage: infra/services.sh up [--tls] [--rabbitmq-nodes N]|down|status|env|reset   (up and down take an optional postgres|rabbitmq)
+usage: infra/services.sh up [--tls] [--rabbitmq-nodes N] [--postgres-standby]|down|status|env|reset|promote   (up and down take an optional postgres|rabbitmq)
        infra/services.sh up --rabbitmq-nodes N       (a RabbitMQ cluster of N nodes: infra/rabbitmq-cluster.sh)
 
   up      start PostgreSQL (127.0.0.1:$pg_port) and RabbitMQ (AMQP 127.0.0.1:$amqp_port,
@@ -67,6 +71,9 @@ usage: infra/services.sh up [--tls] [--rabbitmq-nodes N]|down|status|env|reset  
   status  one line per service; exit 0 only when both are running
   env     print export lines for eval: ConnectionStrings__EventStore, RabbitMq__*
   reset   down, then delete $state_dir
+  up --postgres-standby   also a streaming-replication standby on 127.0.0.1:$pg_standby_port (synchronous);
+          later 'up's keep it; 'env' then prints a multi-host connection string
+  promote promote the standby to primary (the old primary is retired for good)
 
 State folder: \$CAI_STATE_DIR (default \$REPO/.cai/services). Start timeout: \$CAI_SERVICES_TIMEOUT (s).
 EOF
@@ -312,10 +319,13 @@ EOF
 }
 
 pg_up() {
+  if primary_retired; then standby_up_promoted; return 0; fi
   if pg_running; then
     info "postgres: already running on $bind_ip:$pg_port"
     pg_wait_ready
+    if standby_configured; then standby_before_provision; fi
     pg_provision
+    if standby_configured; then standby_up; fi
     return 0
   fi
   if port_open "$pg_port"; then
@@ -329,15 +339,21 @@ pg_up() {
   as_pg "$pg_bin/pg_ctl" start -D "$pg_data" -l "$pg_log" -w -t "$timeout_s" >/dev/null 2>&1 9>&- ||
     die "PostgreSQL failed to start; log: $pg_log"
   pg_wait_ready
+  if standby_configured; then standby_before_provision; fi
   pg_provision
   info "postgres: started on $bind_ip:$pg_port"
+  if standby_configured; then standby_up; fi
 }
 
 pg_down() {
-  if ! pg_running; then info "postgres: not running"; return 0; fi
-  as_pg "$pg_bin/pg_ctl" stop -D "$pg_data" -m fast -w -t "$timeout_s" >/dev/null ||
-    die "PostgreSQL did not stop; log: $pg_log"
-  info "postgres: stopped"
+  if ! pg_running; then
+    info "postgres: not running"
+  else
+    as_pg "$pg_bin/pg_ctl" stop -D "$pg_data" -m fast -w -t "$timeout_s" >/dev/null ||
+      die "PostgreSQL did not stop; log: $pg_log"
+    info "postgres: stopped"
+  fi
+  standby_down
 }
 
 # ---------------------------------------------------------------- RabbitMQ
@@ -536,9 +552,17 @@ check_service() {
 cmd_up() {
   local which=all tls=false arg
   for arg in "$@"; do
-    if [[ $arg == --tls ]]; then tls=true; else which=$arg; fi
+    case $arg in
+      --tls) tls=true ;;
+      --postgres-standby) pg_standby_wanted=true ;;
+      *) which=$arg ;;
+    esac
   done
   check_service "$which"
+  # Not built yet: the standby's replication login and pg_basebackup would need TLS too (hostssl, sslmode in primary_conninfo).
+  if { $tls || tls_enabled; } && standby_configured; then
+    die "--tls and --postgres-standby cannot be combined yet (the standby replicates over plain TCP); use one or the other"
+  fi
   ensure_packages
   prepare_state_dir
   with_lock
@@ -571,10 +595,13 @@ cmd_status() {
   find_pg_bin
   if [[ -n $pg_bin ]] && pg_running; then
     printf '%-9s running  %s:%s\n' postgres "$bind_ip" "$pg_port"
+  elif primary_retired; then
+    printf '%-9s retired  %s:%s (the standby was promoted)\n' postgres "$bind_ip" "$pg_port"
   else
     printf '%-9s stopped  %s:%s\n' postgres "$bind_ip" "$pg_port"
     rc=3
   fi
+  if [[ -n $pg_bin ]]; then standby_status || rc=3; fi
   if (($(rmq_node_count) > 1)); then
     rmq_cluster_status || rc=3
   elif rmq_running; then
@@ -592,8 +619,14 @@ emit() { printf 'export %s=%s\n' "$1" "$(shell_quote "$2")"; }
 
 cmd_env() {
   load_credentials || die "no credentials yet ($creds_file); run 'infra/services.sh up' first"
-  emit ConnectionStrings__EventStore \
-    "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password$(tls_pg_connection_suffix)"
+  if standby_configured; then
+    # Both servers; Npgsql connects to whichever is the primary (it rechecks a host's role after 2 s, default 10).
+    emit ConnectionStrings__EventStore \
+      "Host=$(standby_hosts);Database=$app_db;Username=$app_user;Password=$pg_password;Target Session Attributes=primary;Host Recheck Seconds=2$(tls_pg_connection_suffix)"
+  else
+    emit ConnectionStrings__EventStore \
+      "Host=$bind_ip;Port=$pg_port;Database=$app_db;Username=$app_user;Password=$pg_password$(tls_pg_connection_suffix)"
+  fi
   emit RabbitMq__Host "$bind_ip"
   emit RabbitMq__Port "$amqp_port"
   emit RabbitMq__ManagementPort "$mgmt_port"
@@ -609,7 +642,7 @@ cmd_reset() {
   cmd_down
   [[ -d $state_dir ]] || return 0
   # Refuse to delete anything that does not look like our own state folder.
-  if [[ ! -e $state_dir/credentials.env && ! -d $state_dir/postgres && ! -d $state_dir/rabbitmq ]] ||
+  if [[ ! -e $state_dir/credentials.env && ! -d $state_dir/postgres && ! -d $state_dir/rabbitmq && ! -d $pg_standby_data ]] ||
     [[ $state_dir == / || $state_dir == "${HOME:-}" || $state_dir == "$repo_root" ]]; then
     die "refusing to delete $state_dir: it does not look like a services state folder"
   fi
@@ -634,6 +667,7 @@ case ${1:-} in
   status) cmd_status ;;
   env) cmd_env ;;
   reset) cmd_reset ;;
+  promote) cmd_promote ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -15,7 +15,7 @@ public sealed class EventSql : IAsyncDisposable
     public EventSql(EventStoreOptions options)
     {
         var readOnly = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Options = "-c default_transaction_read_only=on" };
-        _source = NpgsqlDataSource.Create(readOnly.ConnectionString);
+        _source = EventStoreDataSource.Create(readOnly.ConnectionString);
         Schema = "\"" + options.Schema.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 

@@ -46,7 +46,8 @@ public static class EventStoreSetup
     /// </summary>
     public static void ConfigureEvents(StoreOptions opts, EventStoreOptions options)
     {
-        opts.Connection(options.ConnectionString);
+        // With a standby listed, connections go to whichever server is the primary now (see EventStoreDataSource).
+        opts.Connection(EventStoreDataSource.ConnectionString(options.ConnectionString));
         opts.DatabaseSchemaName = options.Schema;
         opts.Events.DatabaseSchemaName = options.Schema;
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;

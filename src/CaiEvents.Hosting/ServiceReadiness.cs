@@ -38,8 +38,9 @@ public static class ServiceReadiness
         {
             await Pipeline(attempts).ExecuteAsync(async token =>
             {
-                await using var connection = new NpgsqlConnection(options.ConnectionString);
-                await connection.OpenAsync(token);
+                // The event store's own data source: with a standby, this proves that a primary answers.
+                await using var source = EventStoreDataSource.Create(options.ConnectionString);
+                await using var connection = await source.OpenConnectionAsync(token);
             }, ct);
         }
         catch (PostgresException e) when (e.SqlState is "28P01" or "28000")
@@ -163,7 +164,9 @@ public static class ServiceReadiness
     public static string Describe(string connectionString)
     {
         var b = new NpgsqlConnectionStringBuilder(connectionString);
-        return $"{b.Host}:{b.Port}/{b.Database} as {b.Username}";
+        // Several hosts (a primary and its standby) carry their ports in the list: host:port,host:port.
+        var hosts = b.Host?.Contains(',', StringComparison.Ordinal) == true ? b.Host : $"{b.Host}:{b.Port}";
+        return $"{hosts}/{b.Database} as {b.Username}";
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();

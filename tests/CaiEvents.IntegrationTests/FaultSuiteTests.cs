@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
-using CaiEvents.EventStore;
-using Marten;
-using Npgsql;
 using Xunit.Abstractions;
 
 namespace CaiEvents.IntegrationTests;
@@ -25,10 +22,6 @@ public class FaultSuiteTests(ITestOutputHelper output)
 {
     private const int Prompts = 200;
     private const int Kills = 6;
-    /// <summary>RunStarted + RunCompleted, 5 events per sample (prompt, response, critique, revision, final), 3 per comparison.</summary>
-    private const int ExpectedEvents = 2 + Prompts * 5 + Prompts * 3;
-    /// <summary>What submission writes (RunStarted, one PromptSubmitted and one ComparisonSubmitted per prompt); progress counts the rest.</summary>
-    private const int SubmittedEvents = 1 + Prompts * 2;
     private static readonly TimeSpan HardTimeout = TimeSpan.FromMinutes(8);
 
     private static readonly string[][] WorkerSlots =
@@ -122,7 +115,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
             while (!wait.HasExited)
             {
                 ct.ThrowIfCancellationRequested();
-                progress = await ProgressAsync(services.ConnectionString, progress, ct);
+                progress = await ExactlyOnceRun.ProgressAsync(services.ConnectionString, Prompts, progress, ct);
                 while (next < plan.Count && plan[next].AtProgress <= progress)
                 {
                     var action = plan[next++];
@@ -162,7 +155,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
             Assert.True(next == plan.Count, $"the run completed before the fault plan was done ({next}/{plan.Count} actions); {Diagnostics(workers, log)}");
             Assert.True(kills >= 5 && rabbitRestarts == 1 && postgresRestarts == 1, $"kills {kills}, RabbitMQ restarts {rabbitRestarts}, PostgreSQL restarts {postgresRestarts}");
 
-            var tombstones = await AssertExactlyOnceAsync(services.ConnectionString, runId);
+            var tombstones = await ExactlyOnceRun.AssertAsync(services.ConnectionString, runId, Prompts);
             Log($"fault suite passed: {Prompts} prompts, {kills} kills, {workerStarts - WorkerSlots.Length} worker restarts, " +
                 $"RabbitMQ restarted {rabbitRestarts}x, PostgreSQL restarted {postgresRestarts}x, {tombstones} Marten tombstone(s) left out, {clock.Elapsed.TotalSeconds:0}s in all");
         }
@@ -193,74 +186,6 @@ public class FaultSuiteTests(ITestOutputHelper output)
         try { File.AppendAllText(Path.Combine(Path.GetTempPath(), "cai-fault-suite.log"), $"FAILED: {e.GetType().Name}: {e.Message}\n"); } catch (IOException) { }
         return false;
     }
-
-    /// <summary>Events written so far as a share of the run's total; the last value while PostgreSQL is down.</summary>
-    private static async Task<double> ProgressAsync(string connectionString, double last, CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = new NpgsqlConnection(connectionString + ";Timeout=2;Pooling=false");
-            await connection.OpenAsync(ct);
-            await using var count = new NpgsqlCommand("SELECT count(*) FROM cai.mt_events", connection);
-            return ((long)(await count.ExecuteScalarAsync(ct))! - SubmittedEvents) / (double)(ExpectedEvents - SubmittedEvents);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
-        {
-            return last;
-        }
-    }
-
-    /// <summary>Checks that the run wrote exactly what an undisturbed run writes; returns how many Marten tombstones it left out.</summary>
-    private static async Task<int> AssertExactlyOnceAsync(string connectionString, Guid runId)
-    {
-        await using var store = EventStoreSetup.CreateStore(new EventStoreOptions { ConnectionString = connectionString, Schema = "cai" });
-        await using var session = store.QuerySession();
-        // One run: the submission was not repeated.
-        Assert.Equal([runId], await session.Query<RunState>().Select(r => r.Id).ToListAsync());
-        var run = (await RunQueries.LoadRunAsync(session, runId, default))!;
-        Assert.True(run.Completed);
-        Assert.Equal(2 * Prompts, run.Finalized);
-        Assert.Equal(0, run.Failed);
-
-        var stored = await session.Events.QueryAllRawEvents().ToListAsync();
-        // Marten's tombstones (placeholders for the sequence numbers of appends that failed: lost concurrency races after
-        // redeliveries, transactions cut by the PostgreSQL restart) are not events of the run; they must never sit in
-        // one of its streams. Everything else must be exactly what an undisturbed run writes.
-        var tombstones = stored.Where(MartenTombstones.IsTombstone).ToList();
-        var events = stored.Where(e => !MartenTombstones.IsTombstone(e)).ToList();
-        var samples = await RunQueries.SamplesAsync(session, runId, default);
-        var comparisons = await RunQueries.ComparisonsAsync(session, runId, default);
-        var expectedCount = new Dictionary<Guid, int> { [runId] = 2 };
-        foreach (var sample in samples) expectedCount[sample.Id] = 5;
-        foreach (var comparison in comparisons) expectedCount[comparison.Id] = 3;
-        Assert.True(tombstones.All(t => !expectedCount.ContainsKey(t.StreamId)), "a tombstone sits in one of the run's streams");
-        // Name any stream that is not exactly as an undisturbed run writes it (or that is no stream of the run), before counting.
-        var odd = events.GroupBy(e => e.StreamId).Where(g => !expectedCount.TryGetValue(g.Key, out var n) || g.Count() != n)
-            .Select(g => $"{g.Key}: " + string.Join(" | ", g.OrderBy(e => e.Version).Select(e =>
-                $"v{e.Version} {e.EventTypeName} step {ProvenanceOf(e.Data)?.StepId} by {ProvenanceOf(e.Data)?.WorkerInstance} at {e.Timestamp:HH:mm:ss.fff}")))
-            .ToList();
-        Assert.True(odd.Count == 0, $"{events.Count} events ({tombstones.Count} tombstones left out), {ExpectedEvents} expected; streams that differ:\n{string.Join("\n", odd.Take(5))}");
-        Assert.Equal(ExpectedEvents, events.Count);
-        // No step recorded twice: (stream, event type, step id) is unique.
-        var duplicates = events.Select(e => (e.StreamId, Type: e.EventType.Name, Step: ProvenanceOf(e.Data)?.StepId))
-            .Where(k => k.Step is not null).GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        Assert.True(duplicates.Count == 0, $"duplicated steps: {string.Join(", ", duplicates.Take(10))}");
-
-        var byStream = events.GroupBy(e => e.StreamId).ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).Select(e => e.Data.GetType()).ToList());
-        Assert.Equal([typeof(RunStarted), typeof(RunCompleted)], byStream[runId]);
-        Assert.Equal(Prompts, samples.Count);
-        Assert.Equal(Prompts, comparisons.Count);
-        Assert.Equal(1 + 2 * Prompts, byStream.Count);
-        Assert.All(samples, sample => Assert.Equal(
-            [typeof(PromptSubmitted), typeof(ResponseGenerated), typeof(CritiqueProduced), typeof(RevisionProduced), typeof(SlExampleFinalized)],
-            byStream[sample.Id]));
-        Assert.All(comparisons, comparison => Assert.Equal(
-            [typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)], byStream[comparison.Id]));
-        Assert.Equal(Prompts, samples.Select(x => x.PromptId).Distinct().Count());
-        return tombstones.Count;
-    }
-
-    private static Provenance? ProvenanceOf(object data) => data.GetType().GetProperty(nameof(Provenance))?.GetValue(data) as Provenance;
 
     private static string Diagnostics(CliProcess?[] workers, List<string> log)
     {

@@ -7,7 +7,8 @@ namespace CaiEvents.IntegrationTests;
 /// <summary>
 /// A PostgreSQL + RabbitMQ pair of this test's own (infra/services.sh with a private state folder and free ports),
 /// so the fault suite can stop and restart them without touching the services every other test shares. Torn down
-/// (<c>services.sh reset</c>: stopped and deleted) on dispose.
+/// (<c>services.sh reset</c>: stopped and deleted) on dispose. With a PostgreSQL standby (<c>up --postgres-standby</c>) the
+/// connection string lists both servers and the failover tests can kill the primary and promote the standby.
 /// </summary>
 public sealed class PrivateServices : IAsyncDisposable
 {
@@ -21,7 +22,7 @@ public sealed class PrivateServices : IAsyncDisposable
 
     private readonly TimeSpan _scriptTimeout;
 
-    private PrivateServices(string stateDir, int basePort, int rabbitmqNodes)
+    private PrivateServices(string stateDir, int basePort, int rabbitmqNodes, bool postgresStandby)
     {
         // Nodes of a cluster boot together and take longer on a small machine.
         _scriptTimeout = TimeSpan.FromSeconds(150 * rabbitmqNodes);
@@ -36,20 +37,24 @@ public sealed class PrivateServices : IAsyncDisposable
             ["CAI_RABBITMQ_DIST_PORT"] = (basePort + 3).ToString(),
             ["CAI_EPMD_PORT"] = (basePort + 4).ToString(),
         };
+        if (postgresStandby) _scriptEnvironment["CAI_PG_STANDBY_PORT"] = (basePort + 5).ToString();
     }
 
     /// <param name="rabbitmqNodes">More than one: a RabbitMQ cluster (<c>services.sh up --rabbitmq-nodes N</c>), node i's ports
     /// 10 × (i - 1) above node 1's (the script's default step).</param>
     /// <param name="tls">TLS-only services (<c>up --tls</c>): a generated CA, no plain PostgreSQL login, no plain AMQP listener.</param>
-    public static async Task<PrivateServices> StartAsync(CancellationToken ct, int rabbitmqNodes = 1, bool tls = false)
+    /// <param name="postgresStandby">A synchronous streaming-replication standby (<c>up --postgres-standby</c>) on the 6th port.</param>
+    public static async Task<PrivateServices> StartAsync(CancellationToken ct, int rabbitmqNodes = 1, bool tls = false, bool postgresStandby = false)
     {
         // Short path: PostgreSQL puts its unix socket in the data folder (limit ~107 bytes).
         var dir = Path.Combine("/tmp", $"cai-fault-{Guid.NewGuid():N}"[..18]);
-        var services = new PrivateServices(dir, FreePortRange(5 + 10 * (rabbitmqNodes - 1)), rabbitmqNodes);
+        var services = new PrivateServices(dir, FreePortRange(Math.Max(5 + 10 * (rabbitmqNodes - 1), postgresStandby ? 6 : 5)), rabbitmqNodes, postgresStandby);
         try
         {
             string[] up = ["up", "--rabbitmq-nodes", rabbitmqNodes.ToString()];
-            await services.ScriptAsync(ct, tls ? [.. up, "--tls"] : up);
+            if (tls) up = [.. up, "--tls"];
+            if (postgresStandby) up = [.. up, "--postgres-standby"];
+            await services.ScriptAsync(ct, up);
             var env = (await services.ScriptAsync(ct, "env")).Split('\n')
                 .Where(l => l.StartsWith("export ", StringComparison.Ordinal))
                 .Select(l => l["export ".Length..].Split('=', 2))
@@ -89,6 +94,53 @@ public sealed class PrivateServices : IAsyncDisposable
         using var node = Process.GetProcessById(pid);
         node.Kill(entireProcessTree: false);
         node.WaitForExit(10_000);
+    }
+
+    /// <summary>
+    /// kill -9 of the PostgreSQL primary, as when its machine dies: the postmaster first (so it cannot restart its
+    /// children), then every process it had started; returns once all are gone. Nothing is shut down or flushed.
+    /// </summary>
+    public async Task KillPostgresPrimaryAsync(CancellationToken ct)
+    {
+        var postmaster = int.Parse((await File.ReadAllLinesAsync(Path.Combine(StateDir, "postgres", "postmaster.pid"), ct))[0].Trim());
+        var children = ChildrenOf(postmaster);
+        var victims = new[] { postmaster }.Concat(children).Select(TryGetProcess).OfType<Process>().ToList();
+        foreach (var victim in victims)
+        {
+            try { victim.Kill(); } // SIGKILL on Unix
+            catch (InvalidOperationException) { } // already gone
+        }
+        foreach (var victim in victims)
+        {
+            using (victim) await victim.WaitForExitAsync(ct);
+        }
+    }
+
+    /// <summary><c>services.sh promote</c>: the standby becomes the primary (pg_ctl promote).</summary>
+    public Task PromotePostgresStandbyAsync(CancellationToken ct) => ScriptAsync(ct, "promote");
+
+    /// <summary>Processes whose parent is <paramref name="pid"/> (field 4 of /proc/PID/stat, after the command's closing parenthesis).</summary>
+    private static List<int> ChildrenOf(int pid)
+    {
+        var children = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var candidate)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1]) == pid) children.Add(candidate);
+            }
+            catch (IOException) { } // exited meanwhile
+        }
+        return children;
+    }
+
+    private static Process? TryGetProcess(int pid)
+    {
+        try { return Process.GetProcessById(pid); }
+        catch (ArgumentException) { return null; }
     }
 
     public async ValueTask DisposeAsync()

@@ -35,7 +35,7 @@ public static class ChainVerifier
 
     public static async Task<ChainReport> VerifyAsync(EventStoreOptions options, Guid? runId, CancellationToken ct)
     {
-        await using var data = NpgsqlDataSource.Create(options.ConnectionString);
+        await using var data = EventStoreDataSource.Create(options.ConnectionString);
         await using var connection = await data.OpenConnectionAsync(ct);
         var schema = options.Schema;
         var problems = new List<ChainProblem>();
