@@ -62,6 +62,8 @@ public static class CaiHost
     /// </summary>
     public static IServiceCollection AddCaiBus(this IServiceCollection services, IConfiguration configuration, TransportKind transport)
     {
+        // Registered before the bus, so the command queues exist with the right type before anything is sent or consumed.
+        if (transport == TransportKind.RabbitMq) services.AddHostedService(_ => new CommandQueueTopology(RabbitMqOptions(configuration)));
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();

@@ -1,10 +1,10 @@
 namespace CaiEvents.Contracts.Commands;
 
 /// <summary>
-/// Commands are sent to a role's queue rather than published: sending to <c>queue:name</c> declares the
-/// durable queue if it does not exist yet, so a run submitted before any worker starts waits in RabbitMQ
-/// instead of being dropped by an exchange with no bindings. Each role's consumer listens on its queue;
-/// several processes on one queue are competing consumers (horizontal scaling).
+/// Commands are sent to a role's queue rather than published: to the exchange of the same name, bound to the durable
+/// queue that every bus host declares at start (with the configured queue type, <c>CaiEvents.Hosting.CommandQueueTopology</c>),
+/// so a run submitted before any worker starts waits in RabbitMQ instead of being dropped by an exchange with no bindings.
+/// Each role's consumer listens on its queue; several processes on one queue are competing consumers (horizontal scaling).
 /// </summary>
 public static class CommandQueues
 {
@@ -37,5 +37,9 @@ public static class CommandQueues
         _ => throw new ArgumentException($"no queue for command type {command.GetType().Name}", nameof(command)),
     };
 
-    public static Uri AddressFor(object command) => new($"queue:{For(command)}");
+    /// <summary>
+    /// The exchange in front of the command's queue. Not <c>queue:name</c>: that makes the sender declare the queue too,
+    /// without its type, which RabbitMQ refuses for a quorum queue.
+    /// </summary>
+    public static Uri AddressFor(object command) => new($"exchange:{For(command)}");
 }
