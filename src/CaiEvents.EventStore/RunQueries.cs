@@ -89,7 +89,8 @@ public static class RunQueries
             .OrderBy(x => x.Index).ToList();
 
     /// <summary>Comparisons of prompts [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="limit"/>) of a run, by id.</summary>
-    public static async Task<IReadOnlyList<ComparisonState>> ComparisonsPageAsync(IQuerySession session, RunState run, int offset, int limit, CancellationToken ct) =>
+    public static async Task<IReadOnlyList<ComparisonState>> ComparisonsPageAsync(
+        IQuerySession session, RunState run, int offset, int limit, CancellationToken ct) =>
         (await session.LoadManyAsync<ComparisonState>(ct, PageIndexes(run.PairCount, offset, limit).Select(i => DeterministicIds.Pair(run.Id, i))))
             .OrderBy(x => x.Index).ToList();
 

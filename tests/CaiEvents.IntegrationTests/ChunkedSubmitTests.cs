@@ -31,7 +31,8 @@ public class ChunkedSubmitTests
             var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
             await File.WriteAllLinesAsync(prompts, Enumerable.Range(0, Prompts).Select(i => $"{{\"prompt\": \"Chunked prompt {i}\", \"id\": \"c-{i}\"}}"));
             var runId = Guid.NewGuid();
-            string[] submit = ["submit", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "8", "--model", "builtin:echo", "--run-id", runId.ToString()];
+            string[] submit =
+                ["submit", "--prompts", prompts, "--revisions", "1", "--max-new-tokens", "8", "--model", "builtin:echo", "--run-id", runId.ToString()];
 
             // Kill the submit (no worker runs yet) once its first chunk is committed and before its last.
             using (var first = CliProcess.Start(env, submit))

@@ -21,7 +21,8 @@ public static class WorkerServices
         services.TryAddSingleton<SampleFailureRecorder>();
         services.TryAddSingleton<ComparisonFailureRecorder>();
         var submission = configuration.GetSection(SubmissionOptions.Section).Get<SubmissionOptions>() ?? new SubmissionOptions();
-        if (submission.ChunkSize < 1) throw new ConfigurationMissingException($"{SubmissionOptions.Section}:ChunkSize must be at least 1, got {submission.ChunkSize}");
+        if (submission.ChunkSize < 1)
+            throw new ConfigurationMissingException($"{SubmissionOptions.Section}:ChunkSize must be at least 1, got {submission.ChunkSize}");
         services.TryAddSingleton(submission);
         services.TryAddScoped<RunSubmitter>();
         return services;

@@ -170,8 +170,10 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
         {
             await using var session = store.QuerySession();
             var indexes = Enumerable.Range(from, to - from).ToList();
-            var samples = run.SampleCount == 0 ? [] : await session.LoadManyAsync<SampleState>(token, indexes.Select(i => DeterministicIds.Sample(run.RunId, i)));
-            var pairs = run.ComparisonCount() == 0 ? [] : await session.LoadManyAsync<ComparisonState>(token, indexes.Select(i => DeterministicIds.Pair(run.RunId, i)));
+            var samples = run.SampleCount == 0 ? []
+                : await session.LoadManyAsync<SampleState>(token, indexes.Select(i => DeterministicIds.Sample(run.RunId, i)));
+            var pairs = run.ComparisonCount() == 0 ? []
+                : await session.LoadManyAsync<ComparisonState>(token, indexes.Select(i => DeterministicIds.Pair(run.RunId, i)));
             return samples.Select(s => SlDecider.NextCommand(s, run.Configuration.Revisions))
                 .Concat(pairs.Select(RlDecider.NextCommand)).OfType<object>().ToList();
         }, ct);
