@@ -54,8 +54,8 @@ public static class DashboardApp
         MapPage(app);
         var api = app.MapGroup("/api");
         api.MapGet("/runs", (DashboardQueries q, CancellationToken ct) => q.RunsAsync(ct));
-        api.MapGet("/runs/{id:guid}", async (Guid id, DashboardQueries q, CancellationToken ct) =>
-            await q.RunAsync(id, ct) is { } run ? Results.Ok(run) : NotFound($"run {id} does not exist"));
+        api.MapGet("/runs/{id:guid}", async (Guid id, int? offset, int? limit, DashboardQueries q, CancellationToken ct) =>
+            await q.RunAsync(id, ct, offset ?? 0, limit ?? DashboardQueries.ItemsPerPage) is { } run ? Results.Ok(run) : NotFound($"run {id} does not exist"));
         api.MapGet("/streams/{id:guid}", async (Guid id, DashboardQueries q, CancellationToken ct) =>
             await q.TimelineAsync(id, ct) is { } timeline ? Results.Ok(timeline) : NotFound($"stream {id} does not exist"));
         api.MapGet("/labels/{id:guid}", async (Guid id, DashboardQueries q, CancellationToken ct) =>

@@ -22,11 +22,17 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
     JobQueries jobQueries)
 {
     private const int ListedRuns = 50;
-    private const int ListedItems = 500;
+    /// <summary>Items per page of a run's samples and comparisons, unless the request asks for fewer.</summary>
+    public const int ItemsPerPage = 100;
+    public const int MaxItemsPerPage = 500;
     private readonly ConcurrentDictionary<Guid, IReadOnlyList<RoleProgress>> _completedRoles = new();
     private readonly ConcurrentDictionary<Guid, Throughput> _completedThroughput = new();
     private readonly ConcurrentDictionary<(Guid, DateTimeOffset), Chart> _completedThroughputCharts = new();
 
+    /// <summary>
+    /// The latest runs with their progress: per run a few index-only counts and sums (<see cref="RunQueries"/>), never its
+    /// items, so a refresh costs the same for runs of a thousand or of two hundred thousand prompts.
+    /// </summary>
     public async Task<object> RunsAsync(CancellationToken ct)
     {
         await using var session = store.QuerySession();
@@ -34,44 +40,49 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
         var rows = new List<object>();
         foreach (var run in runs)
         {
-            var roles = await RolesAsync(session, run, ct);
             var progress = await RunQueries.CountByStatusAsync(session, run.Id, ct);
+            var roles = await RolesAsync(session, run, progress, ct);
             rows.Add(new
             {
                 id = run.Id, startedAt = run.StartedAt, completed = run.Completed, completedAt = run.CompletedAt,
-                samples = run.SampleCount, comparisons = run.PairCount, items = run.ItemCount,
+                samples = run.SampleCount, comparisons = run.PairCount, items = run.ItemCount, written = progress.Written,
                 settled = progress.Settled, failed = progress.Failed + progress.PairsFailed, roles,
             });
         }
         return new { runs = rows, listed = ListedRuns };
     }
 
-    public async Task<object?> RunAsync(Guid runId, CancellationToken ct)
+    /// <summary>
+    /// One run: its configuration, progress, roles, throughput, failures, and one page of its samples and comparisons
+    /// (prompts [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="limit"/>), loaded by id).
+    /// </summary>
+    public async Task<object?> RunAsync(Guid runId, CancellationToken ct, int offset = 0, int limit = ItemsPerPage)
     {
         await using var session = store.QuerySession();
         var run = await RunQueries.LoadRunAsync(session, runId, ct);
         if (run is null) return null;
-        var samples = await RunQueries.SamplesAsync(session, runId, ct);
-        var comparisons = await RunQueries.ComparisonsAsync(session, runId, ct);
+        (offset, limit) = (Math.Max(offset, 0), Math.Clamp(limit, 1, MaxItemsPerPage));
+        var samples = await RunQueries.SamplesPageAsync(session, run, offset, limit, ct);
+        var comparisons = await RunQueries.ComparisonsPageAsync(session, run, offset, limit, ct);
+        var failedSamples = await RunQueries.FailedSamplesAsync(session, runId, ct);
+        var failedComparisons = await RunQueries.FailedComparisonsAsync(session, runId, ct);
         var progress = await RunQueries.CountByStatusAsync(session, runId, ct);
-        var roles = RunActivity.RoleProgressOf(run, samples, comparisons);
-        if (run.Completed) _completedRoles.TryAdd(run.Id, roles);
-        var streams = samples.Select(s => s.Id).Concat(comparisons.Select(c => c.Id)).ToList();
+        var roles = await RolesAsync(session, run, progress, ct);
         var now = clock.GetUtcNow();
-        var lastMinute = await RunActivity.ThroughputAsync(session, streams, now - options.ThroughputWindow, now, ct);
+        var lastMinute = await throughput.WindowAsync(run, now - options.ThroughputWindow, now, ct);
         Throughput? wholeRun = null;
         if (run.Completed && !_completedThroughput.TryGetValue(run.Id, out wholeRun))
         {
-            wholeRun = await RunActivity.ThroughputAsync(session, streams, run.StartedAt, run.CompletedAt ?? now, ct);
+            wholeRun = await throughput.WindowAsync(run, run.StartedAt, run.CompletedAt ?? now, ct);
             _completedThroughput.TryAdd(run.Id, wholeRun);
         }
         var config = run.Configuration;
-        var failures = samples.Where(s => s.Status == SampleStatus.Failed)
+        var failures = failedSamples
             .Select(s => new
             {
                 kind = "sample", id = s.Id, index = s.Index, promptId = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}",
             })
-            .Concat(comparisons.Where(c => c.Status == ComparisonStatus.Failed)
+            .Concat(failedComparisons
                 .Select(c => new
                 {
                     kind = "comparison", id = c.Id, index = c.Index, promptId = c.PromptId, step = c.FailedStep,
@@ -83,7 +94,7 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
             run = new
             {
                 id = run.Id, startedAt = run.StartedAt, completed = run.Completed, completedAt = run.CompletedAt,
-                samples = run.SampleCount, comparisons = run.PairCount, items = run.ItemCount,
+                samples = run.SampleCount, comparisons = run.PairCount, items = run.ItemCount, written = progress.Written,
                 revisions = config.Revisions, seed = config.Seed, promptSource = config.PromptSource, slStage = config.RunSlStage,
                 models = new
                 {
@@ -96,7 +107,7 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
             progress = new
             {
                 progress.Submitted, progress.Responded, progress.Finalized, progress.Failed,
-                progress.PairsPending, progress.Labelled, progress.PairsFailed, progress.Settled,
+                progress.PairsPending, progress.Labelled, progress.PairsFailed, progress.Settled, progress.Written,
             },
             roles,
             throughput = new { lastMinute, wholeRun },
@@ -104,17 +115,17 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
             queues = await queues.ReadAsync(ct),
             jobs = await jobQueries.JobsOfRunAsync(runId, ct),
             failures,
-            samples = samples.Take(ListedItems).Select(s => new
+            samples = samples.Select(s => new
             {
                 id = s.Id, index = s.Index, promptId = s.PromptId, status = s.Status, rounds = s.Rounds.Count(r => r.Revision is not null),
                 prompt = Shorten(s.Prompt),
             }),
-            comparisons = comparisons.Take(ListedItems).Select(c => new
+            comparisons = comparisons.Select(c => new
             {
                 id = c.Id, index = c.Index, promptId = c.PromptId, status = c.Status, labelId = c.LabelId, probabilityA = c.ProbabilityA,
                 prompt = Shorten(c.Prompt),
             }),
-            listedItems = ListedItems,
+            page = new { offset, limit, items = run.PromptCount },
         };
     }
 
@@ -181,10 +192,14 @@ public sealed class DashboardQueries(IDocumentStore store, QueueDepths queues, D
         return chart;
     }
 
-    private async Task<IReadOnlyList<RoleProgress>> RolesAsync(IQuerySession session, RunState run, CancellationToken ct)
+    /// <summary>Per-role progress from the status counts, the rounds of samples in flight and the failed items; kept once a run completed.</summary>
+    private async Task<IReadOnlyList<RoleProgress>> RolesAsync(IQuerySession session, RunState run, RunProgress progress, CancellationToken ct)
     {
         if (_completedRoles.TryGetValue(run.Id, out var cached)) return cached;
-        var roles = RunActivity.RoleProgressOf(run, await RunQueries.SamplesAsync(session, run.Id, ct), await RunQueries.ComparisonsAsync(session, run.Id, ct));
+        var inFlight = progress.Responded == 0 ? new RoundsInFlight(0, 0) : await RunQueries.RoundsInFlightAsync(session, run.Id, ct);
+        var failedSamples = progress.Failed == 0 ? [] : await RunQueries.FailedSamplesAsync(session, run.Id, ct);
+        var failedComparisons = progress.PairsFailed == 0 ? [] : await RunQueries.FailedComparisonsAsync(session, run.Id, ct);
+        var roles = RunActivity.RoleProgressOf(run, progress, inFlight, failedSamples, failedComparisons);
         if (run.Completed) _completedRoles.TryAdd(run.Id, roles);
         return roles;
     }

@@ -5,6 +5,7 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Marten.Schema;
 using Microsoft.Extensions.DependencyInjection;
 using Weasel.Core;
 
@@ -35,8 +36,31 @@ public static class EventStoreSetup
         opts.Projections.Add<SampleStateProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<RunStateProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<ComparisonStateProjection>(ProjectionLifecycle.Inline);
-        opts.Schema.For<SampleState>().Duplicate(x => x.RunId);
-        opts.Schema.For<ComparisonState>().Duplicate(x => x.RunId);
+        // Run progress without reading items: the status is a column next to the run id, and one index on both answers
+        // "anything left?" after every settled item with a single probe, and the per-status counts that `status`, `wait` and
+        // the dashboard poll from the index alone (no item document is read). A second, small index holds only the failed
+        // items of each run, for listing failures.
+        opts.Schema.For<SampleState>()
+            .Duplicate(x => x.RunId)
+            .Duplicate(x => x.Status, configure: index => FailedIndex(index, SampleFailedIndex, nameof(SampleStatus.Failed)))
+            .Index([x => x.RunId, x => x.Status], index => index.Name = SampleRunStatusIndex);
+        opts.Schema.For<ComparisonState>()
+            .Duplicate(x => x.RunId)
+            .Duplicate(x => x.Status, configure: index => FailedIndex(index, ComparisonFailedIndex, nameof(ComparisonStatus.Failed)))
+            .Index([x => x.RunId, x => x.Status], index => index.Name = ComparisonRunStatusIndex);
+    }
+
+    /// <summary>Index names, so a test can see in a query plan that the progress queries use them.</summary>
+    public const string SampleRunStatusIndex = "ix_samplestate_run_status";
+    public const string ComparisonRunStatusIndex = "ix_comparisonstate_run_status";
+    public const string SampleFailedIndex = "ix_samplestate_run_failed";
+    public const string ComparisonFailedIndex = "ix_comparisonstate_run_failed";
+
+    /// <summary>The duplicated status column's own index, kept to the failed items (few), so listing a run's failures reads no others.</summary>
+    private static void FailedIndex(DocumentIndex index, string name, string failed)
+    {
+        index.Name = name;
+        index.Predicate = $"status = '{failed}'";
     }
 
     /// <summary>

@@ -5,9 +5,13 @@ using Marten;
 namespace CaiEvents.EventStore;
 
 /// <summary>
-/// Appends <see cref="RunCompleted"/> once every sample of a run is settled. Called after any step that
-/// settles a sample (and again on redelivery), so the last sample to settle always completes the run.
+/// Appends <see cref="RunCompleted"/> once every item of a run is settled. Called after any step that
+/// settles an item (and again on redelivery), so the last item to settle always completes the run.
 /// Safe under concurrency: the run stream is fetched for writing, so two racing callers cannot both append.
+/// A run whose chunked submit is still writing cannot complete: its item count is fixed by RunStarted and
+/// an item not written yet is not settled.
+/// <para>Cost per call, whatever the run's size: one probe of the (run_id, status) index for an unsettled item; only a
+/// caller that finds none goes on to the per-status counts (index-only) and the run stream.</para>
 /// </summary>
 public static class RunCompletion
 {

@@ -13,6 +13,8 @@ public sealed record RunState
     /// <summary>Comparison (pair) streams of the RL labelling stage; 0 when the run has none.</summary>
     public int PairCount { get; init; }
     public int ItemCount => SampleCount + PairCount;
+    /// <summary>Prompts of the run: each has a sample (SL stage), a comparison (RL labelling stage), or both.</summary>
+    public int PromptCount => Math.Max(SampleCount, PairCount);
     public DateTimeOffset StartedAt { get; init; }
     public bool Completed { get; init; }
     public int Finalized { get; init; }
@@ -27,7 +29,7 @@ public sealed record RunState
         Configuration = e.Configuration,
         Constitution = e.Constitution,
         SampleCount = e.SampleCount,
-        PairCount = e.PairIds?.Count ?? 0,
+        PairCount = e.ComparisonCount(),
         StartedAt = e.StartedAt,
     };
 

@@ -6,7 +6,8 @@ namespace CaiEvents.Application.Runs;
 
 /// <summary>
 /// Waits until <see cref="Contracts.Events.RunCompleted"/> is on a run's stream, through <see cref="StreamFollower"/>. Each poll goes
-/// through <see cref="Resilience"/>, so a PostgreSQL restart while waiting is ridden out rather than ending the wait.
+/// through <see cref="Resilience"/>, so a PostgreSQL restart while waiting is ridden out rather than ending the wait. A poll
+/// reads the run document and the per-status counts from the (run_id, status) index, never the run's items.
 /// </summary>
 public static class RunFollower
 {

@@ -35,13 +35,13 @@ public static class QueryCommands
             await using var session = store.QuerySession();
             var state = await RunQueries.LoadRunAsync(session, runId, ct) ?? throw new UsageException($"run {runId} does not exist");
             var p = await RunQueries.CountByStatusAsync(session, runId, ct);
-            var failures = (await RunQueries.SamplesAsync(session, runId, ct)).Where(s => s.Status == SampleStatus.Failed)
+            var failures = (await RunQueries.FailedSamplesAsync(session, runId, ct))
                 .Select(s => new
                 {
                     item = "sample", id = s.Id, prompt_id = s.PromptId, step = s.FailedStep, error = $"{s.FailureType}: {s.FailureMessage}",
                     retries = s.Retries,
                 })
-                .Concat((await RunQueries.ComparisonsAsync(session, runId, ct)).Where(c => c.Status == ComparisonStatus.Failed)
+                .Concat((await RunQueries.FailedComparisonsAsync(session, runId, ct))
                     .Select(c => new
                     {
                         item = "comparison", id = c.Id, prompt_id = c.PromptId, step = c.FailedStep, error = $"{c.FailureType}: {c.FailureMessage}",
@@ -52,6 +52,8 @@ public static class QueryCommands
             {
                 run_id = runId,
                 completed = state.Completed,
+                // Below the item count while a chunked submit is still writing the run's prompts.
+                written = p.Written,
                 samples = state.SampleCount,
                 comparisons = state.PairCount,
                 labelled = p.Labelled,
@@ -73,7 +75,9 @@ public static class QueryCommands
                 return Cli.ExitOk;
             }
             var table = new Table().AddColumns("run", "state", "samples", "in flight", "finalised", "failed");
-            table.AddRow(runId.ToString(), state.Completed ? "[green]completed[/]" : "[yellow]running[/]", state.SampleCount.ToString(),
+            var shown = state.Completed ? "[green]completed[/]"
+                : p.Written < state.ItemCount ? $"[yellow]submitting[/] ({p.Written}/{state.ItemCount} written)" : "[yellow]running[/]";
+            table.AddRow(runId.ToString(), shown, state.SampleCount.ToString(),
                 (p.Submitted + p.Responded).ToString(), p.Finalized.ToString(), p.Failed.ToString());
             AnsiConsole.Write(table);
             if (state.PairCount > 0)

@@ -37,11 +37,20 @@ public static class RunCommands
         var command = new Command("submit",
             "Write a run to the event store and send its first commands over RabbitMQ (workers do the rest); print the run id.");
         inputs.AddTo(command);
+        var runIdOption = new Option<string?>("--run-id")
+        {
+            Description = "Write the run under this id; run an interrupted submit again with its id and the same inputs to continue it",
+        };
+        command.Options.Add(runIdOption);
         command.SetAction(async (parse, ct) =>
         {
             var configuration = Cli.Configuration();
-            var runId = await RunSubmission.SubmitAsync(inputs.Read(parse, configuration), configuration, new ConsoleRunObserver(), ct);
-            Console.WriteLine(runId);
+            var runId = parse.GetValue(runIdOption) is { } given ? Cli.ParseId(given, "--run-id") : (Guid?)null;
+            var request = inputs.Read(parse, configuration) with { RunId = runId };
+            var submitted = await RunSubmission.SubmitAsync(request, configuration, new ConsoleRunObserver(), ct,
+                id => Console.Error.WriteLine($"run {id}: writing {request.Prompts.Count} prompt(s); if interrupted, run the same "
+                    + $"command with --run-id {id} to continue"));
+            Console.WriteLine(submitted);
             return Cli.ExitOk;
         });
         return command;

@@ -45,6 +45,9 @@ function roleCell(role) {
 
 const ROLES = ['generator', 'critic', 'reviser', 'labeller'];
 
+// A chunked submit writes a run's prompts a thousand at a time: until the last is in, the run is still being submitted.
+const runState = (r) => r.completed ? 'completed' : r.written < r.items ? `submitting (${r.written}/${r.items})` : 'running';
+
 function renderRuns(data) {
   setCrumbs([['Runs']]);
   if (data.runs.length === 0) return [el('h1', {}, 'Runs'), el('p', { class: 'notice' }, 'No runs yet. Start one with ./cai run or ./cai submit.')];
@@ -53,7 +56,7 @@ function renderRuns(data) {
     return el('tr', { 'data-testid': 'run-row' },
       el('td', {}, link(`#/runs/${r.id}`, r.id, 'run-link')),
       el('td', {}, when(r.startedAt)),
-      el('td', { class: r.completed ? 'state-completed' : 'state-running' }, r.completed ? 'completed' : 'running'),
+      el('td', { class: r.completed ? 'state-completed' : 'state-running' }, runState(r)),
       el('td', { class: 'num' }, `${r.settled}/${r.items}`),
       el('td', { class: 'num' + (r.failed ? ' error' : '') }, r.failed),
       ROLES.map(name => roleCell(byRole[name])));
@@ -95,7 +98,7 @@ function renderRun(data) {
   const m = r.models;
   return [
     el('h1', {}, 'Run ', el('span', { class: 'mono', 'data-testid': 'run-id' }, r.id), ' ',
-      el('span', { class: r.completed ? 'state-completed' : 'state-running', 'data-testid': 'run-state' }, r.completed ? 'completed' : 'running')),
+      el('span', { class: r.completed ? 'state-completed' : 'state-running', 'data-testid': 'run-state' }, runState(r))),
     el('section', { class: 'card' }, facts([
       ['started', when(r.startedAt)], ['completed', when(r.completedAt)],
       ['items', `${r.samples} samples, ${r.comparisons} comparisons`], ['revisions', r.slStage ? r.revisions : 'no SL stage'],
@@ -133,8 +136,18 @@ function renderRun(data) {
       table(['#', 'prompt', 'state', ['rounds', { class: 'num' }], 'timeline'], data.samples.map(s => el('tr', { 'data-testid': 'sample-row' },
         el('td', { class: 'num' }, s.index), el('td', {}, s.prompt), el('td', { class: `state-${s.status}` }, s.status),
         el('td', { class: 'num' }, s.rounds), el('td', {}, link(`#/streams/${s.id}`, s.id, 'sample-link')))), { 'data-testid': 'samples' })],
-    Math.max(r.samples, r.comparisons) > data.listedItems ? el('p', { class: 'muted' }, `the first ${data.listedItems} of each are listed`) : null,
+    pager(r, data.page),
   ];
+}
+
+// The samples and comparisons of a run come a page at a time (by prompt index), whatever the run's size.
+function pager(r, page) {
+  if (page.items <= page.limit && page.offset === 0) return null;
+  const end = Math.min(page.offset + page.limit, page.items);
+  return el('p', { class: 'pager', 'data-testid': 'pager' },
+    page.offset > 0 ? link(`#/runs/${r.id}?offset=${Math.max(page.offset - page.limit, 0)}`, '← previous', 'page-previous') : null,
+    el('span', { 'data-testid': 'page-range' }, ` prompts ${page.offset + 1}–${end} of ${page.items} `),
+    end < page.items ? link(`#/runs/${r.id}?offset=${end}`, 'next →', 'page-next') : null);
 }
 
 function provenanceFacts(p) {
@@ -348,7 +361,7 @@ function setCrumbs(parts) {
 
 const ROUTES = [
   [/^#?\/?$/, () => '/api/runs', renderRuns],
-  [/^#\/runs\/([0-9a-f-]{36})$/i, m => `/api/runs/${m[1]}`, renderRun],
+  [/^#\/runs\/([0-9a-f-]{36})(?:\?offset=(\d+))?$/i, m => `/api/runs/${m[1]}${m[2] ? `?offset=${m[2]}` : ''}`, renderRun],
   [/^#\/streams\/([0-9a-f-]{36})$/i, m => `/api/streams/${m[1]}`, renderTimeline],
   [/^#\/labels\/([0-9a-f-]{36})$/i, m => `/api/labels/${m[1]}`, renderLabel],
   [/^#\/runs\/([0-9a-f-]{36})\/labels$/i, m => `/api/runs/${m[1]}/labels`, renderLabels],

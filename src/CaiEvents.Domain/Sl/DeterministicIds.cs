@@ -28,6 +28,9 @@ public static class DeterministicIds
 
     public static Guid Sample(Guid runId, int index) => Create(runId, $"sample:{index}");
 
+    /// <summary>The comparison (pair) stream of prompt <paramref name="index"/> in a run with the RL labelling stage.</summary>
+    public static Guid Pair(Guid runId, int index) => Create(runId, $"pair:{index}");
+
     public static Guid Step(Guid sampleId, string stepName) => Create(sampleId, stepName);
 }
 

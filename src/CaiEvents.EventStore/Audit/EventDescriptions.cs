@@ -55,7 +55,7 @@ public static class EventDescriptions
         RunStarted e => new("RunStarted", null,
         [
             new("samples", e.SampleCount.ToString(CultureInfo.InvariantCulture)),
-            new("comparisons", (e.PairIds?.Count ?? 0).ToString(CultureInfo.InvariantCulture)),
+            new("comparisons", e.ComparisonCount().ToString(CultureInfo.InvariantCulture)),
             new("submitted by", e.SubmittedBy),
         ]),
         RunCompleted e => new("RunCompleted", null,

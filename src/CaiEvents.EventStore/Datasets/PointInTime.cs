@@ -47,7 +47,7 @@ public static class PointInTime
         if (first?.Data is not RunStarted started) throw new ArgumentException($"run {runId} does not exist");
         if (asOf is { } limit && first.Sequence > limit)
             throw new AsOfException($"--as-of {limit}: run {runId} did not exist yet (it started at sequence {first.Sequence})");
-        return new RunStreams(runId, first.Sequence, started.SampleIds, started.PairIds ?? []);
+        return new RunStreams(runId, first.Sequence, RunItemIds.Samples(started), RunItemIds.Pairs(started));
     }
 
     public static async Task<IReadOnlyList<SampleState>> SamplesAsync(IQuerySession session, Guid runId, long asOf, CancellationToken ct)

@@ -165,9 +165,21 @@ public static class ChainVerifier
             }
             ids.Add(runId);
             using var doc = JsonDocument.Parse(started);
+            // Old runs list their item ids; newer ones hold only counts, and the ids follow from them (RunItemIds).
+            var listed = 0;
             foreach (var list in new[] { "SampleIds", "PairIds" })
                 if (doc.RootElement.TryGetProperty(list, out var items) && items.ValueKind == JsonValueKind.Array)
+                {
                     ids.AddRange(items.EnumerateArray().Select(i => i.GetGuid()));
+                    listed += items.GetArrayLength();
+                }
+            if (listed == 0)
+            {
+                static int Count(JsonElement run, string name) =>
+                    run.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : 0;
+                ids.AddRange(RunItemIds.Samples(runId, Count(doc.RootElement, "SampleCount")));
+                ids.AddRange(RunItemIds.Pairs(runId, Count(doc.RootElement, "PairCount")));
+            }
         }
         await using (var command = connection.CreateCommand())
         {

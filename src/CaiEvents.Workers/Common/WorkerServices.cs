@@ -20,6 +20,10 @@ public static class WorkerServices
         services.TryAddSingleton<StepExecutor>();
         services.TryAddSingleton<SampleFailureRecorder>();
         services.TryAddSingleton<ComparisonFailureRecorder>();
+        var submission = configuration.GetSection(SubmissionOptions.Section).Get<SubmissionOptions>() ?? new SubmissionOptions();
+        if (submission.ChunkSize < 1)
+            throw new ConfigurationMissingException($"{SubmissionOptions.Section}:ChunkSize must be at least 1, got {submission.ChunkSize}");
+        services.TryAddSingleton(submission);
         services.TryAddScoped<RunSubmitter>();
         return services;
     }

@@ -41,4 +41,30 @@ public class RoleProgressTests
             new RoleProgress(WorkerRoles.Labeller, 1, 2, 1),
         ], roles);
     }
+
+    [Fact]
+    public void Samples_in_flight_count_their_rounds_so_far_finalised_ones_every_round_and_submitted_ones_none()
+    {
+        var sampling = new SamplingParameters();
+        var configuration = new RunConfiguration(2, 7, "p.jsonl", "hash", "m", "m", "m", sampling, sampling, sampling, "sl-v1");
+        var run = new RunState { Configuration = configuration, SampleCount = 3 };
+        SampleState[] samples =
+        [
+            new() { Status = SampleStatus.Responded, InitialResponse = "r", Rounds = [Round(1, true), Round(2, false)] },
+            new() { Status = SampleStatus.Submitted },
+            new() { Status = SampleStatus.Finalized, InitialResponse = "r", Rounds = [Round(1, true), Round(2, true)] },
+        ];
+
+        var roles = RunActivity.RoleProgressOf(run, samples, []);
+        // The same from the per-status counts and the database's sums over the samples in flight.
+        var fromCounts = RunActivity.RoleProgressOf(run, new RunProgress(1, 1, 1, 0), new RoundsInFlight(2, 1), [], []);
+
+        Assert.Equal(
+        [
+            new RoleProgress(WorkerRoles.Generator, 2, 3, 0),
+            new RoleProgress(WorkerRoles.Critic, 2 + 2, 6, 0),
+            new RoleProgress(WorkerRoles.Reviser, 1 + 2, 6, 0),
+        ], roles);
+        Assert.Equal(roles, fromCounts);
+    }
 }
