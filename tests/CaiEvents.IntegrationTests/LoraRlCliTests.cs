@@ -54,8 +54,8 @@ public class LoraRlCliTests
 
             // The preference model: adapters on the backbone, the head trained in full; uninterrupted, then killed and resumed.
             string[] pmArgs = ["pm", "train", "--run", runId.ToString(), "--as-of", asOf.ToString(), "--base", "hf:" + llama, "--lora-rank", "8",
-                "--epochs", "24", "--batch-size", "4", "--lr", "0.001", "--heldout", "0.25", "--seed", "8", "--json"];
-            var (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(4), pmArgs);
+                "--epochs", "12", "--batch-size", "4", "--lr", "0.001", "--heldout", "0.25", "--seed", "8", "--json"];
+            var (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(8), pmArgs);
             Assert.True(exit == 0, stderr);
             var pmStraight = LastJson(stdout);
             var pmJob = Guid.Parse(pmStraight.GetProperty("job_id").GetString()!);
@@ -82,18 +82,18 @@ public class LoraRlCliTests
                 }, first, "PM checkpoint");
                 first.KillHard(); // kill -9 after the first epoch's checkpoint
             }
-            (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(4), pmKilledArgs);
+            (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(8), pmKilledArgs);
             Assert.True(exit == 0, stderr);
             var pmResumed = LastJson(stdout);
             var pmResumedEvents = (await Harness.StreamAsync(store, Guid.Parse(pmResumed.GetProperty("job_id").GetString()!))).Select(e => e.Data).ToList();
-            Assert.Equal(Enumerable.Range(1, 24), pmResumedEvents.OfType<PreferenceModelCheckpointed>().Select(c => c.Epoch)); // none doubled
+            Assert.Equal(Enumerable.Range(1, 12), pmResumedEvents.OfType<PreferenceModelCheckpointed>().Select(c => c.Epoch)); // none doubled
             Assert.Equal(pmFinal.Sha256, pmResumed.GetProperty("sha256").GetString());
 
             // PPO: adapters on the policy, its reference the base with them off, the value model the LoRA PM (adapters + head).
             string[] PpoArgs(string output) => ["ppo", "train", "--run", runId.ToString(), "--pm", pmDir, "--policy", "hf:" + llama, "--lora-rank", "8",
                 "--steps", "12", "--rollouts-per-step", "4", "--minibatch-size", "2", "--ppo-epochs", "1", "--lr", "1e-3", "--max-new-tokens", "4",
                 "--checkpoint-every", "2", "--seed", "9", "--out", output, "--json"];
-            (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(4), PpoArgs(Path.Combine(root.FullName, "ppo-straight")));
+            (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(8), PpoArgs(Path.Combine(root.FullName, "ppo-straight")));
             Assert.True(exit == 0, stderr);
             var ppoStraight = LastJson(stdout);
             var ppoDir = ppoStraight.GetProperty("checkpoint").GetString()!;
@@ -117,7 +117,7 @@ public class LoraRlCliTests
                 first.KillHard(); // kill -9 after the first checkpoint
             }
             Assert.DoesNotContain((await Harness.StreamAsync(store, killedJob)).Select(e => e.Data), e => e is PolicyCheckpointed { Final: true });
-            (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(4), ppoKilledArgs);
+            (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(8), ppoKilledArgs);
             Assert.True(exit == 0, stderr);
             var after = (await Harness.StreamAsync(store, killedJob)).Select(e => e.Data).ToList();
             Assert.Equal(Enumerable.Range(1, 12), after.OfType<PolicyUpdateCompleted>().Select(u => u.Step)); // none missing, none doubled
