@@ -89,8 +89,10 @@ public class LoraRlCliTests
             Assert.Equal(Enumerable.Range(1, 12), pmResumedEvents.OfType<PreferenceModelCheckpointed>().Select(c => c.Epoch)); // none doubled
             Assert.Equal(pmFinal.Sha256, pmResumed.GetProperty("sha256").GetString());
 
-            // PPO: adapters on the policy, its reference the base with them off, the value model the LoRA PM (adapters + head).
-            string[] PpoArgs(string output) => ["ppo", "train", "--run", runId.ToString(), "--pm", pmDir, "--policy", "hf:" + llama, "--lora-rank", "8",
+            // PPO: adapters on the policy, its reference the base with them off, the value model the LoRA PM (adapters + head). The
+            // labelled run holds comparisons only; PPO's prompt set is a run's submitted prompts.
+            var promptRun = await Harness.SubmitAsync(host, Harness.Request(Harness.Prompts(5), revisions: 1));
+            string[] PpoArgs(string output) => ["ppo", "train", "--run", promptRun.ToString(), "--pm", pmDir, "--policy", "hf:" + llama, "--lora-rank", "8",
                 "--steps", "12", "--rollouts-per-step", "4", "--minibatch-size", "2", "--ppo-epochs", "1", "--lr", "1e-3", "--max-new-tokens", "4",
                 "--checkpoint-every", "2", "--seed", "9", "--out", output, "--json"];
             (exit, stdout, stderr) = await CliProcess.RunAsync(environment, TimeSpan.FromMinutes(8), PpoArgs(Path.Combine(root.FullName, "ppo-straight")));
@@ -109,7 +111,7 @@ public class LoraRlCliTests
 
             var killedOut = Path.Combine(root.FullName, "ppo-killed");
             string[] ppoKilledArgs = [.. PpoArgs(killedOut), "--transport", "rabbitmq"];
-            var killedJob = PpoJob.JobId(runId, killedOut);
+            var killedJob = PpoJob.JobId(promptRun, killedOut);
             using (var first = CliProcess.Start(environment, ppoKilledArgs))
             {
                 await WaitForAsync(async () => (await Harness.StreamAsync(store, killedJob)).Select(e => e.Data).OfType<PolicyCheckpointed>().FirstOrDefault(),
