@@ -21,7 +21,7 @@ public class PreferenceModelJobTests
         ["base_model"] = "builtin:tiny", ["epochs"] = epochs.ToString(), ["batch_size"] = "4", ["lr"] = "0.001", ["warmup_steps"] = "1", ["heldout_fraction"] = "0.25",
     };
 
-    private static async Task<(Guid RunId, long AsOf)> LabelledRunAsync(TestServices services)
+    internal static async Task<(Guid RunId, long AsOf)> LabelledRunAsync(TestServices services)
     {
         using var labelling = await Harness.StartHostAsync(services, [WorkerRoles.Generator, WorkerRoles.Labeller], TransportKind.InMemory);
         var feedback = Harness.TinyFeedback();

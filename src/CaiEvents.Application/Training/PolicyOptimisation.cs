@@ -33,8 +33,8 @@ public static class PolicyOptimisation
         IConfiguration configuration, IPolicyOptimisationObserver observer, CancellationToken ct)
     {
         var pmDirectory = Path.GetFullPath(ModelIds.LocalDirectory(pm));
-        if (local && !LocalCheckpoint.Exists(pmDirectory))
-            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName})");
+        if (local && !Models.Preference.RewardModel.Exists(pmDirectory))
+            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName} or {Models.Lora.PeftAdapter.ConfigFileName})");
 
         await using var store = await EventStoreAccess.OpenAsync(configuration, ct);
         var policyModel = await PolicyReference.ResolveAsync(store, policy ?? ModelIds.SftScheme + runId, "--policy",

@@ -69,6 +69,7 @@ public static class PpoCommands
         var noLocal = new Option<bool>("--no-local-worker") { Description = "With rabbitmq: only send the command and follow another worker's events" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job to finish", DefaultValueFactory = _ => 7200 };
         var compute = new TrainingComputeOptions();
+        var lora = new LoraOptions();
         var command = new Command("train",
             "PPO against a preference model as a PPOLearner job; kill it and run it again to resume. Last line: JSON with the final checkpoint and its sha256.")
         {
@@ -76,6 +77,7 @@ public static class PpoCommands
             rollouts, transport, noLocal, timeout, compute.Precision, compute.GradientAccumulation,
             compute.ActivationCheckpointing,
         };
+        lora.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
@@ -87,6 +89,7 @@ public static class PpoCommands
                 learningRate, parse.GetValue(klCoef), parse.GetValue(klTarget) ?? 0, parse.GetValue(klHorizon), parse.GetValue(maxNew),
                 parse.GetValue(checkpointEvery));
             compute.AddChanged(parse, values);
+            lora.AddChanged(parse, values);
             string rolloutMode;
             PpoHyperParameters hp;
             try

@@ -46,12 +46,14 @@ public static class PreferenceModelCommands
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the job to finish", DefaultValueFactory = _ => 7200 };
         var json = new Option<bool>("--json") { Description = "No progress output; only the JSON result line" };
         var compute = new TrainingComputeOptions();
+        var lora = new LoraOptions();
         var command = new Command("train",
             "Train a preference model on a run's labels as of a sequence; last line: JSON with checkpoint, sha256, heldout_accuracy, ece.")
         {
             run, asOf, pmp, epochs, pmpEpochs, seed, baseModel, lr, batch, heldOut, human, humanFraction, transport, noLocal, timeout, json,
             compute.Precision, compute.GradientAccumulation, compute.ActivationCheckpointing,
         };
+        lora.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var runId = Cli.ParseId(parse.GetValue(run)!, "run");
@@ -73,6 +75,7 @@ public static class PreferenceModelCommands
                 hp["human_fraction"] = share.ToString("R", CultureInfo.InvariantCulture);
             }
             compute.AddChanged(parse, hp);
+            lora.AddChanged(parse, hp);
             if (parse.GetValue(pmp) is { } pmpFile)
             {
                 if (!File.Exists(pmpFile)) throw new UsageException($"--pmp: {pmpFile}: file not found");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CaiEvents.Application;
 using CaiEvents.Contracts.Events;
+using CaiEvents.Workers.Common.Jobs;
 
 namespace CaiEvents.Cli.Options;
 
@@ -46,5 +47,19 @@ internal sealed class LoraOptions
             return stray.Name is null ? null : throw new UsageException($"{stray.Name} needs --lora-rank");
         }
         return new LoraHyperParameters(r, parse.GetValue(alpha) ?? 16, parse.GetValue(dropout) ?? 0, parse.GetValue(targets));
+    }
+
+    /// <summary>
+    /// Adds the <c>lora_*</c> hyper-parameter values of a preference-model or PPO command (<see cref="LoraTraining.Values"/>) when LoRA is
+    /// asked for; a bad value is a <see cref="UsageException"/> naming its option, before anything is sent.
+    /// </summary>
+    public void AddChanged(ParseResult parse, IDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (Parse(parse) is not { } lora) return;
+        if (lora.Rank < 1) throw new UsageException($"--lora-rank: must be at least 1, got {lora.Rank}");
+        if (!(lora.Alpha > 0) || double.IsInfinity(lora.Alpha)) throw new UsageException($"--lora-alpha: must be a positive number, got {lora.Alpha}");
+        if (!(lora.Dropout >= 0 && lora.Dropout < 1)) throw new UsageException($"--lora-dropout: must be in [0, 1), got {lora.Dropout}");
+        foreach (var (key, value) in LoraTraining.Values(lora)) values[key] = value;
     }
 }

@@ -9,6 +9,7 @@ namespace CaiEvents.Contracts.Events;
 /// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
 /// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
 /// <param name="ActivationCheckpointing">True when decoder blocks are recomputed in backward; null (off) is left out.</param>
+/// <param name="Lora">LoRA settings: only adapters (and the trained heads) train; null (full fine-tuning) is left out.</param>
 public sealed record PpoHyperParameters(
     int Steps,
     int RolloutsPerStep,
@@ -31,7 +32,8 @@ public sealed record PpoHyperParameters(
     long Seed,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LoraHyperParameters? Lora = null);
 
 /// <summary>
 /// A PPO job: the policy it starts from (also the frozen reference), the preference model whose score is the

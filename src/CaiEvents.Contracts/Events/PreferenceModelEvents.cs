@@ -14,6 +14,7 @@ namespace CaiEvents.Contracts.Events;
 /// <param name="Precision">The trainer's precision (<c>bf16</c>); null is fp32 and is left out, so fp32 jobs serialise as before.</param>
 /// <param name="GradientAccumulation">Micro-batches per optimizer step; null is 1 and is left out.</param>
 /// <param name="ActivationCheckpointing">True when decoder blocks are recomputed in backward; null (off) is left out.</param>
+/// <param name="Lora">LoRA settings: only adapters (and the trained heads) train; null (full fine-tuning) is left out.</param>
 public sealed record PreferenceModelHyperParameters(
     string BaseModel,
     int Epochs,
@@ -31,7 +32,8 @@ public sealed record PreferenceModelHyperParameters(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? HumanFraction = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? GradientAccumulation = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ActivationCheckpointing = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LoraHyperParameters? Lora = null);
 
 /// <summary>The job's dataset snapshot: its hash, sizes and split, frozen when the command arrives.</summary>
 /// <param name="Sources">With human comparisons mixed in: every pair's source (AI label or human import) and side of the split, in
@@ -81,6 +83,8 @@ public sealed record EpochCompleted(
 /// sha256 of its model.safetensors, held-out accuracy against the AI labels, expected calibration error, and the
 /// accuracy on held-out pairs whose label used each principle; with human pairs mixed in, the held-out metrics of each source; and the
 /// held-out reliability diagram whose bins give <paramref name="Ece"/> (null in events written before it was recorded).
+/// A LoRA job's checkpoint is a PEFT adapter directory: <paramref name="Sha256"/> combines <paramref name="BaseSha256"/> (the base
+/// checkpoint it names) and <paramref name="AdapterSha256"/> (its adapter_model.safetensors); both are null (left out) otherwise.
 /// </summary>
 public sealed record PreferenceModelCheckpointed(
     Guid JobId,
@@ -96,7 +100,9 @@ public sealed record PreferenceModelCheckpointed(
     DateTimeOffset RecordedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? AiHeldOut = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] HeldOutMetrics? HumanHeldOut = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ReliabilityBin>? HeldOutReliability = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ReliabilityBin>? HeldOutReliability = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BaseSha256 = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AdapterSha256 = null);
 
 /// <summary>The job cannot run (bad hyper-parameters, no labels as of AsOf, a missing PMP file); it will not be retried.</summary>
 public sealed record PreferenceModelTrainingFailed(Guid JobId, string Reason, DateTimeOffset FailedAt);

@@ -41,7 +41,11 @@ public sealed record PolicyTrainingStarted(
     string StartedBy,
     DateTimeOffset StartedAt);
 
-/// <summary>A checkpoint on disk: safetensors weights in a Hugging Face GPT-2 directory, with its sha256.</summary>
+/// <summary>
+/// A checkpoint on disk: safetensors weights in a Hugging Face directory, with its sha256. A LoRA checkpoint is a PEFT adapter directory
+/// whose <paramref name="Sha256"/> combines <paramref name="BaseSha256"/> and <paramref name="AdapterSha256"/> (recorded by PPO; null and
+/// left out otherwise).
+/// </summary>
 public sealed record PolicyCheckpointed(
     Guid JobId,
     int Step,
@@ -52,4 +56,6 @@ public sealed record PolicyCheckpointed(
     SftHyperParameters? HyperParameters, // null on a PPO job's stream: its hyper-parameters are in PpoStarted
     IReadOnlyDictionary<string, double> Metrics,
     bool Final,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset RecordedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BaseSha256 = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AdapterSha256 = null);

@@ -70,6 +70,22 @@ public sealed class LoraAdapters
         }
     }
 
+    /// <summary>
+    /// Switches the adapters off until the returned scope is disposed (then back to what they were): the base network alone, e.g. PPO's
+    /// frozen reference policy computed by the policy's own weights, without a second copy.
+    /// </summary>
+    public IDisposable Disable()
+    {
+        var was = Enabled;
+        Enabled = false;
+        return new EnabledRestorer(this, was);
+    }
+
+    private sealed class EnabledRestorer(LoraAdapters adapters, bool enabled) : IDisposable
+    {
+        public void Dispose() => adapters.Enabled = enabled;
+    }
+
     /// <summary>The adapter tensors under PEFT's keys (detached views, in the caller's dispose scope).</summary>
     public Dictionary<string, Tensor> PeftTensors()
     {

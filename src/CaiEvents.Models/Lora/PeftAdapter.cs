@@ -7,14 +7,22 @@ using static TorchSharp.torch;
 namespace CaiEvents.Models.Lora;
 
 /// <summary>
-/// A LoRA adapter directory in PEFT's layout: <c>adapter_config.json</c> (peft_type LORA, task_type CAUSAL_LM, r, lora_alpha,
-/// lora_dropout, target_modules, base_model_name_or_path, bias none, fan_in_fan_out, inference_mode) and
+/// A LoRA adapter directory in PEFT's layout: <c>adapter_config.json</c> (peft_type LORA, task_type, r, lora_alpha,
+/// lora_dropout, target_modules, modules_to_save, base_model_name_or_path, bias none, fan_in_fan_out, inference_mode) and
 /// <c>adapter_model.safetensors</c> under PEFT's keys (<see cref="LoraNames"/>), so Python's PEFT loads what is written here.
+/// A causal LM's adapter (task_type CAUSAL_LM) holds the LoRA factors alone; a preference model's (SEQ_CLS) also holds its fully
+/// trained score head as a <c>modules_to_save</c> module (<see cref="PeftSavedModules"/>).
 /// </summary>
 public static class PeftAdapter
 {
     public const string ConfigFileName = "adapter_config.json";
     public const string WeightsFileName = "adapter_model.safetensors";
+
+    /// <summary>PEFT's task type of a causal language model's adapter.</summary>
+    public const string CausalLmTask = "CAUSAL_LM";
+
+    /// <summary>PEFT's task type of a sequence classifier's adapter (a reward model: one score per sequence).</summary>
+    public const string SequenceClassificationTask = "SEQ_CLS";
 
     private static readonly IReadOnlyDictionary<string, string> Metadata = new Dictionary<string, string> { ["format"] = "pt" };
 
@@ -24,28 +32,44 @@ public static class PeftAdapter
     /// <summary>
     /// Writes the adapter of <paramref name="adapters"/> into <paramref name="directory"/> (created if needed). Same bytes for the same weights.
     /// </summary>
-    public static void Save(LoraAdapters adapters, string directory, string baseModelNameOrPath)
+    /// <param name="savedModules">Fully trained modules saved beside the adapter (a reward model's head), or null for a causal LM's adapter.</param>
+    public static void Save(LoraAdapters adapters, string directory, string baseModelNameOrPath, PeftSavedModules? savedModules = null)
     {
         ArgumentNullException.ThrowIfNull(adapters);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentException.ThrowIfNullOrWhiteSpace(baseModelNameOrPath);
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, ConfigFileName), ConfigJson(adapters, baseModelNameOrPath), new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(directory, ConfigFileName), ConfigJson(adapters, baseModelNameOrPath, savedModules), new UTF8Encoding(false));
         using var scope = NewDisposeScope();
-        SafeTensors.Write(Path.Combine(directory, WeightsFileName), adapters.PeftTensors(), Metadata);
+        SafeTensors.Write(Path.Combine(directory, WeightsFileName), Tensors(adapters, savedModules), Metadata);
     }
 
     /// <summary>The sha256 (lower-case hex) of the adapter weights that <see cref="Save"/> would write now.</summary>
-    public static string WeightsSha256(LoraAdapters adapters)
+    public static string WeightsSha256(LoraAdapters adapters, PeftSavedModules? savedModules = null)
     {
         ArgumentNullException.ThrowIfNull(adapters);
         using var sha = SHA256.Create();
         using (var hashing = new CryptoStream(Stream.Null, sha, CryptoStreamMode.Write))
         using (var scope = NewDisposeScope())
         {
-            SafeTensors.Write(hashing, adapters.PeftTensors(), Metadata);
+            SafeTensors.Write(hashing, Tensors(adapters, savedModules), Metadata);
         }
         return Convert.ToHexStringLower(sha.Hash!);
+    }
+
+    /// <summary>
+    /// Every saved tensor under its PEFT key. PEFT keeps a <c>modules_to_save</c> module's trained copy as
+    /// <c>base_model.model.score.modules_to_save.default.weight</c> and saves it without <c>modules_to_save.default</c>:
+    /// <c>base_model.model.score.weight</c>.
+    /// </summary>
+    private static Dictionary<string, Tensor> Tensors(LoraAdapters adapters, PeftSavedModules? savedModules)
+    {
+        var tensors = adapters.PeftTensors();
+        foreach (var (name, tensor) in savedModules?.Tensors ?? new Dictionary<string, Tensor>())
+        {
+            tensors[LoraNames.PeftPrefix + name] = tensor.detach();
+        }
+        return tensors;
     }
 
     /// <summary>
@@ -56,9 +80,10 @@ public static class PeftAdapter
         Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(baseSha256 + adapterSha256)));
 
     /// <summary>PEFT's <c>adapter_config.json</c> text for <paramref name="adapters"/> (keys sorted, as PEFT writes them).</summary>
-    public static string ConfigJson(LoraAdapters adapters, string baseModelNameOrPath)
+    public static string ConfigJson(LoraAdapters adapters, string baseModelNameOrPath, PeftSavedModules? savedModules = null)
     {
         var config = adapters.Config;
+        var modules = savedModules?.ModuleNames ?? [];
         var root = new JsonObject
         {
             ["base_model_name_or_path"] = baseModelNameOrPath,
@@ -67,11 +92,11 @@ public static class PeftAdapter
             ["inference_mode"] = true,
             ["lora_alpha"] = Number(config.Alpha),
             ["lora_dropout"] = config.Dropout,
-            ["modules_to_save"] = null,
+            ["modules_to_save"] = modules.Count == 0 ? null : new JsonArray([.. modules.Select(m => (JsonNode?)JsonValue.Create(m))]),
             ["peft_type"] = "LORA",
             ["r"] = config.Rank,
             ["target_modules"] = new JsonArray([.. config.TargetModules.Select(t => (JsonNode?)JsonValue.Create(t))]),
-            ["task_type"] = "CAUSAL_LM",
+            ["task_type"] = savedModules?.TaskType ?? CausalLmTask,
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
@@ -100,10 +125,14 @@ public static class PeftAdapter
         {
             throw new CheckpointFormatException(path, "bias", $"'{b}' is not supported (only \"none\")");
         }
-        if (root["modules_to_save"] is JsonArray { Count: > 0 })
+        var modulesToSave = root["modules_to_save"] switch
         {
-            throw new CheckpointFormatException(path, "modules_to_save", "extra trained modules are not supported");
-        }
+            null => [],
+            JsonArray array => array.Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s
+                : throw new CheckpointFormatException(path, "modules_to_save", "holds a value that is not a string")).ToList(),
+            _ => throw new CheckpointFormatException(path, "modules_to_save", "not a list of names"),
+        };
+        var taskType = root["task_type"] is JsonValue t && t.TryGetValue<string>(out var task) ? task : CausalLmTask;
         var rank = Real("r");
         if (rank != Math.Floor(rank) || rank < 1) throw new CheckpointFormatException(path, "r", $"{rank} is not a positive whole number");
         var targets = root["target_modules"] switch
@@ -115,7 +144,8 @@ public static class PeftAdapter
         };
         var dropout = root["lora_dropout"] is null ? 0 : Real("lora_dropout");
         var fanInFanOut = root["fan_in_fan_out"] is JsonValue f && f.TryGetValue<bool>(out var flag) && flag;
-        return new PeftAdapterConfig(new LoraConfig((int)rank, Real("lora_alpha"), dropout, targets), Text("base_model_name_or_path"), fanInFanOut);
+        return new PeftAdapterConfig(new LoraConfig((int)rank, Real("lora_alpha"), dropout, targets), Text("base_model_name_or_path"), fanInFanOut,
+            modulesToSave, taskType);
     }
 
     /// <summary>
@@ -141,12 +171,22 @@ public static class PeftAdapter
     /// Loads the base model an adapter directory names, attaches the adapter (base weights frozen) and reads its weights.
     /// The checkpoint hash of the result is <see cref="CombinedSha256"/> of the base's hash and the adapter file's sha256.
     /// </summary>
+    /// <param name="savedModules">
+    /// The <c>modules_to_save</c> names the caller has a place for (a reward model: <c>score</c>); their tensors come back in
+    /// <see cref="LoadedAdapterModel.SavedModules"/>. An adapter saving any other module is refused.
+    /// </param>
     /// <exception cref="CheckpointFormatException">A missing or malformed adapter or base directory, or an adapter that does not fit the base.</exception>
-    public static LoadedAdapterModel Load(string directory, ModelOptions options, bool withoutDropout = false)
+    public static LoadedAdapterModel Load(string directory, ModelOptions options, bool withoutDropout = false, IReadOnlyCollection<string>? savedModules = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(options);
         var config = ReadConfig(directory);
+        if (config.ModulesToSave.FirstOrDefault(m => savedModules?.Contains(m) != true) is { } extra)
+        {
+            throw new CheckpointFormatException(Path.Combine(directory, ConfigFileName), "modules_to_save",
+                $"module '{extra}' (task_type {config.TaskType}) has no place in this model"
+                + (config.TaskType == SequenceClassificationTask ? ": a preference model's adapter loads as a preference model (cai pm, --pm)" : ""));
+        }
         var baseDirectory = BaseDirectory(directory, config.BaseModelNameOrPath);
         var weightsPath = Path.Combine(directory, WeightsFileName);
         if (!File.Exists(weightsPath)) throw new CheckpointFormatException(weightsPath, null, "file not found");
@@ -168,9 +208,19 @@ public static class PeftAdapter
             {
                 throw new CheckpointFormatException(configPath, null, e.Message.TrimEnd('.'));
             }
+            var saved = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             using (var file = SafeTensors.Read(weightsPath))
             {
-                adapters.Load(file.Tensors, weightsPath);
+                var prefixes = config.ModulesToSave.Select(m => LoraNames.PeftPrefix + m + ".").ToList();
+                var adapterTensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                foreach (var (key, tensor) in file.Tensors)
+                {
+                    if (prefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)))
+                        saved[key[LoraNames.PeftPrefix.Length..]] = tensor.clone().DetachFromDisposeScope();
+                    else
+                        adapterTensors[key] = tensor;
+                }
+                adapters.Load(adapterTensors, weightsPath);
             }
             string adapterSha;
             using (var stream = File.OpenRead(weightsPath))
@@ -178,7 +228,7 @@ public static class PeftAdapter
                 adapterSha = Convert.ToHexStringLower(SHA256.HashData(stream));
             }
             var provenance = new AdapterProvenance(baseDirectory, checkpoint.WeightsSha256, adapterSha);
-            return new LoadedAdapterModel(architecture, checkpoint, adapters, provenance);
+            return new LoadedAdapterModel(architecture, checkpoint, adapters, provenance, saved);
         }
         catch
         {

@@ -4,6 +4,7 @@ using CaiEvents.Contracts;
 using CaiEvents.Models.Chat;
 using CaiEvents.Models.Demo;
 using CaiEvents.Models.Llama;
+using CaiEvents.Models.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,9 @@ namespace CaiEvents.Models.Preference;
 /// backbone's Hugging Face directory (its <see cref="ILocalArchitecture"/>'s layout) whose
 /// weights also hold <c>score.weight</c> [1, C] and <c>score.bias</c> [1]; the checkpoint hash is the architecture's
 /// (for GPT-2, the sha256 of <c>model.safetensors</c>). A model scored in a chat format also saves <see cref="FormatFileName"/>, naming
-/// that format, and refuses to load as another. Use it on the <see cref="TorchThread"/>
+/// that format, and refuses to load as another. With LoRA (<see cref="AttachAdapters"/>) only the adapters and the head train; it saves as
+/// a PEFT adapter directory (task_type SEQ_CLS, the head as <c>modules_to_save</c>) naming its base, and its checkpoint hash combines
+/// the base's and the adapter file's (<see cref="PeftAdapter.CombinedSha256"/>). Use it on the <see cref="TorchThread"/>
 /// (or through <see cref="RewardScorer"/>), like every local model.
 /// </summary>
 public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
@@ -31,6 +34,9 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
 
     /// <summary>The name of the paper's <c>Human:/Assistant:</c> text layout (<see cref="Format"/>).</summary>
     public const string TextFormat = "human-assistant";
+
+    /// <summary>The head's module name: PEFT's <c>modules_to_save</c> entry of a reward model's adapter.</summary>
+    public const string HeadModuleName = "score";
 
     private static readonly IReadOnlySet<string> HeadTensorNames = new HashSet<string>(StringComparer.Ordinal) { ScoreWeightName, ScoreBiasName };
 
@@ -74,6 +80,26 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     public int VocabSize => Backbone.VocabSize;
 
     public Device Device => Backbone.Device;
+
+    /// <summary>The LoRA adapters on the backbone (its base weights frozen; the head still trains), or null for a fully trained model.</summary>
+    public LoraAdapters? Adapters { get; private set; }
+
+    /// <summary>With adapters: the base directory they are saved against and its checkpoint hash (<see cref="FileSha256"/>).</summary>
+    public AdapterBase? AdapterBase { get; private set; }
+
+    /// <summary>
+    /// Attaches fresh adapters of <paramref name="config"/> to the backbone (A from <paramref name="seed"/>, B zero: scores unchanged) and
+    /// freezes its base weights; the head keeps training. <paramref name="baseDirectory"/> holds the backbone's weights as they are now
+    /// (the adapter names it). Call it on the <see cref="TorchThread"/> before training.
+    /// </summary>
+    public LoraAdapters AttachAdapters(LoraConfig config, long seed, string baseDirectory)
+    {
+        if (Adapters is not null) throw new InvalidOperationException("This model already carries LoRA adapters.");
+        var directory = Path.GetFullPath(baseDirectory);
+        Adapters = LoraAdapters.Attach(Backbone, config, seed);
+        AdapterBase = new AdapterBase(directory, FileSha256(directory));
+        return Adapters;
+    }
 
     /// <summary>The one text layout every (prompt, response) is scored in: <c>Human: {prompt}\n\nAssistant: {response}</c>.</summary>
     public static string Format(string prompt, string response)
@@ -239,6 +265,7 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(options);
         options.Resolve();
+        if (PeftAdapter.IsAdapterDirectory(directory) && !LocalCheckpoint.Exists(directory)) return LoadAdapter(directory, options);
         var (architecture, checkpoint) = ModelArchitectures.Load(directory, options, HeadTensorNames, withoutDropout: true);
         var head = checkpoint.ExtraTensors;
         var backbone = checkpoint.Network;
@@ -252,27 +279,7 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
             }
             // Errors name the single weights file, or the directory of a sharded checkpoint.
             var weightsPath = Path.Combine(directory, LocalCheckpoint.WeightsFileName);
-            var where = File.Exists(weightsPath) ? weightsPath : directory;
-            if (!head.TryGetValue(ScoreWeightName, out var weight))
-                throw new CheckpointFormatException(where, ScoreWeightName, "missing: not a reward-model checkpoint (no scalar head)");
-            if (!head.TryGetValue(ScoreBiasName, out var bias))
-                throw new CheckpointFormatException(where, ScoreBiasName, "missing from the checkpoint");
-            if (!weight.shape.SequenceEqual([1L, backbone.HiddenSize]))
-                throw new CheckpointFormatException(
-                    where, ScoreWeightName, $"shape [{string.Join(", ", weight.shape)}] does not match [1, {backbone.HiddenSize}]");
-            if (!bias.shape.SequenceEqual([1L]))
-                throw new CheckpointFormatException(where, ScoreBiasName, $"shape [{string.Join(", ", bias.shape)}] does not match [1]");
-            var trainedOn = SavedFormat(directory);
-            if (trainedOn != model.FormatName)
-                throw new CheckpointFormatException(Path.Combine(directory, FormatFileName), null,
-                    $"the reward model was trained on (prompt, response) in the {trainedOn} format but would score in {model.FormatName}; "
-                    + "load it with the chat template it was trained with");
-            using (no_grad())
-            using (NewDisposeScope())
-            {
-                model.score.weight!.copy_(weight);
-                model.score.bias!.copy_(bias);
-            }
+            model.LoadHead(head, File.Exists(weightsPath) ? weightsPath : directory, "", directory);
             return model;
         }
         catch
@@ -290,14 +297,76 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
+    /// A PEFT adapter directory of a reward model: its base loaded with the adapter attached, the head from the adapter's
+    /// <c>modules_to_save</c> (both tensors required), in the format it was trained in.
+    /// </summary>
+    private static RewardModel LoadAdapter(string directory, ModelOptions options)
+    {
+        var adapted = PeftAdapter.Load(directory, options, withoutDropout: true, savedModules: [HeadModuleName]);
+        var backbone = adapted.Base.Network;
+        try
+        {
+            var weightsPath = Path.Combine(directory, PeftAdapter.WeightsFileName);
+            var model = new RewardModel(adapted.Architecture, backbone, adapted.Base.Tokenizer, options.ChatTemplate)
+            {
+                Adapters = adapted.Adapters,
+                AdapterBase = new AdapterBase(adapted.Provenance.BaseDirectory, FileSha256(adapted.Provenance.BaseDirectory)),
+            };
+            model.LoadHead(adapted.SavedModules, weightsPath, LoraNames.PeftPrefix, directory);
+            return model;
+        }
+        catch
+        {
+            (backbone as IDisposable)?.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var tensor in adapted.SavedModules.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Copies the head's tensors in, checking presence, shapes and the saved format; errors name <paramref name="where"/>.</summary>
+    private void LoadHead(IReadOnlyDictionary<string, Tensor> head, string where, string keyPrefix, string directory)
+    {
+        if (!head.TryGetValue(ScoreWeightName, out var weight))
+            throw new CheckpointFormatException(where, keyPrefix + ScoreWeightName, "missing: not a reward-model checkpoint (no scalar head)");
+        if (!head.TryGetValue(ScoreBiasName, out var bias))
+            throw new CheckpointFormatException(where, keyPrefix + ScoreBiasName, "missing from the checkpoint");
+        if (!weight.shape.SequenceEqual([1L, Backbone.HiddenSize]))
+            throw new CheckpointFormatException(
+                where, keyPrefix + ScoreWeightName, $"shape [{string.Join(", ", weight.shape)}] does not match [1, {Backbone.HiddenSize}]");
+        if (!bias.shape.SequenceEqual([1L]))
+            throw new CheckpointFormatException(where, keyPrefix + ScoreBiasName, $"shape [{string.Join(", ", bias.shape)}] does not match [1]");
+        var trainedOn = SavedFormat(directory);
+        if (trainedOn != FormatName)
+            throw new CheckpointFormatException(Path.Combine(directory, FormatFileName), null,
+                $"the reward model was trained on (prompt, response) in the {trainedOn} format but would score in {FormatName}; "
+                + "load it with the chat template it was trained with");
+        using (no_grad())
+        using (NewDisposeScope())
+        {
+            score.weight!.copy_(weight);
+            score.bias!.copy_(bias);
+        }
+    }
+
+    /// <summary>
     /// Writes the backbone's directory (config, tokenizer files, weights) with the head beside its weights into
-    /// <paramref name="directory"/> (created if needed). Deterministic bytes for the same weights.
+    /// <paramref name="directory"/> (created if needed); with adapters, a PEFT adapter directory (adapters + head, naming
+    /// <see cref="AdapterBase"/>'s directory) instead. Deterministic bytes for the same weights.
     /// </summary>
     public void Save(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         using var scope = NewDisposeScope();
-        Architecture.Save(Backbone, Tokenizer, directory, HeadTensors());
+        if (Adapters is not null)
+            PeftAdapter.Save(Adapters, directory, AdapterBase!.Directory, SavedHead());
+        else
+            Architecture.Save(Backbone, Tokenizer, directory, HeadTensors());
         var formatPath = Path.Combine(directory, FormatFileName);
         if (ChatTemplate is null)
         {
@@ -329,23 +398,49 @@ public sealed class RewardModel : nn.Module<Tensor, Tensor, Tensor>
         }
     }
 
-    /// <summary>The checkpoint hash that <see cref="Save"/> writes for the current weights (for GPT-2, model.safetensors' sha256).</summary>
+    /// <summary>
+    /// The checkpoint hash that <see cref="Save"/> writes for the current weights (for GPT-2, model.safetensors' sha256); with adapters,
+    /// the base's hash combined with the adapter file's.
+    /// </summary>
     public string ComputeSha256()
     {
         using var scope = NewDisposeScope();
+        if (Adapters is not null) return PeftAdapter.CombinedSha256(AdapterBase!.CheckpointHash, AdapterSha256());
         return Architecture.WeightsSha256(Backbone, HeadTensors());
+    }
+
+    /// <summary>With adapters: the sha256 of the <c>adapter_model.safetensors</c> that <see cref="Save"/> writes now (adapters + head).</summary>
+    public string AdapterSha256()
+    {
+        if (Adapters is null) throw new InvalidOperationException("This reward model carries no adapters.");
+        using var scope = NewDisposeScope();
+        return PeftAdapter.WeightsSha256(Adapters, SavedHead());
     }
 
     /// <summary>
     /// The checkpoint hash of a directory's weight files: the sha256 of its model.safetensors, or for a sharded checkpoint
-    /// (<see cref="LocalCheckpoint.ShardIndexFileName"/>) the hash over its index and shards that the Llama family records.
+    /// (<see cref="LocalCheckpoint.ShardIndexFileName"/>) the hash over its index and shards that the Llama family records; for a PEFT
+    /// adapter directory, its base's hash combined with the adapter file's (<see cref="PeftAdapter.CombinedSha256"/>).
     /// </summary>
+    /// <exception cref="CheckpointFormatException">An adapter directory whose config or base is missing.</exception>
     public static string FileSha256(string directory)
     {
+        if (PeftAdapter.IsAdapterDirectory(directory) && !LocalCheckpoint.Exists(directory))
+        {
+            var config = PeftAdapter.ReadConfig(directory);
+            var baseHash = FileSha256(PeftAdapter.BaseDirectory(directory, config.BaseModelNameOrPath));
+            using var adapter = File.OpenRead(Path.Combine(directory, PeftAdapter.WeightsFileName));
+            return PeftAdapter.CombinedSha256(baseHash, Convert.ToHexStringLower(SHA256.HashData(adapter)));
+        }
         if (File.Exists(Path.Combine(directory, LocalCheckpoint.ShardIndexFileName))) return LlamaCheckpoint.ComputeSha256(directory);
         using var stream = File.OpenRead(Path.Combine(directory, LocalCheckpoint.WeightsFileName));
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
+
+    /// <summary>True when <paramref name="directory"/> holds a reward model or a base checkpoint, full or as a PEFT adapter.</summary>
+    public static bool Exists(string directory) => LocalCheckpoint.Exists(directory) || PeftAdapter.IsAdapterDirectory(directory);
+
+    private PeftSavedModules SavedHead() => new(PeftAdapter.SequenceClassificationTask, HeadTensors());
 
     private Dictionary<string, Tensor> HeadTensors() => new(StringComparer.Ordinal)
     {

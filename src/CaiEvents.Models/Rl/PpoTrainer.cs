@@ -1,3 +1,4 @@
+using CaiEvents.Models.Lora;
 using CaiEvents.Models.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -6,7 +7,8 @@ namespace CaiEvents.Models.Rl;
 
 /// <summary>
 /// PPO updates of a decoder (<see cref="ICausalLanguageModel"/>) policy against a frozen reference copy, with a separate value network
-/// (in RLHF, initialised from the preference model). Rewards per token are −β·KL plus the score at the last token;
+/// (in RLHF, initialised from the preference model). A LoRA policy (<see cref="PpoTrainer(LoraAdapters, ValueFunction, PpoOptions, IKlController, int)"/>)
+/// trains its adapters alone, and its reference is the same network with the adapters switched off: no second copy of the weights. Rewards per token are −β·KL plus the score at the last token;
 /// advantages come from GAE and are whitened; the policy and value losses are clipped; gradients are clipped per network.
 /// Dropout is off (the networks stay in eval mode), so the first minibatch's ratio is exactly 1 and CPU runs are
 /// reproducible: minibatch order is a pure function of (seed, step, epoch). Call it on the <see cref="TorchThread"/>.
@@ -14,32 +16,54 @@ namespace CaiEvents.Models.Rl;
 public sealed class PpoTrainer : IDisposable
 {
     private readonly ICausalLanguageModel _policy;
-    private readonly ICausalLanguageModel _reference;
+    private readonly ICausalLanguageModel? _reference;
+    private readonly LoraAdapters? _adapters;
     private readonly ValueFunction _value;
     private readonly PpoOptions _options;
     private readonly IKlController _kl;
     private readonly int _padId;
     private readonly AdamW _optimizer;
     private readonly MasterWeights _policyWeights;
-    private readonly MasterWeights _referenceWeights;
+    private readonly MasterWeights? _referenceWeights;
     private readonly MasterWeights _valueWeights;
     private readonly ActivationCheckpointingSwitch _policyCheckpointing;
     private readonly ActivationCheckpointingSwitch _valueCheckpointing;
 
     public PpoTrainer(ICausalLanguageModel policy, ICausalLanguageModel reference, ValueFunction value, PpoOptions options, IKlController kl, int padId)
+        : this(policy, reference, null, value, options, kl, padId)
     {
+    }
+
+    /// <summary>
+    /// PPO on a policy that carries LoRA adapters (<paramref name="adapters"/>.Network): only the adapters (and the value network) train;
+    /// the reference log-probs are the same network's with the adapters disabled.
+    /// </summary>
+    public PpoTrainer(LoraAdapters adapters, ValueFunction value, PpoOptions options, IKlController kl, int padId)
+        : this((adapters ?? throw new ArgumentNullException(nameof(adapters))).Network, null, adapters, value, options, kl, padId)
+    {
+    }
+
+    private PpoTrainer(ICausalLanguageModel policy, ICausalLanguageModel? reference, LoraAdapters? adapters, ValueFunction value, PpoOptions options,
+        IKlController kl, int padId)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(value);
         _policy = policy;
-        _reference = reference;
+        _reference = reference ?? (adapters is null ? throw new ArgumentNullException(nameof(reference)) : null);
+        _adapters = adapters;
         _value = value;
         _options = options;
         _kl = kl;
         _padId = padId;
         if (options.MiniBatchSize < 1 || options.Epochs < 1 || options.GradientAccumulation < 1)
             throw new ArgumentException("minibatch size, epochs and gradient accumulation must be at least 1", nameof(options));
-        foreach (var p in reference.parameters()) p.requires_grad = false;
+        if (reference is not null)
+        {
+            foreach (var p in reference.parameters()) p.requires_grad = false;
+        }
         // Only what requires gradients trains (adapters freeze their base); in bf16 the optimizer steps fp32 masters.
         _policyWeights = new MasterWeights((nn.Module)policy, options.Precision);
-        _referenceWeights = new MasterWeights((nn.Module)reference, options.Precision);
+        _referenceWeights = reference is null ? null : new MasterWeights((nn.Module)reference, options.Precision);
         _valueWeights = new MasterWeights(value.Module, options.Precision);
         _policyCheckpointing = new ActivationCheckpointingSwitch((nn.Module)policy, options.ActivationCheckpointing);
         _valueCheckpointing = new ActivationCheckpointingSwitch(value.Module, options.ActivationCheckpointing);
@@ -55,7 +79,7 @@ public sealed class PpoTrainer : IDisposable
     public PpoStepMetrics Step(IReadOnlyList<Rollout> rollouts, int step)
     {
         if (rollouts.Count == 0) throw new ArgumentException("no rollouts", nameof(rollouts));
-        MasterWeights[] all = [_policyWeights, _referenceWeights, _valueWeights];
+        MasterWeights[] all = [.. new[] { _policyWeights, _referenceWeights, _valueWeights }.OfType<MasterWeights>()];
         foreach (var w in all) w.BeginStep();
         try
         {
@@ -71,7 +95,7 @@ public sealed class PpoTrainer : IDisposable
     {
         var beta = _kl.Coefficient;
         _policy.eval();
-        _reference.eval();
+        _reference?.eval();
         _value.Module.eval();
         using var scope = NewDisposeScope();
         var batch = Layout(rollouts);
@@ -82,7 +106,7 @@ public sealed class PpoTrainer : IDisposable
         using (no_grad())
         {
             oldLogProbs = ResponseLogProbs(_policy, batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, length).logProbs;
-            refLogProbs = ResponseLogProbs(_reference, batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, length).logProbs;
+            refLogProbs = ReferenceLogProbs(batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, length);
             oldValues = _value.TokenValues(batch.Ids, batch.Mask).narrow(1, batch.PromptWidth - 1, length).to(ScalarType.Float32);
         }
         var oldHost = oldLogProbs.cpu().data<float>().ToArray();
@@ -219,6 +243,25 @@ public sealed class PpoTrainer : IDisposable
             tensor(targets, [rows, length], device: device), tensor(responseMask, [rows, length], device: device), promptWidth, length);
     }
 
+    /// <summary>log π_ref [B, L] of the response tokens: the reference network's, or the LoRA policy's with its adapters switched off.</summary>
+    private Tensor ReferenceLogProbs(Tensor ids, Tensor mask, Tensor targets, int promptWidth, int length)
+    {
+        if (_reference is not null) return ResponseLogProbs(_reference, ids, mask, targets, promptWidth, length).logProbs;
+        using (_adapters!.Disable())
+        {
+            return ResponseLogProbs(_policy, ids, mask, targets, promptWidth, length).logProbs;
+        }
+    }
+
+    /// <summary>The reference policy's log-probs of the response tokens [B, L] (see <see cref="ReferenceLogProbs"/>), for tests.</summary>
+    public Tensor ReferenceResponseLogProbs(IReadOnlyList<Rollout> rollouts)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var batch = Layout(rollouts);
+        return ReferenceLogProbs(batch.Ids, batch.Mask, batch.Targets, batch.PromptWidth, batch.ResponseLength).MoveToOuterDisposeScope();
+    }
+
     /// <summary>log π(y_t | x, y_&lt;t) [B, L] of the response tokens, and the logits [B, L, V] that predicted them.</summary>
     private static (Tensor logProbs, Tensor logits) ResponseLogProbs(
         ICausalLanguageModel model, Tensor ids, Tensor mask, Tensor targets, int promptWidth, int length)
@@ -254,7 +297,7 @@ public sealed class PpoTrainer : IDisposable
     {
         _optimizer.Dispose();
         _policyWeights.Dispose();
-        _referenceWeights.Dispose();
+        _referenceWeights?.Dispose();
         _valueWeights.Dispose();
         _policyCheckpointing.Dispose();
         _valueCheckpointing.Dispose();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain;
 using CaiEvents.Domain.Preferences;
@@ -92,7 +93,7 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
         var jobModelOptions = modelOptions with { Seed = started.Seed };
         var model = await TorchThread.RunAsync(() =>
         {
-            if (last is null) return RewardModel.FromModelId(hp.BaseModel, jobModelOptions, started.Seed);
+            if (last is null) return FreshModel(hp, jobModelOptions, started.Seed, started.OutputDirectory);
             var loaded = RewardModel.Load(last.Path, jobModelOptions);
             if (loaded.ComputeSha256() != last.Sha256)
             {
@@ -166,6 +167,9 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
 
                     var path = Path.Combine(started.OutputDirectory, $"epoch-{epoch:000}");
                     var sha = await TorchThread.RunAsync(() => SaveAtomically(model, current, path), ct);
+                    // A LoRA checkpoint records the base it names and its adapter file apart (sha combines the two).
+                    var adapterSha = model.Adapters is null ? null : await TorchThread.RunAsync(model.AdapterSha256, ct);
+                    var baseSha = model.AdapterBase?.CheckpointHash;
                     var final = epoch == started.TotalEpochs;
                     var now = clock.GetUtcNow();
                     await using (var session = store.LightweightSession())
@@ -177,7 +181,7 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
                                 Finite(accuracy), Finite(ece), metrics.Count, metrics.Sum(m => m.Pairs) / seconds, worker.Instance, now,
                                 aiHeldOut, humanHeldOut, reliability),
                             new PreferenceModelCheckpointed(jobId, epoch, started.TotalEpochs, phase, path, sha, Finite(accuracy), Finite(ece), perPrinciple,
-                                final, now, aiHeldOut, humanHeldOut, reliability));
+                                final, now, aiHeldOut, humanHeldOut, reliability, baseSha, adapterSha));
                         if (final) BackgroundJobs.MarkFinished(session, jobId, JobKind, createdAt);
                         await session.SaveChangesAsync(ct);
                     }
@@ -196,6 +200,42 @@ public sealed class PreferenceModelJob(IDocumentStore store, WorkerIdentity work
         {
             await TorchThread.RunAsync(() => { model.Dispose(); return true; }, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The model a job starts from: the base with a fresh head; with LoRA, adapters on its backbone (base frozen, saved against the base's
+    /// directory: hf:DIR itself, builtin:demo's, or for builtin:tiny a copy written once into <c>OUT/base</c>).
+    /// </summary>
+    private static RewardModel FreshModel(PreferenceModelHyperParameters hp, ModelOptions options, long seed, string outputDirectory)
+    {
+        var model = RewardModel.FromModelId(hp.BaseModel, options, seed);
+        if (hp.Lora is not { } lora) return model;
+        try
+        {
+            LoraTraining.Check(lora, model.Backbone);
+            model.AttachAdapters(LoraTraining.Config(lora, model.Backbone), seed, BaseDirectory(model, hp.BaseModel, outputDirectory));
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The directory holding <paramref name="baseModel"/>'s weights, writing builtin:tiny's once into <c>OUT/base</c> (atomically).</summary>
+    private static string BaseDirectory(RewardModel model, string baseModel, string outputDirectory)
+    {
+        if (ModelIds.IsHf(baseModel)) return Path.GetFullPath(ModelIds.LocalDirectory(baseModel));
+        if (baseModel == Models.Demo.DemoModel.ModelId) return Models.Demo.DemoModel.Directory;
+        var directory = Path.Combine(outputDirectory, LoraTraining.BaseDirectoryName);
+        if (LocalCheckpoint.Exists(directory)) return directory;
+        var staging = directory + $".tmp-{Environment.ProcessId}";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        model.Architecture.Save(model.Backbone, model.Tokenizer, staging); // the backbone alone: no head, no adapters
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.Move(staging, directory);
+        return directory;
     }
 
     /// <summary>NaN (no decided pair) is stored as −1: JSON has no NaN.</summary>

@@ -46,7 +46,7 @@ public static class PreferenceModelRequest
     /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
     public static PreferenceModelHyperParameters Parse(IReadOnlyDictionary<string, string>? values)
     {
-        var all = new Dictionary<string, string>(Defaults.Concat(OptionalDefaults), StringComparer.Ordinal);
+        var all = new Dictionary<string, string>(Defaults.Concat(OptionalDefaults).Concat(LoraTraining.OptionalDefaults), StringComparer.Ordinal);
         foreach (var (key, value) in values ?? new Dictionary<string, string>())
         {
             if (!all.ContainsKey(key) && !OptionalKeys.Contains(key))
@@ -63,7 +63,8 @@ public static class PreferenceModelRequest
             Real("lr", 1e-9, 1), Int("warmup_steps", 0), Real("min_lr_ratio", 0, 1), Real("weight_decay", 0, 1), Real("max_grad_norm", 1e-6, 1e6),
             Real("heldout_fraction", 0, 0.9), pmpFile, Int("pmp_pairs_per_question", 1), Precision: TrainingComputeValues.Precision(all["precision"]),
             GradientAccumulation: Int("grad_accum", 1) is var accumulation and > 1 ? accumulation : null,
-            ActivationCheckpointing: TrainingComputeValues.ActivationCheckpointing(all["activation_checkpointing"]) ? true : null);
+            ActivationCheckpointing: TrainingComputeValues.ActivationCheckpointing(all["activation_checkpointing"]) ? true : null,
+            Lora: LoraTraining.Parse(all));
         if (string.IsNullOrWhiteSpace(hp.BaseModel)) throw new ArgumentException("hyper-parameter 'base_model' is empty");
         if (all.TryGetValue("human_run", out var humanRun))
         {
@@ -94,7 +95,8 @@ public static class PreferenceModelRequest
         var all = new SortedDictionary<string, string>(Defaults.ToDictionary(), StringComparer.Ordinal);
         foreach (var (key, value) in values ?? new Dictionary<string, string>())
         {
-            if (!(OptionalDefaults.TryGetValue(key, out var unset) && value == unset)) all[key] = value;
+            if (!((OptionalDefaults.TryGetValue(key, out var unset) || LoraTraining.OptionalDefaults.TryGetValue(key, out unset)) && value == unset))
+                all[key] = value;
         }
         var text = new StringBuilder($"pm:{asOf}:{seed}");
         foreach (var (key, value) in all) text.Append('\n').Append(key).Append('=').Append(value);

@@ -46,7 +46,7 @@ public static class PpoCommandRequest
     /// <summary>Typed hyper-parameters (defaults filled in); an unknown key or a bad value is an <see cref="ArgumentException"/> naming it.</summary>
     public static PpoHyperParameters Parse(int steps, long seed, IReadOnlyDictionary<string, string>? values)
     {
-        var all = new Dictionary<string, string>(Defaults.Concat(OptionalDefaults), StringComparer.Ordinal);
+        var all = new Dictionary<string, string>(Defaults.Concat(OptionalDefaults).Concat(LoraTraining.OptionalDefaults), StringComparer.Ordinal);
         foreach (var (key, value) in values ?? new Dictionary<string, string>())
         {
             if (!all.ContainsKey(key)) throw new ArgumentException($"hyper-parameter '{key}' is unknown (known: {string.Join(", ", all.Keys)})");
@@ -63,7 +63,7 @@ public static class PpoCommandRequest
             Real("entropy_coef"), Real("gamma"), Real("lambda"), Real("max_grad_norm"), Real("kl_coef"), klTarget > 0 ? klTarget : null,
             Real("kl_horizon"), Int("max_new_tokens"), Int("checkpoint_every"), seed, TrainingComputeValues.Precision(all["precision"]),
             Int("grad_accum") is var accumulation and > 1 ? accumulation : null,
-            TrainingComputeValues.ActivationCheckpointing(all["activation_checkpointing"]) ? true : null);
+            TrainingComputeValues.ActivationCheckpointing(all["activation_checkpointing"]) ? true : null, LoraTraining.Parse(all));
     }
 
     /// <summary>What <see cref="PpoStarted.RolloutMode"/> records for each option value.</summary>

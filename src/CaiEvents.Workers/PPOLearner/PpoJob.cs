@@ -7,6 +7,7 @@ using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.Models;
 using CaiEvents.Models.Chat;
+using CaiEvents.Models.Lora;
 using CaiEvents.Models.Preference;
 using CaiEvents.Models.Rl;
 using CaiEvents.Models.Training;
@@ -70,10 +71,19 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var pmDirectory = Path.GetFullPath(request.PreferenceModelDirectory);
         var prompts = await RunPromptsAsync(request.RunId, ct);
         if (prompts.Count == 0) throw new InputException("--run", null, $"run {request.RunId} has no prompts");
-        if (!LocalCheckpoint.Exists(pmDirectory))
-            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName})");
+        if (!RewardModel.Exists(pmDirectory))
+            throw new InputException("--pm", null,
+                $"{pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName} or {PeftAdapter.ConfigFileName})");
         var pmHash = RewardModel.FileSha256(pmDirectory);
         using var probe = LoadPolicy(request.PolicyModel, modelOptions);
+        if (hp.Lora is { } lora)
+        {
+            if (probe.Adapters is not null)
+                throw new InputException("--policy", null, $"{request.PolicyModel} is a LoRA adapter; merge it into its base first (cai model merge)");
+            LoraTraining.Check(lora, probe.Network);
+            if (rolloutMode == PpoCommandRequest.DistributedMode)
+                throw new InputException("--lora-rank", null, "LoRA PPO samples its rollouts in process (--rollouts inprocess)");
+        }
         return new PpoStarted(jobId, request.RunId, request.PolicyModel, probe.Identity.CheckpointHash, request.PolicyModel, probe.Identity.CheckpointHash,
             "hf:" + pmDirectory, pmHash, PromptSetHash(prompts), prompts.Count, hp, hp.Seed, rolloutMode, output, worker.Instance, clock.GetUtcNow());
     }
@@ -160,15 +170,24 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         var prompts = await RunPromptsAsync(started.RunId, ct);
         if (started.PromptSetHash != PromptSetHash(prompts))
             throw new InvalidOperationException($"job {jobId}: run {started.RunId}'s prompts no longer hash to {started.PromptSetHash}");
-        if (!LocalCheckpoint.Exists(pmDirectory))
-            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint on this worker (no {LocalCheckpoint.WeightsFileName})");
+        if (!RewardModel.Exists(pmDirectory))
+            throw new InputException("--pm", null, $"{pmDirectory} is not a preference-model checkpoint on this worker");
         if (RewardModel.FileSha256(pmDirectory) != started.PreferenceModelCheckpointHash)
             throw new InputException("--pm", null, $"{pmDirectory} no longer hashes to {started.PreferenceModelCheckpointHash}");
 
-        using var reference = LoadPolicy(started.ReferenceModel, modelOptions);
-        if (reference.Identity.CheckpointHash != started.ReferenceCheckpointHash)
+        // With LoRA the reference is the policy with its adapters switched off: no second copy is loaded.
+        using var reference = hp.Lora is null ? LoadPolicy(started.ReferenceModel, modelOptions) : null;
+        if (reference is not null && reference.Identity.CheckpointHash != started.ReferenceCheckpointHash)
             throw new InvalidOperationException($"job {jobId}: reference {started.ReferenceModel} no longer hashes to {started.ReferenceCheckpointHash}");
         using var policy = last is null ? LoadPolicy(started.PolicyModel, modelOptions) : LoadCheckpoint(last, modelOptions);
+        if (hp.Lora is { } lora && policy.Adapters is null)
+        {
+            await TorchThread.RunAsync(() =>
+            {
+                policy.AttachAdapters(LoraTraining.Config(lora, policy.Network), hp.Seed);
+                return LoraTraining.EnsureBaseCopy(policy, started.PolicyModel, output);
+            }, ct);
+        }
         using var scorer = RewardScorer.Load(pmDirectory, modelOptions);
         var valueDirectory = last is null ? pmDirectory : Path.Combine(last.Path, ValueDirectoryName);
         var value = await TorchThread.RunAsync(() => RewardModel.Load(valueDirectory, modelOptions), ct);
@@ -185,14 +204,18 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                 hp.GradientAccumulation ?? 1, hp.ActivationCheckpointing ?? false);
             using var trainer = await TorchThread.RunAsync(() =>
             {
-                var t = new PpoTrainer(policy.Network, reference.Network, new ValueFunction(value, value.TokenScores), options, kl,
-                    policy.Tokenizer.EndOfTextId);
+                var valueFunction = new ValueFunction(value, value.TokenScores);
+                var t = policy.Adapters is { } adapters
+                    ? new PpoTrainer(adapters, valueFunction, options, kl, policy.Tokenizer.EndOfTextId)
+                    : new PpoTrainer(policy.Network, reference!.Network, valueFunction, options, kl, policy.Tokenizer.EndOfTextId);
                 if (last is not null) t.LoadOptimizerState(Path.Combine(last.Path, OptimizerStateFileName));
                 return t;
             }, ct);
 
             var version = history.Count;
-            var policyHash = policy.Identity.CheckpointHash;
+            // A LoRA policy's hash is its base's combined with its adapter's (the reference's hash is the base's alone).
+            string PolicyHash() => LoraTraining.CheckpointSha256(policy, started.PolicyCheckpointHash);
+            var policyHash = policy.Adapters is null ? policy.Identity.CheckpointHash : await TorchThread.RunAsync(PolicyHash, ct);
             var sampling = Sampling(hp, policy.ChatTemplate);
             var window = new List<PolicyUpdateCompleted>();
             PolicyCheckpointed? checkpoint = null;
@@ -212,14 +235,14 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                     m.Entropy, m.KlCoefficient, m.MeanResponseTokens, policyHash, PromptSampler.Position(step + 1, hp.RolloutsPerStep), clock.GetUtcNow());
                 window.Add(update);
                 // The policy changed: its weights no longer hash to policyHash. Hash the new weights for the next rollouts' provenance.
-                policyHash = await TorchThread.RunAsync(policy.CurrentWeightsSha256, ct);
+                policyHash = await TorchThread.RunAsync(PolicyHash, ct);
                 var isCheckpoint = (step + 1) % hp.CheckpointEvery == 0 || step + 1 == hp.Steps;
                 var newEvents = new List<object>();
                 if (recorded.Add(update.Step)) newEvents.Add(update); // a step retraced after a resume is already in the stream
                 if (isCheckpoint)
                 {
                     var path = Path.Combine(output, "checkpoints", $"step-{step + 1:000000}");
-                    await TorchThread.RunAsync(() => { SaveAtomically(policy, value, trainer, path); return true; }, ct);
+                    await TorchThread.RunAsync(() => { SaveAtomically(policy, value, trainer, path, started); return true; }, ct);
                     var sha = RewardModel.FileSha256(path);
                     if (sha != policyHash) throw new InvalidOperationException($"checkpoint {path} hashes to {sha}, the weights to {policyHash}");
                     checkpoint = new PolicyCheckpointed(jobId, step + 1, hp.Steps, path, sha, 0, null, new Dictionary<string, double>
@@ -228,7 +251,10 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
                         ["mean_kl"] = window.Average(u => u.MeanKl),
                         [KlCoefficientMetric] = kl.Coefficient,
                         ["prompt_cursor"] = update.PromptCursor,
-                    }, step + 1 == hp.Steps, clock.GetUtcNow());
+                    }, step + 1 == hp.Steps, clock.GetUtcNow(),
+                        // A LoRA checkpoint records its base (the starting policy) and its adapter file apart; sha combines the two.
+                        policy.Adapters is null ? null : started.PolicyCheckpointHash,
+                        policy.Adapters is null ? null : FileHash(Path.Combine(path, PeftAdapter.WeightsFileName)));
                     newEvents.Add(checkpoint);
                     window.Clear();
                 }
@@ -249,6 +275,12 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
         {
             await TorchThread.RunAsync(() => { value.Dispose(); return true; }, CancellationToken.None);
         }
+    }
+
+    private static string FileHash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>The run's prompts in submission order (its prompt set).</summary>
@@ -278,12 +310,18 @@ public sealed class PpoJob(IDocumentStore store, WorkerIdentity worker, TimeProv
 
     private static LocalTextModel LoadCheckpoint(PolicyCheckpointed checkpoint, ModelOptions options) => PolicyCheckpointFiles.Load(checkpoint, options);
 
-    /// <summary>Policy, value network and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint.</summary>
-    private static void SaveAtomically(LocalTextModel policy, RewardModel value, PpoTrainer trainer, string path)
+    /// <summary>
+    /// Policy, value network and optimizer state into a staging folder, then one rename: a kill leaves no half checkpoint. A LoRA policy
+    /// saves as a PEFT adapter directory naming its base (<see cref="LoraTraining.BaseReference"/>), so <c>hf:</c> of it loads both.
+    /// </summary>
+    private static void SaveAtomically(LocalTextModel policy, RewardModel value, PpoTrainer trainer, string path, PpoStarted started)
     {
         var staging = path + $".tmp-{Environment.ProcessId}";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        policy.Architecture.Save(policy.Network, policy.Tokenizer, staging);
+        if (policy.Adapters is { } adapters)
+            PeftAdapter.Save(adapters, staging, LoraTraining.BaseReference(policy, started.PolicyModel, started.OutputDirectory, path));
+        else
+            policy.Architecture.Save(policy.Network, policy.Tokenizer, staging);
         value.Save(Path.Combine(staging, ValueDirectoryName));
         trainer.SaveOptimizerState(Path.Combine(staging, OptimizerStateFileName));
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);

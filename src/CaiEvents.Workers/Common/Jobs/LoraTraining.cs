@@ -1,3 +1,4 @@
+using System.Globalization;
 using CaiEvents.Contracts;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain;
@@ -14,6 +15,48 @@ public static class LoraTraining
 {
     /// <summary>Name of the copy of a base model that has no directory of its own (builtin:*), in a job's output directory.</summary>
     public const string BaseDirectoryName = "base";
+
+    /// <summary>
+    /// The LoRA keys of a preference-model or PPO command's hyper-parameter values, with their defaults: a command names them only when
+    /// LoRA is asked for (rank ≥ 1), so the commands of full fine-tuning keep their job ids.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> OptionalDefaults { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["lora_rank"] = "0",
+        ["lora_alpha"] = "16",
+        ["lora_dropout"] = "0",
+        ["lora_targets"] = "",
+    };
+
+    /// <summary>The hyper-parameter values of <paramref name="lora"/> (none for null: full fine-tuning).</summary>
+    public static Dictionary<string, string> Values(LoraHyperParameters? lora)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (lora is null) return values;
+        values["lora_rank"] = lora.Rank.ToString(CultureInfo.InvariantCulture);
+        values["lora_alpha"] = lora.Alpha.ToString("R", CultureInfo.InvariantCulture);
+        values["lora_dropout"] = lora.Dropout.ToString("R", CultureInfo.InvariantCulture);
+        if (!string.IsNullOrWhiteSpace(lora.TargetModules)) values["lora_targets"] = lora.TargetModules;
+        return values;
+    }
+
+    /// <summary>
+    /// The LoRA settings in hyper-parameter values (defaults filled in by the caller): null when <c>lora_rank</c> is 0; a bad value is an
+    /// <see cref="ArgumentException"/> naming its key.
+    /// </summary>
+    public static LoraHyperParameters? Parse(IReadOnlyDictionary<string, string> all)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        if (!int.TryParse(all["lora_rank"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var rank) || rank < 0)
+            throw new ArgumentException($"hyper-parameter 'lora_rank' must be a whole number ≥ 0, got '{all["lora_rank"]}'");
+        double Real(string key, double min, bool inclusiveMin, double max) =>
+            double.TryParse(all[key], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && (inclusiveMin ? v >= min : v > min) && v < max
+                ? v : throw new ArgumentException($"hyper-parameter '{key}' must be a number in {(inclusiveMin ? "[" : "(")}{min}, {max}), got '{all[key]}'");
+        var alpha = Real("lora_alpha", 0, false, double.PositiveInfinity);
+        var dropout = Real("lora_dropout", 0, true, 1);
+        if (rank == 0) return null;
+        return new LoraHyperParameters(rank, alpha, dropout, string.IsNullOrWhiteSpace(all["lora_targets"]) ? null : all["lora_targets"]);
+    }
 
     /// <summary>The adapter shape for <paramref name="network"/>: the job's targets, or every linear layer of its family.</summary>
     public static LoraConfig Config(LoraHyperParameters lora, ICausalLanguageModel network)
