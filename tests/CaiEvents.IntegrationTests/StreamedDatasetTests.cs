@@ -106,7 +106,8 @@ public class StreamedDatasetTests
             // As of an earlier event: folded from the events a batch of streams at a time.
             var slThen = await SlDatasetExport.LoadAsync(session, runId, default, asOf);
             var slThenSmall = await ExportAsync(path => SlDatasetExport.WriteFileAsync(session, runId, path, default, asOf, Options(SmallBatch)), slThen.Count);
-            Assert.Equal(slThenSmall, await ExportAsync(path => SlDatasetExport.WriteFileAsync(session, runId, path, default, asOf, Options(1000)), slThen.Count));
+            Assert.Equal(slThenSmall,
+                await ExportAsync(path => SlDatasetExport.WriteFileAsync(session, runId, path, default, asOf, Options(1000)), slThen.Count));
             Assert.InRange(slThen.Count, 0, Prompts - 1);
             var prefThen = (await PreferenceDatasetExport.LoadAsync(session, runId, default, asOf)).Count;
             Assert.Equal(

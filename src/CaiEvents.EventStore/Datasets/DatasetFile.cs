@@ -39,5 +39,7 @@ public static class DatasetFile
         });
 
     private static Task WriteRowGroupAsync<TRow>(IEnumerable<TRow> rows, Stream file, bool append, CancellationToken ct) where TRow : class, new() =>
-        append ? ParquetSerializer.SerializeAsync(rows, file, new ParquetOptions { Append = true }, cancellationToken: ct) : DatasetParquet.WriteAsync(rows, file, ct);
+        append
+            ? ParquetSerializer.SerializeAsync(rows, file, new ParquetOptions { Append = true }, cancellationToken: ct)
+            : DatasetParquet.WriteAsync(rows, file, ct);
 }

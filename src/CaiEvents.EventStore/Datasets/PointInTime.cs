@@ -64,7 +64,9 @@ public static class PointInTime
             yield return await FoldAsync<SampleState>(session, batch.Select(s => s.Id).ToArray(), asOf, (state, id, e) => projection.Evolve(state, id, e), ct);
     }
 
-    /// <summary>The run's comparisons as they stood at <paramref name="asOf"/>, a batch at a time in prompt order (see <see cref="SampleBatchesAsync"/>).</summary>
+    /// <summary>
+    /// The run's comparisons as they stood at <paramref name="asOf"/>, a batch at a time in prompt order (see <see cref="SampleBatchesAsync"/>).
+    /// </summary>
     public static async IAsyncEnumerable<IReadOnlyList<ComparisonState>> ComparisonBatchesAsync(IQuerySession session, Guid runId, long asOf,
         int batchSize, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -122,7 +122,8 @@ public static class ChainVerifier
     {
         // The run stream may itself have lost its first event: it still exists while mt_streams or mt_events holds it.
         await using var command = connection.CreateCommand();
-        command.CommandText = $"select exists(select 1 from {schema}.mt_streams where id = @run) or exists(select 1 from {schema}.mt_events where stream_id = @run)";
+        command.CommandText = $"select exists(select 1 from {schema}.mt_streams where id = @run) " +
+                              $"or exists(select 1 from {schema}.mt_events where stream_id = @run)";
         command.Parameters.AddWithValue("run", runId);
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }

@@ -18,7 +18,8 @@ public sealed record RetryOutcome(int Retried, int Sent);
 /// <c>cai retry-failed RUN</c>: every failed sample gets <see cref="SampleRetryRequested"/> and every failed comparison
 /// <see cref="ComparisonRetryRequested"/>, which return it to its state before the failed step; the run stream gets
 /// <see cref="RunRetryRequested"/> (so it completes again once they settle); a batch of items per transaction, with expected
-/// versions (a run with fewer failed items than the batch size is retried in one). Then the next command of each retried, still unsettled item is sent. Idempotent: a second call finds
+/// versions (a run with fewer failed items than the batch size is retried in one). Then the next command of each retried, still
+/// unsettled item is sent. Idempotent: a second call finds
 /// nothing failed and appends nothing, and only re-sends the commands of retried items still in flight (which also
 /// heals a crash between the commit and the sends); consumers ignore duplicates.
 /// </summary>
@@ -84,8 +85,8 @@ public sealed class FailedItemRetrier(IDocumentStore store, ISendEndpointProvide
                     if (state.Status != ComparisonStatus.Failed) continue;
                     var attempt = state.Retries + 1;
                     stream.AppendOne(new ComparisonRetryRequested(state.Id, state.FailedStep ?? "unknown", state.FailureType ?? "", state.FailureMessage ?? "",
-                        attempt, Provenance(run, state.Id, $"retry:{attempt}", state.FailedStep, requestedBy, run.Configuration.Feedback?.FeedbackTemplateVersion,
-                            now)));
+                        attempt, Provenance(run, state.Id, $"retry:{attempt}", state.FailedStep, requestedBy,
+                            run.Configuration.Feedback?.FeedbackTemplateVersion, now)));
                     items.Add(state.Id);
                 }
             }
