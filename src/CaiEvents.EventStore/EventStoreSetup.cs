@@ -57,9 +57,10 @@ public static class EventStoreSetup
         opts.Projections.Add<ComparisonStateProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<SampleState>().Duplicate(x => x.RunId);
         opts.Schema.For<ComparisonState>().Duplicate(x => x.RunId);
-        // A run's items a batch at a time in prompt order (exports, datasets, resume, retry): one (run_id, index) range scan per batch.
-        opts.Schema.For<SampleState>().Duplicate(x => x.Index, configure: index => index.Columns = ["run_id", "index"]);
-        opts.Schema.For<ComparisonState>().Duplicate(x => x.Index, configure: index => index.Columns = ["run_id", "index"]);
+        // A run's items a batch at a time in prompt order (exports, datasets, resume, retry): the run_id index finds the run's rows,
+        // the duplicated index column orders them and bounds each batch (index > the last one of the batch before).
+        opts.Schema.For<SampleState>().Duplicate(x => x.Index);
+        opts.Schema.For<ComparisonState>().Duplicate(x => x.Index);
         // Imports and training jobs of a run are found by their event type, not by reading every event of the store.
         opts.Events.EnableEventTypeIndex = true;
     }

@@ -53,7 +53,7 @@ public static class PointInTime
 
     /// <summary>
     /// The run's samples as they stood at <paramref name="asOf"/>, a batch at a time in prompt order. The run's items are found through
-    /// their documents (the (run_id, index) index); an item written after <paramref name="asOf"/> has no event up to it and is left out.
+    /// their documents (the run_id index, in index order); an item written after <paramref name="asOf"/> has no event up to it and is left out.
     /// </summary>
     public static async IAsyncEnumerable<IReadOnlyList<SampleState>> SampleBatchesAsync(IQuerySession session, Guid runId, long asOf, int batchSize,
         [EnumeratorCancellation] CancellationToken ct)

@@ -7,10 +7,11 @@ using Marten;
 namespace CaiEvents.EventStore.Datasets;
 
 /// <summary>
-/// A run's samples or comparisons, a bounded batch at a time in prompt order: each batch is one range scan of the
-/// (run_id, index) index after the last index of the batch before, so memory and the cost of a batch stay the same
-/// however large the run and however many other runs the store holds. A <c>filter</c> (failed items, retried items) is applied
-/// in the query, so a batch holds only matching items.
+/// A run's samples or comparisons, a bounded batch at a time in prompt order: each batch is one query on the run_id index for
+/// the items after the last index of the batch before (the duplicated index column), so memory holds one batch however large
+/// the run and however many other runs the store holds. PostgreSQL still visits the run's rows to pick each batch; a
+/// (run_id, index) index would make a batch's cost independent of the run's size too. A <c>filter</c> (failed items, retried
+/// items) is applied in the query, so a batch holds only matching items.
 /// </summary>
 public static class RunItemBatches
 {
