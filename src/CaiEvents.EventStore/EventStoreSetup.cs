@@ -40,19 +40,27 @@ public static class EventStoreSetup
         // "anything left?" after every settled item with a single probe, and the per-status counts that `status`, `wait` and
         // the dashboard poll from the index alone (no item document is read). A second, small index holds only the failed
         // items of each run, for listing failures.
+        // A run's items a batch at a time in prompt order (exports, datasets, resume, retry): the (run_id, index) index finds the
+        // run's rows in order, and each batch starts after the last index of the one before, so a batch reads only its own rows.
         opts.Schema.For<SampleState>()
             .Duplicate(x => x.RunId)
             .Duplicate(x => x.Status, configure: index => FailedIndex(index, SampleFailedIndex, nameof(SampleStatus.Failed)))
-            .Index([x => x.RunId, x => x.Status], index => index.Name = SampleRunStatusIndex);
+            .Index([x => x.RunId, x => x.Status], index => index.Name = SampleRunStatusIndex)
+            .Duplicate(x => x.Index)
+            .Index([x => x.RunId, x => x.Index], index => index.Name = SampleRunOrderIndex);
         opts.Schema.For<ComparisonState>()
             .Duplicate(x => x.RunId)
             .Duplicate(x => x.Status, configure: index => FailedIndex(index, ComparisonFailedIndex, nameof(ComparisonStatus.Failed)))
-            .Index([x => x.RunId, x => x.Status], index => index.Name = ComparisonRunStatusIndex);
+            .Index([x => x.RunId, x => x.Status], index => index.Name = ComparisonRunStatusIndex)
+            .Duplicate(x => x.Index)
+            .Index([x => x.RunId, x => x.Index], index => index.Name = ComparisonRunOrderIndex);
     }
 
     /// <summary>Index names, so a test can see in a query plan that the progress queries use them.</summary>
     public const string SampleRunStatusIndex = "ix_samplestate_run_status";
     public const string ComparisonRunStatusIndex = "ix_comparisonstate_run_status";
+    public const string SampleRunOrderIndex = "ix_samplestate_run_index";
+    public const string ComparisonRunOrderIndex = "ix_comparisonstate_run_index";
     public const string SampleFailedIndex = "ix_samplestate_run_failed";
     public const string ComparisonFailedIndex = "ix_comparisonstate_run_failed";
 
@@ -93,6 +101,8 @@ public static class EventStoreSetup
             typeof(SampleRetryRequested), typeof(ComparisonRetryRequested), typeof(RunRetryRequested),
         ]);
         EventVersions.Configure(opts);
+        // Imports and training jobs of a run are found by their event type, not by reading every event of the store.
+        opts.Events.EnableEventTypeIndex = true;
     }
 
     public static IServiceCollection AddCaiEventStore(this IServiceCollection services, EventStoreOptions options)

@@ -10,7 +10,7 @@ public static class AtomicFile
         try
         {
             T result;
-            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
                 result = await write(file);
             File.Move(temp, full, overwrite: true);
             return result;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CaiEvents.Contracts.Events;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
@@ -6,7 +7,7 @@ using Marten;
 
 namespace CaiEvents.EventStore.Datasets;
 
-/// <summary>The item streams of a run, as listed by its <see cref="RunStarted"/> event.</summary>
+/// <summary>The item streams of a run, as listed by its <see cref="RunStarted"/> event (empty lists where it records only their count).</summary>
 public sealed record RunStreams(Guid RunId, long StartedAt, IReadOnlyList<Guid> SampleIds, IReadOnlyList<Guid> PairIds);
 
 /// <summary>A point-in-time request that cannot be answered (beyond the store's end, before the run existed).</summary>
@@ -14,7 +15,7 @@ public sealed class AsOfException(string message) : Exception(message);
 
 /// <summary>
 /// The read models of a run as they stood at an event sequence: the run's item streams are read up to that
-/// sequence and folded with the very projections that keep the live read models (so the fold is the same code),
+/// sequence, a batch of streams at a time, and folded with the very projections that keep the live read models (so the fold is the same code),
 /// without touching the stored documents.
 /// </summary>
 public static class PointInTime
@@ -50,40 +51,46 @@ public static class PointInTime
         return new RunStreams(runId, first.Sequence, RunItemIds.Samples(started), RunItemIds.Pairs(started));
     }
 
-    public static async Task<IReadOnlyList<SampleState>> SamplesAsync(IQuerySession session, Guid runId, long asOf, CancellationToken ct)
+    /// <summary>
+    /// The run's samples as they stood at <paramref name="asOf"/>, a batch at a time in prompt order. The run's items are found through
+    /// their documents (the run_id index, in index order); an item written after <paramref name="asOf"/> has no event up to it and is left out.
+    /// </summary>
+    public static async IAsyncEnumerable<IReadOnlyList<SampleState>> SampleBatchesAsync(IQuerySession session, Guid runId, long asOf, int batchSize,
+        [EnumeratorCancellation] CancellationToken ct)
     {
-        var streams = await RunStreamsAsync(session, runId, asOf, ct);
+        await RunStreamsAsync(session, runId, asOf, ct);
         var projection = new SampleStateProjection();
-        return (await FoldAsync<SampleState>(session, streams.SampleIds, asOf, (state, id, e) => projection.Evolve(state, id, e), ct))
-            .OrderBy(s => s.Index).ToList();
+        await foreach (var batch in RunItemBatches.SamplesAsync(session, runId, batchSize, ct))
+            yield return await FoldAsync<SampleState>(session, batch.Select(s => s.Id).ToArray(), asOf, (state, id, e) => projection.Evolve(state, id, e), ct);
     }
 
-    public static async Task<IReadOnlyList<ComparisonState>> ComparisonsAsync(IQuerySession session, Guid runId, long asOf, CancellationToken ct)
+    /// <summary>
+    /// The run's comparisons as they stood at <paramref name="asOf"/>, a batch at a time in prompt order (see <see cref="SampleBatchesAsync"/>).
+    /// </summary>
+    public static async IAsyncEnumerable<IReadOnlyList<ComparisonState>> ComparisonBatchesAsync(IQuerySession session, Guid runId, long asOf,
+        int batchSize, [EnumeratorCancellation] CancellationToken ct)
     {
-        var streams = await RunStreamsAsync(session, runId, asOf, ct);
+        await RunStreamsAsync(session, runId, asOf, ct);
         var projection = new ComparisonStateProjection();
-        return (await FoldAsync<ComparisonState>(session, streams.PairIds, asOf, (state, id, e) => projection.Evolve(state, id, e), ct))
-            .OrderBy(s => s.Index).ToList();
+        await foreach (var batch in RunItemBatches.ComparisonsAsync(session, runId, batchSize, ct))
+            yield return await FoldAsync<ComparisonState>(session, batch.Select(c => c.Id).ToArray(), asOf,
+                (state, id, e) => projection.Evolve(state, id, e), ct);
     }
 
-    private static async Task<IReadOnlyList<T>> FoldAsync<T>(IQuerySession session, IReadOnlyList<Guid> streamIds, long asOf,
+    /// <summary>Folds the events up to <paramref name="asOf"/> of each stream, in the order of <paramref name="streamIds"/>.</summary>
+    private static async Task<IReadOnlyList<T>> FoldAsync<T>(IQuerySession session, Guid[] streamIds, long asOf,
         Func<T?, Guid, IEvent, T?> evolve, CancellationToken ct) where T : class
     {
-        var states = new List<T>();
-        // In chunks, so the id list of a large run stays a reasonable query parameter.
-        foreach (var chunk in streamIds.Chunk(500))
+        var events = (await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence <= asOf && streamIds.Contains(e.StreamId))
+                .ToListAsync(ct))
+            .ToLookup(e => e.StreamId);
+        var states = new List<T>(streamIds.Length);
+        foreach (var id in streamIds)
         {
-            var ids = chunk.ToArray();
-            var events = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence <= asOf && ids.Contains(e.StreamId))
-                .OrderBy(e => e.Sequence)
-                .ToListAsync(ct);
-            foreach (var stream in events.GroupBy(e => e.StreamId))
-            {
-                T? state = null;
-                foreach (var e in stream.OrderBy(e => e.Version)) state = evolve(state, stream.Key, e);
-                if (state is not null) states.Add(state);
-            }
+            T? state = null;
+            foreach (var e in events[id].OrderBy(e => e.Version)) state = evolve(state, id, e);
+            if (state is not null) states.Add(state);
         }
         return states;
     }

@@ -51,34 +51,38 @@ public sealed record PreferenceTrainingSet(Guid RunId, long AsOf, IReadOnlyList<
     /// same sequence, in file order (file, line, record id). With <paramref name="humanFraction"/> f, n = round(f / (1 − f) · AI pairs)
     /// of them (at most all) are kept so humans make up about f of the mix, chosen by sha256(seed, pair id): a pure function of the store.
     /// </summary>
+    /// <param name="batchSize">Comparisons (and imports) whose events are read at once: the run's comparisons are found a batch at a time
+    /// through their documents, in prompt order, and only their own events are read (no other run's events).</param>
     public static async Task<PreferenceTrainingSet> LoadAsync(IQuerySession session, Guid runId, long? asOf, Guid? humanRunId, double? humanFraction,
-        long seed, CancellationToken ct)
+        long seed, CancellationToken ct, int batchSize = RunItemBatches.DefaultBatchSize)
     {
-        var limit = asOf ?? (await session.Events.QueryAllRawEvents().OrderByDescending(e => e.Sequence).Select(e => e.Sequence).FirstOrDefaultAsync(ct));
-        var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.EventTypesAre(typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)))
-            .Where(e => e.Sequence <= limit)
-            .ToListAsync(ct);
-        var submitted = events.Select(e => e.Data).OfType<ComparisonSubmitted>().Where(c => c.RunId == runId).ToDictionary(c => c.PairId);
-        var pairs = events.Select(e => e.Data).OfType<ResponsePairGenerated>().Where(p => submitted.ContainsKey(p.PairId))
-            .GroupBy(p => p.PairId).ToDictionary(g => g.Key, g => g.First());
-        var items = events.Select(e => e.Data).OfType<PreferenceLabelled>()
-            .Where(l => submitted.ContainsKey(l.PairId) && pairs.ContainsKey(l.PairId))
-            .GroupBy(l => l.PairId).Select(g => g.First())
-            // Ordered by the comparison's position in the run (not its id, which derives from the random run id), so two
-            // runs with the same seed and prompts give training sets in the same order.
-            .OrderBy(l => submitted[l.PairId].Index)
-            .Select(l => new PreferenceTrainingItem(l.PairId, submitted[l.PairId].Prompt, pairs[l.PairId].A.Text, pairs[l.PairId].B.Text, l.ProbabilityA,
-                l.Judgements.Select(j => j.PrincipleId).Distinct().Order(StringComparer.Ordinal).ToList(), l.LabelId))
-            .ToList();
+        var limit = asOf ?? await PointInTime.LastSequenceAsync(session, ct);
+        var items = new List<PreferenceTrainingItem>();
+        // In the comparisons' order in the run (not their ids, which derive from the random run id), so two runs with the same seed
+        // and prompts give training sets in the same order.
+        await foreach (var batch in RunItemBatches.ComparisonsAsync(session, runId, batchSize, ct))
+        {
+            var ids = batch.Select(c => c.Id).ToArray();
+            var events = (await session.Events.QueryAllRawEvents()
+                    .Where(e => e.EventTypesAre(typeof(ComparisonSubmitted), typeof(ResponsePairGenerated), typeof(PreferenceLabelled)))
+                    .Where(e => e.Sequence <= limit && ids.Contains(e.StreamId))
+                    .ToListAsync(ct))
+                .OrderBy(e => e.Sequence).ToLookup(e => e.StreamId);
+            foreach (var id in ids)
+            {
+                var stream = events[id].Select(e => e.Data).ToList();
+                if (stream.OfType<ComparisonSubmitted>().FirstOrDefault(c => c.RunId == runId) is not { } submitted) continue;
+                if (stream.OfType<ResponsePairGenerated>().FirstOrDefault() is not { } pair) continue;
+                if (stream.OfType<PreferenceLabelled>().FirstOrDefault() is not { } label) continue;
+                items.Add(new PreferenceTrainingItem(id, submitted.Prompt, pair.A.Text, pair.B.Text, label.ProbabilityA,
+                    label.Judgements.Select(j => j.PrincipleId).Distinct().Order(StringComparer.Ordinal).ToList(), label.LabelId));
+            }
+        }
         if (humanRunId is { } humanRun)
         {
-            // Both stored versions: version-1 events are upcast to the current shape on read.
-            var names = EventVersions.PreferenceImportedNames.ToArray();
-            var imported = (await session.Events.QueryAllRawEvents().Where(e => names.Contains(e.EventTypeName)).Where(e => e.Sequence <= limit)
-                    .ToListAsync(ct))
-                .Select(e => e.Data).OfType<PreferenceImported>().Where(p => p.RunId == humanRun)
-                .GroupBy(p => p.PairId).Select(g => g.First()).ToList();
+            var imported = new List<PreferenceImported>();
+            await foreach (var batch in ImportedPreferenceBatches.BatchesAsync(session, humanRun, limit, batchSize, ct)) imported.AddRange(batch);
+            imported = imported.GroupBy(p => p.PairId).Select(g => g.First()).ToList();
             if (humanFraction is { } f)
             {
                 if (f is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(humanFraction), f, "must be in (0, 1)");

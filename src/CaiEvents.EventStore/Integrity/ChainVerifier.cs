@@ -13,21 +13,21 @@ public sealed record ChainProblem(ChainProblemKind Kind, Guid StreamId, long Ver
         (Sequence is { } s ? $" seq {s}" : "") + (EventType is null ? "" : $" ({EventType})") + $": {Detail}";
 }
 
-public sealed record StreamHead(Guid StreamId, long Version, string HeadHash);
-
-public sealed record ChainReport(Guid? RunId, int Streams, long Events, IReadOnlyList<ChainProblem> Problems, IReadOnlyList<StreamHead> Heads)
+/// <param name="RootHash">sha256 over the heads of every verified stream (see <see cref="EventChain.Root"/>).</param>
+public sealed record ChainReport(Guid? RunId, int Streams, long Events, IReadOnlyList<ChainProblem> Problems, string RootHash)
 {
     public bool Ok => Problems.Count == 0;
-    /// <summary>sha256 over the heads of every verified stream (see <see cref="EventChain.Root"/>).</summary>
-    public string RootHash => EventChain.Root(Heads.Select(h => (h.StreamId, h.Version, h.HeadHash)));
 }
 
 /// <summary>
 /// Recomputes the hash chain from the rows of <c>mt_events</c> (read with plain SQL, not through Marten, so nothing
 /// is upcast or re-serialised on the way) and checks, per stream: versions 1..N with no gap, N equal to the
 /// stream's recorded version, sequences increasing with the version, and every stored hash equal to the hash of
-/// that row chained to the stored hash of the row before it. A run's streams are its run stream, the sample and
-/// comparison streams listed in its <c>RunStarted</c>, and the import and training-job streams that name the run.
+/// that row chained to the stored hash of the row before it. The rows arrive as one ordered stream from PostgreSQL and are
+/// checked one stream at a time, so memory holds one stream (and the problems found), whatever the size of the store.
+/// A run's streams are its run stream, its samples and comparisons (found through their documents' run_id index, and the
+/// ids a <c>RunStarted</c> still lists), and the import and training-job streams that name the run (found by event type);
+/// no other run's events are read.
 /// </summary>
 public static class ChainVerifier
 {
@@ -38,67 +38,119 @@ public static class ChainVerifier
         await using var data = EventStoreDataSource.Create(options.ConnectionString);
         await using var connection = await data.OpenConnectionAsync(ct);
         var schema = options.Schema;
-        var problems = new List<ChainProblem>();
         await using (var exists = connection.CreateCommand())
         {
             exists.CommandText = $"select to_regclass('{schema}.mt_events') is not null and to_regclass('{schema}.mt_streams') is not null";
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
                 return runId is { } missing
                     ? throw new ArgumentException($"run {missing} does not exist (the event store is empty)")
-                    : new ChainReport(null, 0, 0, [], []);
+                    : new ChainReport(null, 0, 0, [], EventChain.Root([]));
         }
 
-        Guid[]? ids = null;
+        await using var command = connection.CreateCommand();
         if (runId is { } run)
         {
-            ids = (await RunStreamsAsync(connection, schema, run, ct)).ToArray();
-            if (ids.Length == 0) throw new ArgumentException($"run {run} does not exist");
+            if (!await RunExistsAsync(connection, schema, run, ct)) throw new ArgumentException($"run {run} does not exist");
+            command.CommandText = $"with streams as ({await RunStreamsSqlAsync(connection, schema, ct)}) " + StreamRowsSql(schema);
+            command.Parameters.AddWithValue("run", run);
+            command.Parameters.AddWithValue("run_text", run.ToString("D"));
         }
-
-        var rows = new List<Row>();
-        await using (var command = connection.CreateCommand())
+        else
         {
             // Marten's own tombstone events (placeholders for sequence numbers of failed transactions) are not chained.
-            command.CommandText = $"select seq_id, stream_id, version, type, data::text, headers->>'{EventChain.HeaderName}' from {schema}.mt_events " +
-                                  "where type <> 'tombstone'" + (ids is null ? "" : " and stream_id = any(@ids)") + " order by stream_id, version, seq_id";
-            if (ids is not null) command.Parameters.AddWithValue("ids", ids);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                rows.Add(new Row(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+            command.CommandText = $"with streams as (select stream_id as id from {schema}.mt_events where type <> 'tombstone' union " +
+                                  $"select id from {schema}.mt_streams where id not in (select stream_id from {schema}.mt_events where type = 'tombstone')) " +
+                                  StreamRowsSql(schema);
         }
 
-        var recorded = new Dictionary<Guid, long>();
-        await using (var command = connection.CreateCommand())
+        var problems = new List<ChainProblem>();
+        var root = EventChain.CreateRoot();
+        var streams = 0;
+        long eventCount = 0;
+        var events = new List<Row>();
+        Guid? current = null;
+        long? recordedVersion = null;
+        void Finish()
         {
-            command.CommandText = $"select id, version from {schema}.mt_streams where " + (ids is null
-                ? $"id not in (select stream_id from {schema}.mt_events where type = 'tombstone')"
-                : "id = any(@ids)");
-            if (ids is not null) command.Parameters.AddWithValue("ids", ids);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) recorded[reader.GetGuid(0)] = reader.GetInt64(1);
-        }
-
-        var heads = new List<StreamHead>();
-        var byStream = rows.GroupBy(r => r.StreamId).ToDictionary(g => g.Key, g => g.ToList());
-        var streamIds = byStream.Keys.Concat(recorded.Keys).Concat(ids ?? []).Distinct().OrderBy(id => id.ToString("D"), StringComparer.Ordinal);
-        foreach (var streamId in streamIds)
-        {
-            var events = byStream.GetValueOrDefault(streamId) ?? [];
-            var recordedVersion = recorded.GetValueOrDefault(streamId);
+            if (current is not { } streamId) return;
+            streams++;
             if (events.Count == 0)
             {
-                problems.Add(new ChainProblem(ChainProblemKind.Missing, streamId, recordedVersion, null, null,
-                    recorded.ContainsKey(streamId)
-                        ? $"the stream records version {recordedVersion} but none of its events is in mt_events"
+                problems.Add(new ChainProblem(ChainProblemKind.Missing, streamId, recordedVersion ?? 0, null, null,
+                    recordedVersion is { } v
+                        ? $"the stream records version {v} but none of its events is in mt_events"
                         : "the stream belongs to the run but has no events"));
-                heads.Add(new StreamHead(streamId, 0, ""));
-                continue;
+                EventChain.AddHead(root, streamId, 0, "");
+                return;
             }
-            CheckStream(streamId, events, recorded.TryGetValue(streamId, out var v) ? v : null, problems);
-            heads.Add(new StreamHead(streamId, events[^1].Version, events[^1].Hash ?? ""));
+            CheckStream(streamId, events, recordedVersion, problems);
+            EventChain.AddHead(root, streamId, events[^1].Version, events[^1].Hash ?? "");
+            eventCount += events.Count;
         }
-        return new ChainReport(runId, heads.Count, rows.Count, problems, heads);
+
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var streamId = reader.GetGuid(0);
+                if (streamId != current)
+                {
+                    Finish();
+                    current = streamId;
+                    events.Clear();
+                    recordedVersion = reader.IsDBNull(6) ? null : reader.GetInt64(6);
+                }
+                if (!reader.IsDBNull(1))
+                    events.Add(new Row(reader.GetInt64(1), streamId, reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
+                        reader.IsDBNull(5) ? null : reader.GetString(5)));
+            }
+        Finish();
+        return new ChainReport(runId, streams, eventCount, problems, EventChain.RootHash(root));
+    }
+
+    /// <summary>
+    /// Every event of the listed streams (and a row of nulls for a stream without events) with the stream's recorded version, ordered by
+    /// stream id (PostgreSQL orders uuids by their bytes, which is the ordinal order of their text, the order of the root hash), version and
+    /// sequence.
+    /// </summary>
+    private static string StreamRowsSql(string schema) =>
+        $"select s.id, e.seq_id, e.version, e.type, e.data::text, e.headers->>'{EventChain.HeaderName}', m.version from streams s " +
+        $"left join {schema}.mt_streams m on m.id = s.id " +
+        $"left join {schema}.mt_events e on e.stream_id = s.id and e.type <> 'tombstone' " +
+        "order by s.id, e.version, e.seq_id";
+
+    private static async Task<bool> RunExistsAsync(NpgsqlConnection connection, string schema, Guid runId, CancellationToken ct)
+    {
+        // The run stream may itself have lost its first event: it still exists while mt_streams or mt_events holds it.
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"select exists(select 1 from {schema}.mt_streams where id = @run) " +
+                              $"or exists(select 1 from {schema}.mt_events where stream_id = @run)";
+        command.Parameters.AddWithValue("run", runId);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// The streams of a run, as SQL: its own, its samples and comparisons by their documents' run_id (when those tables exist), the ids its
+    /// <c>RunStarted</c> lists (runs written before it recorded only a count), and the imports and training jobs naming it.
+    /// </summary>
+    private static async Task<string> RunStreamsSqlAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
+    {
+        var parts = new List<string>
+        {
+            "select @run::uuid as id",
+            $"select jsonb_array_elements_text(case jsonb_typeof(data->'SampleIds') when 'array' then data->'SampleIds' else '[]' end)::uuid " +
+            $"from {schema}.mt_events where stream_id = @run and type = 'run_started'",
+            $"select jsonb_array_elements_text(case jsonb_typeof(data->'PairIds') when 'array' then data->'PairIds' else '[]' end)::uuid " +
+            $"from {schema}.mt_events where stream_id = @run and type = 'run_started'",
+            $"select stream_id from {schema}.mt_events where type in ('preference_imported', 'preference_imported_v2', 'policy_training_started') " +
+            "and data->>'RunId' = @run_text",
+        };
+        foreach (var table in new[] { "mt_doc_samplestate", "mt_doc_comparisonstate" })
+        {
+            await using var exists = connection.CreateCommand();
+            exists.CommandText = $"select to_regclass('{schema}.{table}') is not null";
+            if ((bool)(await exists.ExecuteScalarAsync(ct))!) parts.Add($"select id from {schema}.{table} where run_id = @run");
+        }
+        return string.Join(" union ", parts);
     }
 
     private static void CheckStream(Guid streamId, List<Row> events, long? recordedVersion, List<ChainProblem> problems)
@@ -145,50 +197,5 @@ public static class ChainVerifier
     {
         try { return EventChain.Hash(previous, e.StreamId, e.Version, e.Sequence, e.Type, e.Data); }
         catch (JsonException) { return "unparseable"; }
-    }
-
-    /// <summary>The streams of a run: its own, the items listed in RunStarted, and imports and training jobs naming it.</summary>
-    private static async Task<IReadOnlyList<Guid>> RunStreamsAsync(NpgsqlConnection connection, string schema, Guid runId, CancellationToken ct)
-    {
-        var ids = new List<Guid>();
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"select data::text from {schema}.mt_events where stream_id = @run and type = 'run_started' order by version limit 1";
-            command.Parameters.AddWithValue("run", runId);
-            if (await command.ExecuteScalarAsync(ct) is not string started)
-            {
-                // The run stream may itself have lost its first event: still verify what remains of it.
-                await using var exists = connection.CreateCommand();
-                exists.CommandText = $"select count(*) from {schema}.mt_streams where id = @run";
-                exists.Parameters.AddWithValue("run", runId);
-                return (long)(await exists.ExecuteScalarAsync(ct))! > 0 ? [runId] : [];
-            }
-            ids.Add(runId);
-            using var doc = JsonDocument.Parse(started);
-            // Old runs list their item ids; newer ones hold only counts, and the ids follow from them (RunItemIds).
-            var listed = 0;
-            foreach (var list in new[] { "SampleIds", "PairIds" })
-                if (doc.RootElement.TryGetProperty(list, out var items) && items.ValueKind == JsonValueKind.Array)
-                {
-                    ids.AddRange(items.EnumerateArray().Select(i => i.GetGuid()));
-                    listed += items.GetArrayLength();
-                }
-            if (listed == 0)
-            {
-                static int Count(JsonElement run, string name) =>
-                    run.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : 0;
-                ids.AddRange(RunItemIds.Samples(runId, Count(doc.RootElement, "SampleCount")));
-                ids.AddRange(RunItemIds.Pairs(runId, Count(doc.RootElement, "PairCount")));
-            }
-        }
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"select distinct stream_id from {schema}.mt_events "
-                + "where type in ('preference_imported', 'preference_imported_v2', 'policy_training_started') and data->>'RunId' = @run";
-            command.Parameters.AddWithValue("run", runId.ToString("D"));
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
-        }
-        return ids.Distinct().ToList();
     }
 }

@@ -35,9 +35,30 @@ public static class EventChain
     /// <summary>Root of a set of streams: sha256 over "stream version head-hash" lines, sorted by stream id.</summary>
     public static string Root(IEnumerable<(Guid StreamId, long Version, string HeadHash)> heads)
     {
-        var sb = new StringBuilder();
-        foreach (var (id, version, hash) in heads.OrderBy(h => h.StreamId.ToString("D"), StringComparer.Ordinal))
-            sb.Append(CultureInfo.InvariantCulture, $"{id:D} {version} {hash}\n");
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        var root = CreateRoot();
+        foreach (var (id, version, hash) in heads.OrderBy(h => h.StreamId.ToString("D"), StringComparer.Ordinal)) AddHead(root, id, version, hash);
+        return RootHash(root);
+    }
+
+    /// <summary>A <see cref="Root"/> computed one head at a time, for heads that arrive already sorted by stream id (no list held).</summary>
+    public static RootAccumulator CreateRoot() => new();
+
+    /// <summary>Adds the next head; heads must come in ascending ordinal order of their stream id's text.</summary>
+    public static void AddHead(RootAccumulator root, Guid streamId, long version, string headHash)
+    {
+        var id = streamId.ToString("D");
+        if (root.LastStreamId is { } last && string.CompareOrdinal(last, id) >= 0)
+            throw new InvalidOperationException($"stream heads out of order: {id} after {last}");
+        root.Hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{id} {version} {headHash}\n")));
+        root.LastStreamId = id;
+    }
+
+    public static string RootHash(RootAccumulator root) => Convert.ToHexStringLower(root.Hash.GetCurrentHash());
+
+    /// <summary>The running sha256 of a root and the last stream id added to it.</summary>
+    public sealed class RootAccumulator
+    {
+        internal IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        internal string? LastStreamId { get; set; }
     }
 }

@@ -10,6 +10,7 @@ using CaiEvents.Domain.Prompts;
 using CaiEvents.Domain.Rl;
 using CaiEvents.Domain.Sl;
 using CaiEvents.EventStore;
+using CaiEvents.EventStore.Datasets;
 using Marten;
 using MassTransit;
 
@@ -211,21 +212,9 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
         return items;
     }
 
-    /// <summary>Sends the next command of every unsettled sample of a run; returns how many were sent.</summary>
-    public async Task<int> ResumeAsync(Guid runId, CancellationToken ct)
-    {
-        var pipeline = Resilience.Create();
-        var commands = await pipeline.ExecuteAsync(async token =>
-        {
-            await using var session = store.QuerySession();
-            var run = await RunQueries.LoadRunAsync(session, runId, token) ?? throw new ArgumentException($"run {runId} does not exist");
-            var samples = (await RunQueries.SamplesAsync(session, runId, token)).Select(s => SlDecider.NextCommand(s, run.Configuration.Revisions));
-            var comparisons = (await RunQueries.ComparisonsAsync(session, runId, token)).Select(RlDecider.NextCommand);
-            return samples.Concat(comparisons).OfType<object>().ToList();
-        }, ct);
-        await SendAllAsync(bus, commands, ct);
-        return commands.Count;
-    }
+    /// <summary>Sends the next command of every unsettled sample and comparison of a run, a batch at a time; returns how many were sent.</summary>
+    public Task<int> ResumeAsync(Guid runId, CancellationToken ct, int batchSize = RunItemBatches.DefaultBatchSize) =>
+        NextCommandSender.SendAsync(store, bus, runId, retriedOnly: false, batchSize, ct);
 
     /// <summary>Sends that may wait for their broker confirmation at once when a run starts (one at a time, the confirmation
     /// round trips alone held back the first steps of a large run).</summary>
