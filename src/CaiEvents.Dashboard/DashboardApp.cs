@@ -101,7 +101,8 @@ public static class DashboardApp
             await next(context);
         }
         // Marten wraps the database's error (MartenCommandException): look for it down the chain.
-        catch (Exception e) when (!context.Response.HasStarted && PostgresError(e) is { SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName } missing)
+        catch (Exception e) when (!context.Response.HasStarted
+                                  && PostgresError(e) is { SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName } missing)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsJsonAsync(

@@ -10,7 +10,8 @@ namespace CaiEvents.Benchmarks.Pipeline;
 
 /// <summary>
 /// Replay rate (<c>cai bench replay</c>): builds a dataset with <see cref="EchoModel"/>, then times the whole-store rebuild
-/// that <c>cai replay</c> runs (and, for reference, Marten's projection daemon rebuild) against a raw <c>COPY (SELECT data FROM &lt;schema&gt;.mt_events) TO STDOUT</c> of the same database.
+/// that <c>cai replay</c> runs (and, for reference, Marten's projection daemon rebuild) against a raw
+/// <c>COPY (SELECT data FROM &lt;schema&gt;.mt_events) TO STDOUT</c> of the same database.
 /// </summary>
 public static class ReplayRateBenchmark
 {

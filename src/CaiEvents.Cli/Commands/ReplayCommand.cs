@@ -18,7 +18,8 @@ public static class ReplayCommand
             Description = "Rebuild without first checking (RabbitMQ management API) that no worker is connected to a command queue",
         };
         var command = new Command("replay",
-            "Rebuild the read models (runs, samples, labels) from the events (whole store: one streamed pass and bulk inserts; one run: Marten's single-stream rebuild); exports read from them. "
+            "Rebuild the read models (runs, samples, labels) from the events (whole store: one streamed pass and bulk inserts; "
+            + "one run: Marten's single-stream rebuild); exports read from them. "
             + "Refused while workers are connected to the command queues (they read and write those read models).")
             { run, timeout, force };
         command.SetAction(async (parse, ct) =>
