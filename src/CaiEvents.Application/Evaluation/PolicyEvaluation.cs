@@ -28,7 +28,8 @@ public static class PolicyEvaluation
         if (perPrompt < 1) throw new UsageException("--samples: must be ≥ 1");
         var pmDirectory = ModelIds.LocalDirectory(pm);
         if (!Models.Preference.RewardModel.Exists(pmDirectory))
-            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName} or {Models.Lora.PeftAdapter.ConfigFileName})");
+            throw new UsageException(
+                $"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName} or {Models.Lora.PeftAdapter.ConfigFileName})");
         await using var store = await EventStoreAccess.OpenAsync(configuration, ct);
         List<string> prompts;
         await using (var query = store.QuerySession())

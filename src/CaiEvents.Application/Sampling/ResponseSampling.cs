@@ -17,7 +17,8 @@ public static class ResponseSampling
     {
         var directory = ModelIds.LocalDirectory(checkpoint);
         if (!LocalCheckpoint.Exists(directory) && !Models.Lora.PeftAdapter.IsAdapterDirectory(directory))
-            throw new UsageException($"--checkpoint: {directory} has no {LocalCheckpoint.WeightsFileName} (nor a LoRA {Models.Lora.PeftAdapter.ConfigFileName})");
+            throw new UsageException(
+                $"--checkpoint: {directory} has no {LocalCheckpoint.WeightsFileName} (nor a LoRA {Models.Lora.PeftAdapter.ConfigFileName})");
         using var model = LocalTextModel.Load(ModelIds.Hf(Path.GetFullPath(directory)), directory, ModelConfiguration.Options(configuration));
         var sampling = new SamplingParameters(Temperature: temperature, TopP: 1, MaxNewTokens: maxNewTokens,
             StopSequences: RolePrompts.StopSequences(model.ChatTemplate));

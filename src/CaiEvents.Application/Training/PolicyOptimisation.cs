@@ -34,7 +34,8 @@ public static class PolicyOptimisation
     {
         var pmDirectory = Path.GetFullPath(ModelIds.LocalDirectory(pm));
         if (local && !Models.Preference.RewardModel.Exists(pmDirectory))
-            throw new UsageException($"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName} or {Models.Lora.PeftAdapter.ConfigFileName})");
+            throw new UsageException(
+                $"--pm: {pmDirectory} is not a preference-model checkpoint (no {LocalCheckpoint.WeightsFileName} or {Models.Lora.PeftAdapter.ConfigFileName})");
 
         await using var store = await EventStoreAccess.OpenAsync(configuration, ct);
         var policyModel = await PolicyReference.ResolveAsync(store, policy ?? ModelIds.SftScheme + runId, "--policy",

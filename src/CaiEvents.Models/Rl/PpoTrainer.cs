@@ -8,7 +8,8 @@ namespace CaiEvents.Models.Rl;
 /// <summary>
 /// PPO updates of a decoder (<see cref="ICausalLanguageModel"/>) policy against a frozen reference copy, with a separate value network
 /// (in RLHF, initialised from the preference model). A LoRA policy (<see cref="PpoTrainer(LoraAdapters, ValueFunction, PpoOptions, IKlController, int)"/>)
-/// trains its adapters alone, and its reference is the same network with the adapters switched off: no second copy of the weights. Rewards per token are −β·KL plus the score at the last token;
+/// trains its adapters alone, and its reference is the same network with the adapters switched off: no second copy of the weights.
+/// Rewards per token are −β·KL plus the score at the last token;
 /// advantages come from GAE and are whitened; the policy and value losses are clipped; gradients are clipped per network.
 /// Dropout is off (the networks stay in eval mode), so the first minibatch's ratio is exactly 1 and CPU runs are
 /// reproducible: minibatch order is a pure function of (seed, step, epoch). Call it on the <see cref="TorchThread"/>.
