@@ -37,17 +37,11 @@ public class FaultSuiteTests(ITestOutputHelper output)
     [Fact]
     public async Task Two_hundred_prompts_survive_worker_kills_and_RabbitMQ_and_PostgreSQL_restarts()
     {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("CAI_FAULT_SEED"), out var s) ? s : Random.Shared.Next();
+        var timeline = new FaultTimeline(output);
+        var seed = timeline.Seed;
         var rng = new Random(seed);
-        var clock = Stopwatch.StartNew();
-        var log = new List<string>();
-        void Log(string line)
-        {
-            var entry = $"[{clock.Elapsed.TotalSeconds,6:0.0}s] {line}";
-            lock (log) log.Add(entry);
-            output.WriteLine(entry);
-        }
-        Log($"fault suite seed {seed} (replay with CAI_FAULT_SEED={seed})");
+        var clock = timeline.Clock;
+        timeline.Log($"fault suite seed {seed} (replay with CAI_FAULT_SEED={seed})");
 
         using var deadline = new CancellationTokenSource(HardTimeout);
         var ct = deadline.Token;
@@ -61,7 +55,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
         try
         {
             services = await PrivateServices.StartAsync(ct);
-            Log($"private services up in {services.StateDir}");
+            timeline.Log($"private services up in {services.StateDir}");
             var env = services.ProcessEnvironment.ToDictionary();
             var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
             await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, Prompts).Select(i => $"{{\"prompt\": \"Fault prompt {i}: how do I calm down after an argument?\", \"id\": \"f-{i:000}\"}}"), ct);
@@ -72,7 +66,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
                 "--model", "builtin:echo?latency-ms=400", "--pairs", "--principles", "1", "--seed", seed.ToString());
             Assert.True(submit.ExitCode == 0, $"submit failed: {submit.Stderr}");
             var runId = Guid.Parse(submit.Stdout.Trim().Split('\n')[^1].Trim());
-            Log($"submitted run {runId}");
+            timeline.Log($"submitted run {runId}");
             wait = CliProcess.Start(env, "wait", runId.ToString(), "--timeout", ((int)HardTimeout.TotalSeconds).ToString());
 
             void StartWorker(int slot)
@@ -94,7 +88,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
                         for (var i = 0; i < workers.Length; i++)
                         {
                             if (!workers[i]!.HasExited) continue;
-                            Log($"worker {i} ({string.Join('+', WorkerSlots[i])}) exited; restarting it");
+                            timeline.Log($"worker {i} ({string.Join('+', WorkerSlots[i])}) exited; restarting it");
                             StartWorker(i);
                         }
                     }
@@ -108,7 +102,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
                 .Append(new ChaosAction(0.20 + 0.15 * rng.NextDouble(), "restart-rabbitmq", rng.Next(0, 500)))
                 .Append(new ChaosAction(0.50 + 0.20 * rng.NextDouble(), "restart-postgres", rng.Next(0, 500)))
                 .OrderBy(a => a.AtProgress).ToList();
-            Log("plan (share of the run's step events written): " + string.Join(", ", plan.Select(a => $"{a.Kind}@{a.AtProgress:P0}+{a.DelayMs}ms")));
+            timeline.Log("plan (share of the run's step events written): " + string.Join(", ", plan.Select(a => $"{a.Kind}@{a.AtProgress:P0}+{a.DelayMs}ms")));
 
             var progress = 0.0;
             var next = 0;
@@ -130,18 +124,18 @@ public class FaultSuiteTests(ITestOutputHelper output)
                                 var victim = alive[rng.Next(alive.Count)];
                                 workers[victim]!.KillHard();
                                 kills++;
-                                Log($"kill -9 worker {victim} (pid {workers[victim]!.Id}, {string.Join('+', WorkerSlots[victim])}) at {progress:P1}");
+                                timeline.Log($"kill -9 worker {victim} (pid {workers[victim]!.Id}, {string.Join('+', WorkerSlots[victim])}) at {progress:P1}");
                             }
                             break;
                         case "restart-rabbitmq":
                             await services.RestartRabbitMqAsync(ct);
                             rabbitRestarts++;
-                            Log($"RabbitMQ restarted at {progress:P1} (down and up in {started.Elapsed.TotalSeconds:0.0}s)");
+                            timeline.Log($"RabbitMQ restarted at {progress:P1} (down and up in {started.Elapsed.TotalSeconds:0.0}s)");
                             break;
                         case "restart-postgres":
                             await services.RestartPostgresAsync(ct);
                             postgresRestarts++;
-                            Log($"PostgreSQL restarted at {progress:P1} (down and up in {started.Elapsed.TotalSeconds:0.0}s)");
+                            timeline.Log($"PostgreSQL restarted at {progress:P1} (down and up in {started.Elapsed.TotalSeconds:0.0}s)");
                             break;
                     }
                 }
@@ -150,13 +144,13 @@ public class FaultSuiteTests(ITestOutputHelper output)
             await stopSupervisor.CancelAsync();
             await supervisor;
             var waitExit = await wait.WaitForExitAsync(TimeSpan.FromSeconds(30));
-            Log($"cai wait exited {waitExit}: {wait.Stdout.Trim()}");
-            Assert.True(waitExit == 0, $"cai wait exited {waitExit}: {wait.Stderr}\n{Diagnostics(workers, log)}");
-            Assert.True(next == plan.Count, $"the run completed before the fault plan was done ({next}/{plan.Count} actions); {Diagnostics(workers, log)}");
+            timeline.Log($"cai wait exited {waitExit}: {wait.Stdout.Trim()}");
+            Assert.True(waitExit == 0, $"cai wait exited {waitExit}: {wait.Stderr}\n{timeline.Diagnostics(workers)}");
+            Assert.True(next == plan.Count, $"the run completed before the fault plan was done ({next}/{plan.Count} actions); {timeline.Diagnostics(workers)}");
             Assert.True(kills >= 5 && rabbitRestarts == 1 && postgresRestarts == 1, $"kills {kills}, RabbitMQ restarts {rabbitRestarts}, PostgreSQL restarts {postgresRestarts}");
 
             var tombstones = await ExactlyOnceRun.AssertAsync(services.ConnectionString, runId, Prompts);
-            Log($"fault suite passed: {Prompts} prompts, {kills} kills, {workerStarts - WorkerSlots.Length} worker restarts, " +
+            timeline.Log($"fault suite passed: {Prompts} prompts, {kills} kills, {workerStarts - WorkerSlots.Length} worker restarts, " +
                 $"RabbitMQ restarted {rabbitRestarts}x, PostgreSQL restarted {postgresRestarts}x, {tombstones} Marten tombstone(s) left out, {clock.Elapsed.TotalSeconds:0}s in all");
         }
         catch (Exception e) when (LogFailure(e))
@@ -165,7 +159,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            Assert.Fail($"fault suite timed out after {HardTimeout.TotalMinutes:0} min (seed {seed}); {Diagnostics(workers, log)}\nwait: {wait?.Stderr}");
+            Assert.Fail($"fault suite timed out after {HardTimeout.TotalMinutes:0} min (seed {seed}); {timeline.Diagnostics(workers)}\nwait: {wait?.Stderr}");
         }
         finally
         {
@@ -176,7 +170,7 @@ public class FaultSuiteTests(ITestOutputHelper output)
             wait?.Dispose();
             if (services is not null) await services.DisposeAsync();
             dir.Delete(recursive: true);
-            await File.AppendAllLinesAsync(Path.Combine(Path.GetTempPath(), "cai-fault-suite.log"), log.Append(""));
+            await File.AppendAllLinesAsync(Path.Combine(Path.GetTempPath(), "cai-fault-suite.log"), timeline.Lines.Append(""));
         }
     }
 
@@ -185,12 +179,5 @@ public class FaultSuiteTests(ITestOutputHelper output)
         output.WriteLine($"fault suite failed: {e.GetType().Name}: {e.Message}");
         try { File.AppendAllText(Path.Combine(Path.GetTempPath(), "cai-fault-suite.log"), $"FAILED: {e.GetType().Name}: {e.Message}\n"); } catch (IOException) { }
         return false;
-    }
-
-    private static string Diagnostics(CliProcess?[] workers, List<string> log)
-    {
-        lock (log)
-            return "timeline:\n" + string.Join('\n', log) + "\n" + string.Join('\n', workers.Select((w, i) => $"worker {i} stderr (tail): {Tail(w?.Stderr)}"));
-        static string Tail(string? text) => text is null ? "" : text.Length > 1500 ? text[^1500..] : text;
     }
 }

@@ -29,21 +29,13 @@ public class PostgresFailoverFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Primary_killed_mid_run_and_standby_promoted_loses_and_doubles_nothing()
     {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("CAI_FAULT_SEED"), out var s) ? s : Random.Shared.Next();
+        var timeline = new FaultTimeline(output);
+        var seed = timeline.Seed;
         var rng = new Random(seed);
-        // Kill somewhere in the middle of the run's steps; then no primary for a while (failure detection, a person or a
-        // tool deciding), long enough for steps to fail and be retried.
         var killAt = 0.25 + 0.35 * rng.NextDouble();
         var outage = TimeSpan.FromMilliseconds(rng.Next(2000, 5000));
-        var clock = Stopwatch.StartNew();
-        var log = new List<string>();
-        void Log(string line)
-        {
-            var entry = $"[{clock.Elapsed.TotalSeconds,6:0.0}s] {line}";
-            lock (log) log.Add(entry);
-            output.WriteLine(entry);
-        }
-        Log($"failover seed {seed} (replay with CAI_FAULT_SEED={seed}): kill the primary at {killAt:P0} of the steps, promote {outage.TotalSeconds:0.0}s later");
+        var clock = timeline.Clock;
+        timeline.Log($"failover seed {seed} (replay with CAI_FAULT_SEED={seed}): kill the primary at {killAt:P0} of the steps, promote {outage.TotalSeconds:0.0}s later");
 
         using var deadline = new CancellationTokenSource(HardTimeout);
         var ct = deadline.Token;
@@ -56,7 +48,7 @@ public class PostgresFailoverFaultTests(ITestOutputHelper output)
             services = await PrivateServices.StartAsync(ct, postgresStandby: true);
             var env = services.ProcessEnvironment.ToDictionary();
             Assert.True(EventStoreDataSource.IsMultiHost(services.ConnectionString), "services.sh env did not list the primary and the standby");
-            Log($"private primary + standby and RabbitMQ up in {services.StateDir}");
+            timeline.Log($"private primary + standby and RabbitMQ up in {services.StateDir}");
 
             var prompts = Path.Combine(dir.FullName, "prompts.jsonl");
             await File.WriteAllLinesAsync(prompts, Enumerable.Range(1, Prompts).Select(i => $"{{\"prompt\": \"Failover prompt {i}: how do I apologise to a friend?\", \"id\": \"p-{i:000}\"}}"), ct);
@@ -64,7 +56,7 @@ public class PostgresFailoverFaultTests(ITestOutputHelper output)
                 "--model", "builtin:echo?latency-ms=300", "--pairs", "--principles", "1", "--seed", seed.ToString());
             Assert.True(submit.ExitCode == 0, $"submit failed: {submit.Stderr}");
             var runId = Guid.Parse(submit.Stdout.Trim().Split('\n')[^1].Trim());
-            Log($"submitted run {runId}");
+            timeline.Log($"submitted run {runId}");
             wait = CliProcess.Start(env, "wait", runId.ToString(), "--timeout", ((int)HardTimeout.TotalSeconds).ToString());
             foreach (var roles in WorkerSlots) workers.Add(CliProcess.Start(env, ["worker", .. roles, "--concurrency", "2"]));
 
@@ -78,31 +70,31 @@ public class PostgresFailoverFaultTests(ITestOutputHelper output)
                 {
                     await services.KillPostgresPrimaryAsync(ct);
                     progressAtKill = progress;
-                    Log($"kill -9 of the primary's processes at {progress:P1} of the steps (cai wait still running: {!wait.HasExited})");
+                    timeline.Log($"kill -9 of the primary's processes at {progress:P1} of the steps (cai wait still running: {!wait.HasExited})");
                     Assert.False(wait.HasExited, "the run ended before the primary was killed");
                     await Task.Delay(outage, ct);
                     var promoting = Stopwatch.StartNew();
                     await services.PromotePostgresStandbyAsync(ct);
-                    Log($"standby promoted ({promoting.Elapsed.TotalSeconds:0.0}s)");
+                    timeline.Log($"standby promoted ({promoting.Elapsed.TotalSeconds:0.0}s)");
                 }
                 await Task.Delay(200, ct);
             }
             var waitExit = await wait.WaitForExitAsync(TimeSpan.FromSeconds(30));
-            Log($"cai wait exited {waitExit}: {wait.Stdout.Trim()}");
-            Assert.True(waitExit == 0, $"cai wait exited {waitExit}: {wait.Stderr}\n{Diagnostics(workers, log)}");
-            Assert.True(progressAtKill is < 1.0, $"the primary was not killed mid-run (at {progressAtKill:P1}); {Diagnostics(workers, log)}");
+            timeline.Log($"cai wait exited {waitExit}: {wait.Stdout.Trim()}");
+            Assert.True(waitExit == 0, $"cai wait exited {waitExit}: {wait.Stderr}\n{timeline.Diagnostics(workers)}");
+            Assert.True(progressAtKill is < 1.0, $"the primary was not killed mid-run (at {progressAtKill:P1}); {timeline.Diagnostics(workers)}");
             // The workers rode the failover out themselves: none died and had to be restarted.
-            Assert.True(workers.All(w => !w.HasExited), $"a worker exited during the failover; {Diagnostics(workers, log)}");
+            Assert.True(workers.All(w => !w.HasExited), $"a worker exited during the failover; {timeline.Diagnostics(workers)}");
 
             var tombstones = await ExactlyOnceRun.AssertAsync(services.ConnectionString, runId, Prompts);
             var audit = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(1), "audit", "verify", "--run", runId.ToString());
             Assert.True(audit.ExitCode == 0, $"cai audit verify exited {audit.ExitCode}: {audit.Stdout}{audit.Stderr}");
-            Log($"failover passed: {Prompts} prompts, primary killed at {progressAtKill:P1}, {tombstones} Marten tombstone(s) left out, " +
+            timeline.Log($"failover passed: {Prompts} prompts, primary killed at {progressAtKill:P1}, {tombstones} Marten tombstone(s) left out, " +
                 $"hash chain verified, {clock.Elapsed.TotalSeconds:0}s in all");
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            Assert.Fail($"failover test timed out after {HardTimeout.TotalMinutes:0} min (seed {seed}); {Diagnostics(workers, log)}\nwait: {wait?.Stderr}");
+            Assert.Fail($"failover test timed out after {HardTimeout.TotalMinutes:0} min (seed {seed}); {timeline.Diagnostics(workers)}\nwait: {wait?.Stderr}");
         }
         finally
         {
@@ -111,12 +103,5 @@ public class PostgresFailoverFaultTests(ITestOutputHelper output)
             if (services is not null) await services.DisposeAsync();
             dir.Delete(recursive: true);
         }
-    }
-
-    private static string Diagnostics(List<CliProcess> workers, List<string> log)
-    {
-        lock (log)
-            return "timeline:\n" + string.Join('\n', log) + "\n" + string.Join('\n', workers.Select((w, i) => $"worker {i} stderr (tail): {Tail(w.Stderr)}"));
-        static string Tail(string text) => text.Length > 1500 ? text[^1500..] : text;
     }
 }
