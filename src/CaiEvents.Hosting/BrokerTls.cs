@@ -47,6 +47,13 @@ public static class BrokerTls
         if (ClientCertificate(tls) is { } client) ssl.Certificate = client;
     }
 
+    /// <summary>
+    /// Every configured node as a RabbitMQ.Client endpoint, with TLS when it is enabled: for the connections opened outside
+    /// MassTransit (the readiness check, the command-queue declarations), so they speak to the broker as the bus does.
+    /// </summary>
+    public static List<AmqpTcpEndpoint> AmqpEndpoints(RabbitMqOptions options) =>
+        options.Endpoints().Select(e => new AmqpTcpEndpoint(e.Host, e.Port, options.Tls.Enabled ? SslOption(options, e.Host) : new SslOption())).ToList();
+
     /// <summary>RabbitMQ.Client's TLS settings for a connection to <paramref name="host"/> (one node of the list).</summary>
     public static SslOption SslOption(RabbitMqOptions options, string host)
     {

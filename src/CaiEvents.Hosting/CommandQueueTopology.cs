@@ -16,7 +16,7 @@ public sealed class CommandQueueTopology(RabbitMqOptions rabbit) : IHostedServic
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var endpoints = rabbit.Endpoints().Select(e => new AmqpTcpEndpoint(e.Host, e.Port)).ToList();
+        var endpoints = BrokerTls.AmqpEndpoints(rabbit);
         var factory = new ConnectionFactory
         {
             VirtualHost = rabbit.VirtualHost,

@@ -65,8 +65,7 @@ public static class ServiceReadiness
     public static async Task EnsureRabbitMqAsync(RabbitMqOptions options, CancellationToken ct, int attempts = 4)
     {
         // Any node of a cluster will do: the connection goes to the first that answers, as the bus's does.
-        var endpoints = options.Endpoints().Select(e => new AmqpTcpEndpoint(e.Host, e.Port,
-            options.Tls.Enabled ? BrokerTls.SslOption(options, e.Host) : new SslOption())).ToList();
+        var endpoints = BrokerTls.AmqpEndpoints(options);
         var factory = new ConnectionFactory
         {
             VirtualHost = options.VirtualHost,
