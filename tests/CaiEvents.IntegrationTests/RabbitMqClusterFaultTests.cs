@@ -16,8 +16,9 @@ namespace CaiEvents.IntegrationTests;
 /// processes that know all three nodes (<c>RabbitMq:Hosts</c>, hence quorum queues). Mid-run the node that leads most
 /// queues is killed with SIGKILL; the quorum queues elect leaders on the survivors, the workers reconnect to them, and
 /// the run must still complete with exactly one final SL example per prompt and one label per comparison, no step
-/// recorded twice, and a hash chain that `cai audit verify --run` accepts. Run alone with
-/// <c>--filter FullyQualifiedName~Cluster</c>.
+/// recorded twice, and a hash chain that `cai audit verify --run` accepts. The combined test also has a synchronous PostgreSQL
+/// standby (<c>--postgres-standby</c>): after the node kill, the primary is killed with SIGKILL later in the same run and the
+/// standby promoted, and the same checks hold. Run alone with <c>--filter FullyQualifiedName~Cluster</c>.
 /// </summary>
 [Collection(nameof(FaultCollection))]
 [Trait("Category", "Faults")]
@@ -33,8 +34,17 @@ public class RabbitMqClusterFaultTests(ITestOutputHelper output)
     private const double KillAt = 0.25;
     private static readonly TimeSpan HardTimeout = TimeSpan.FromMinutes(8);
 
+    /// <summary>Share of the run's step events written when, in the combined test, the PostgreSQL primary is killed.</summary>
+    private const double PrimaryKillAt = 0.55;
+
     [Fact]
-    public async Task A_run_completes_exactly_once_after_the_node_leading_most_queues_is_killed()
+    public Task A_run_completes_exactly_once_after_the_node_leading_most_queues_is_killed() => NodeKillAsync(failover: false);
+
+    /// <summary>Both faults of a multi-machine deployment in one run: the broker node first, then the database's primary.</summary>
+    [Fact]
+    public Task A_run_completes_exactly_once_after_a_node_kill_and_then_a_PostgreSQL_failover() => NodeKillAsync(failover: true);
+
+    private async Task NodeKillAsync(bool failover)
     {
         var clock = Stopwatch.StartNew();
         void Log(string line) => output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.0}s] {line}");
@@ -46,7 +56,7 @@ public class RabbitMqClusterFaultTests(ITestOutputHelper output)
         PrivateServices? services = null;
         try
         {
-            services = await PrivateServices.StartAsync(ct, rabbitmqNodes: Nodes);
+            services = await PrivateServices.StartAsync(ct, rabbitmqNodes: Nodes, postgresStandby: failover);
             var env = services.ProcessEnvironment.ToDictionary();
             Assert.Equal(Nodes, env.Keys.Count(k => k.StartsWith("RabbitMq__Hosts__", StringComparison.Ordinal)));
             Log($"private services up in {services.StateDir}: PostgreSQL and a {Nodes}-node RabbitMQ cluster");
@@ -92,6 +102,21 @@ public class RabbitMqClusterFaultTests(ITestOutputHelper output)
             var after = await LeadersAsync(survivorManagement, ct);
             Log("leaders after the kill: " + string.Join(", ", after.Select(l => $"{l.Key} {l.Value}")));
 
+            if (failover)
+            {
+                while (progress < PrimaryKillAt)
+                {
+                    Assert.False(wait.HasExited, $"the run ended before the primary was killed: {wait.Stdout}{wait.Stderr}");
+                    await Task.Delay(200, ct);
+                    progress = await ProgressAsync(services.ConnectionString, ct);
+                }
+                await services.KillPostgresPrimaryAsync(ct);
+                Log($"kill -9 of the PostgreSQL primary at {progress:P0} of the run's step events");
+                await Task.Delay(TimeSpan.FromSeconds(3), ct); // no primary at all for a while: steps fail and are retried
+                await services.PromotePostgresStandbyAsync(ct);
+                Log("standby promoted");
+            }
+
             var waitExit = await wait.WaitForExitAsync(HardTimeout - clock.Elapsed);
             Log($"cai wait exited {waitExit}: {wait.Stdout.Trim()}");
             Assert.True(waitExit == 0, $"cai wait exited {waitExit}: {wait.Stderr}\n{WorkerTails(workers)}");
@@ -101,7 +126,7 @@ public class RabbitMqClusterFaultTests(ITestOutputHelper output)
             await AssertExactlyOnceAsync(services.ConnectionString, runId);
             var audit = await CliProcess.RunAsync(env, TimeSpan.FromMinutes(1), "audit", "verify", "--run", runId.ToString());
             Assert.True(audit.ExitCode == 0, $"cai audit verify --run exited {audit.ExitCode}: {audit.Stdout}{audit.Stderr}");
-            Log($"passed: {Prompts} prompts over {Nodes} nodes, {victim} killed at {progress:P0}; audit: {audit.Stdout.Trim().Split('\n')[^1]}; "
+            Log($"passed: {Prompts} prompts over {Nodes} nodes, {victim} killed{(failover ? ", then the primary" : "")}; audit: {audit.Stdout.Trim().Split('\n')[^1]}; "
                 + $"{clock.Elapsed.TotalSeconds:0}s in all");
         }
         finally
