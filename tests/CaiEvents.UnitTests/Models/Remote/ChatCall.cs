@@ -17,14 +17,7 @@ public sealed record ChatCall(
             ? new ChatCallMessage(role, content)
             : throw new InvalidOperationException("each message needs a string role and a string content")).ToList();
         if (parsed.Count == 0) throw new InvalidOperationException("messages must not be empty");
-        var stop = body["stop"] switch
-        {
-            null => [],
-            JsonValue v when v.TryGetValue<string>(out var one) => [one],
-            JsonArray a => a.Select(s => s!.GetValue<string>()).ToList(),
-            _ => throw new InvalidOperationException("stop must be a string or an array of strings"),
-        };
-        if (stop.Count > 4) throw new InvalidOperationException($"stop has {stop.Count} entries; at most 4 are allowed");
+        var stop = CompletionCall.StopSequences(body);
         return new ChatCall(
             Model: body["model"]?.GetValue<string>() ?? throw new InvalidOperationException("model is required"),
             Messages: parsed,

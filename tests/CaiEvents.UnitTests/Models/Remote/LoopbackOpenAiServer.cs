@@ -292,14 +292,7 @@ public sealed record CompletionCall(
         var prompt = body["prompt"] is JsonValue p && p.TryGetValue<string>(out var text)
             ? text
             : throw new InvalidOperationException("prompt must be a string (prompt arrays are not supported by the loopback server)");
-        var stop = body["stop"] switch
-        {
-            null => [],
-            JsonValue v when v.TryGetValue<string>(out var one) => [one],
-            JsonArray a => a.Select(s => s!.GetValue<string>()).ToList(),
-            _ => throw new InvalidOperationException("stop must be a string or an array of strings"),
-        };
-        if (stop.Count > 4) throw new InvalidOperationException($"stop has {stop.Count} entries; at most 4 are allowed");
+        var stop = StopSequences(body);
         return new CompletionCall(
             Model: body["model"]?.GetValue<string>() ?? throw new InvalidOperationException("model is required"),
             Prompt: prompt,
@@ -311,5 +304,19 @@ public sealed record CompletionCall(
             Stop: stop,
             Echo: body["echo"]?.GetValue<bool>() ?? false,
             LogProbs: body["logprobs"]?.GetValue<int>());
+    }
+
+    /// <summary>The <c>stop</c> field as both endpoints take it: absent, one string, or an array of at most 4 strings.</summary>
+    internal static IReadOnlyList<string> StopSequences(JsonObject body)
+    {
+        IReadOnlyList<string> stop = body["stop"] switch
+        {
+            null => [],
+            JsonValue v when v.TryGetValue<string>(out var one) => [one],
+            JsonArray a => a.Select(s => s!.GetValue<string>()).ToList(),
+            _ => throw new InvalidOperationException("stop must be a string or an array of strings"),
+        };
+        if (stop.Count > 4) throw new InvalidOperationException($"stop has {stop.Count} entries; at most 4 are allowed");
+        return stop;
     }
 }
