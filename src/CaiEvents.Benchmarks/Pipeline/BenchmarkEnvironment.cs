@@ -94,11 +94,15 @@ public sealed class BenchmarkEnvironment : IAsyncDisposable
         return EventStoreSetup.CreateStore(options);
     }
 
+    /// <summary>
+    /// The schema's events, Marten's tombstones left out: a tombstone fills the sequence number of an append that failed
+    /// (a lost concurrency race, which a loaded machine makes likelier), in a stream of its own, and is no event of any run.
+    /// </summary>
     public async Task<long> CountEventsAsync(CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(EventStore.ConnectionString);
         await connection.OpenAsync(ct);
-        await using var count = new NpgsqlCommand($"SELECT count(*) FROM {Schema}.mt_events", connection);
+        await using var count = new NpgsqlCommand($"SELECT count(*) FROM {Schema}.mt_events WHERE type <> 'tombstone'", connection);
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
