@@ -13,6 +13,7 @@ namespace CaiEvents.EventStore;
 /// <summary>Per-sample read model and write-side state, kept inline with the sample stream.</summary>
 public sealed class SampleStateProjection : SingleStreamProjection<SampleState, Guid>
 {
+    public SampleStateProjection() => ProjectedEvents.Include(this, typeof(PromptSubmitted), typeof(SampleState));
     public override SampleState? Evolve(SampleState? snapshot, Guid id, IEvent e) => e.Data switch
     {
         PromptSubmitted submitted => SampleState.Start(submitted),
@@ -23,6 +24,7 @@ public sealed class SampleStateProjection : SingleStreamProjection<SampleState, 
 /// <summary>Per-comparison read model and write-side state of the RL labelling stage, kept inline with its stream.</summary>
 public sealed class ComparisonStateProjection : SingleStreamProjection<ComparisonState, Guid>
 {
+    public ComparisonStateProjection() => ProjectedEvents.Include(this, typeof(ComparisonSubmitted), typeof(ComparisonState));
     public override ComparisonState? Evolve(ComparisonState? snapshot, Guid id, IEvent e) => e.Data switch
     {
         ComparisonSubmitted submitted => ComparisonState.Start(submitted),
@@ -33,6 +35,7 @@ public sealed class ComparisonStateProjection : SingleStreamProjection<Compariso
 /// <summary>Per-run read model (configuration, constitution, completion), kept inline with the run stream.</summary>
 public sealed class RunStateProjection : SingleStreamProjection<RunState, Guid>
 {
+    public RunStateProjection() => ProjectedEvents.Include(this, typeof(RunStarted), typeof(RunState));
     public override RunState? Evolve(RunState? snapshot, Guid id, IEvent e) => e.Data switch
     {
         RunStarted started => RunState.Start(started),
