@@ -10,9 +10,16 @@ internal static class InputFiles
     /// <summary>Strict UTF-8: invalid bytes throw instead of becoming U+FFFD.</summary>
     internal static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    internal static byte[] ReadAllBytes(string path)
+    internal static byte[] ReadAllBytes(string path) => Reading(path, () => File.ReadAllBytes(path));
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on an existing file, turning a missing file, a directory or an I/O failure into an
+    /// <see cref="InputException"/> naming the path.
+    /// </summary>
+    internal static T Reading<T>(string path, Func<T> read)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(read);
         if (Directory.Exists(path))
         {
             throw new InputException(path, null, "is a directory, not a file");
@@ -25,7 +32,7 @@ internal static class InputFiles
 
         try
         {
-            return File.ReadAllBytes(path);
+            return read();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -29,44 +29,46 @@ internal static partial class JsonLines
     internal static IReadOnlyList<T> Read<T>(byte[] bytes, string source, string what, Func<string, int, T> parseLine, Func<T, string> idOf)
     {
         var records = new List<T>();
+        using var stream = new MemoryStream(bytes, writable: false);
+        Scan(stream, source, what, parseLine, idOf, (record, _) => records.Add(record));
+        return records.AsReadOnly();
+    }
+
+    /// <summary>
+    /// <see cref="Read{T}"/> without holding the file or its records: each record goes to <paramref name="onRecord"/> with
+    /// its raw line (where it starts in the file, and how long it is), as the stream is read. Returns how many there were.
+    /// </summary>
+    internal static int Scan<T>(Stream stream, string source, string what, Func<string, int, T> parseLine, Func<T, string> idOf,
+        Action<T, RawLine> onRecord)
+    {
         var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
-
-        ReadOnlySpan<byte> rest = bytes.AsSpan(InputFiles.BomLength(bytes));
-        int lineNumber = 0;
-        while (!rest.IsEmpty)
+        var count = 0;
+        foreach (var raw in JsonLineReader.Lines(stream))
         {
-            lineNumber++;
-            int newline = rest.IndexOf((byte)'\n');
-            ReadOnlySpan<byte> lineBytes = newline < 0 ? rest : rest[..newline];
-            rest = newline < 0 ? [] : rest[(newline + 1)..];
-            if (lineBytes.EndsWith((ReadOnlySpan<byte>)[(byte)'\r']))
-            {
-                lineBytes = lineBytes[..^1];
-            }
-
-            string line = InputFiles.DecodeStrict(lineBytes, source, lineNumber);
+            string line = InputFiles.DecodeStrict(raw.Bytes.Span, source, raw.Number);
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
             }
 
-            T record = parseLine(line, lineNumber);
+            T record = parseLine(line, raw.Number);
             string id = idOf(record);
-            if (!firstLineOfId.TryAdd(id, lineNumber))
+            if (!firstLineOfId.TryAdd(id, raw.Number))
             {
-                throw new InputException(source, lineNumber,
+                throw new InputException(source, raw.Number,
                     string.Create(CultureInfo.InvariantCulture, $"duplicate id '{id}' (first on line {firstLineOfId[id]})"));
             }
 
-            records.Add(record);
+            onRecord(record, raw);
+            count++;
         }
 
-        if (records.Count == 0)
+        if (count == 0)
         {
             throw new InputException(source, null, $"no {what} found: the file is empty or has only blank lines");
         }
 
-        return records.AsReadOnly();
+        return count;
     }
 
     /// <summary>Parses a line that must be one JSON object (the caller disposes the document).</summary>

@@ -89,7 +89,7 @@ internal sealed record RunOptions(Option<FileInfo?> Prompts, Option<FileInfo?> C
         if (topP is <= 0 or > 1 || double.IsNaN(topP)) throw new UsageException($"--top-p: must be in (0, 1], got {topP}");
         var promptsFile = parse.GetValue(Prompts);
         var constitutionFile = parse.GetValue(Constitution);
-        var prompts = promptsFile is null ? PromptSetLoader.LoadDefault() : PromptSetLoader.LoadFile(promptsFile.FullName);
+        var prompts = promptsFile is null ? PromptSetLoader.LoadDefault() : PromptSetLoader.OpenFile(promptsFile.FullName);
         var constitution = constitutionFile is null ? ConstitutionLoader.LoadDefault() : ConstitutionLoader.Load(constitutionFile.FullName);
         var model = parse.GetValue(Model) ?? defaultModel ?? configuration["Models:Default"] ?? "builtin:tiny";
         var sampling = new SamplingParameters(Temperature: temperature, TopP: topP, MaxNewTokens: maxNew);

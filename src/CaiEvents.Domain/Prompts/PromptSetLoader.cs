@@ -43,6 +43,16 @@ public static partial class PromptSetLoader
         return Parse(InputFiles.ReadAllBytes(path), path);
     }
 
+    /// <summary>
+    /// Opens a prompt file for a run of any size: every line validated now, each prompt read again from the file when used
+    /// (<see cref="PromptFile"/>), so memory does not grow with the file. The path as given is used in error messages.
+    /// </summary>
+    public static PromptFile OpenFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return new PromptFile(path, ParseLine);
+    }
+
     /// <summary>Parses a UTF-8 JSONL prompt set from <paramref name="utf8"/> (read to its end, not disposed).</summary>
     public static IReadOnlyList<PromptRecord> Parse(Stream utf8, string sourceName)
     {

@@ -240,9 +240,12 @@ public sealed class RunSubmitter(IDocumentStore store, ISendEndpointProvider bus
     /// UTF-8 JSON array that holds, per prompt in file order, the array [id, kind or "", prompt text] (System.Text.Json's
     /// default escaping). Documented in docs/running-at-scale.md.
     /// </summary>
+    /// <remarks>The JSON is serialised straight into the hash, a buffer at a time: the set is never one string in memory.</remarks>
     public static string PromptSetHash(IReadOnlyList<PromptRecord> prompts)
     {
-        var json = JsonSerializer.Serialize(prompts.Select(p => new[] { p.Id, p.Kind ?? "", p.Prompt }));
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+        using var sha256 = SHA256.Create();
+        using (var hashing = new CryptoStream(Stream.Null, sha256, CryptoStreamMode.Write, leaveOpen: true))
+            JsonSerializer.Serialize(hashing, prompts.Select(p => new[] { p.Id, p.Kind ?? "", p.Prompt }));
+        return Convert.ToHexStringLower(sha256.Hash!);
     }
 }
