@@ -1,8 +1,5 @@
 namespace CaiEvents.Domain;
 
-/// <summary>One raw line of a JSONL file: its 1-based number, the byte offset where it starts and its bytes (no line end).</summary>
-internal readonly record struct RawLine(int Number, long Offset, ReadOnlyMemory<byte> Bytes);
-
 /// <summary>
 /// Splits a stream into lines without reading it whole: a leading UTF-8 byte order mark is skipped, lines end at
 /// <c>\n</c> with an optional <c>\r</c> before it, a last line without a line end counts. Each line's bytes are valid only
