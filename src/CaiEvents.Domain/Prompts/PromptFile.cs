@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace CaiEvents.Domain.Prompts;
 
 /// <summary>
@@ -74,24 +76,33 @@ public sealed class PromptFile : IReadOnlyList<PromptRecord>
             if (Stamp(_path) != _stamp)
                 throw new InputException(_path, null, "the file changed while its prompts were being submitted; submit it again");
             var start = _offsets[first];
-            var bytes = new byte[checked((int)(_offsets[last] + _lengths[last] - start))];
-            using (var handle = File.OpenHandle(_path))
+            var length = checked((int)(_offsets[last] + _lengths[last] - start));
+            // Pooled: a block is ~100 kB, and fresh arrays of that size would pile up on the large-object heap until a full GC.
+            var bytes = ArrayPool<byte>.Shared.Rent(length);
+            try
             {
-                var read = 0;
-                while (read < bytes.Length)
+                using (var handle = File.OpenHandle(_path))
                 {
-                    var n = RandomAccess.Read(handle, bytes.AsSpan(read), start + read);
-                    if (n == 0) throw new InputException(_path, null, "the file changed while its prompts were being submitted; submit it again");
-                    read += n;
+                    var read = 0;
+                    while (read < length)
+                    {
+                        var n = RandomAccess.Read(handle, bytes.AsSpan(read, length - read), start + read);
+                        if (n == 0) throw new InputException(_path, null, "the file changed while its prompts were being submitted; submit it again");
+                        read += n;
+                    }
                 }
+                var prompts = new PromptRecord[last - first + 1];
+                for (var i = first; i <= last; i++)
+                {
+                    var line = InputFiles.DecodeStrict(bytes.AsSpan((int)(_offsets[i] - start), _lengths[i]), _path, _lineNumbers[i]);
+                    prompts[i - first] = _parseLine(line, _path, _lineNumbers[i]);
+                }
+                return prompts;
             }
-            var prompts = new PromptRecord[last - first + 1];
-            for (var i = first; i <= last; i++)
+            finally
             {
-                var line = InputFiles.DecodeStrict(bytes.AsSpan((int)(_offsets[i] - start), _lengths[i]), _path, _lineNumbers[i]);
-                prompts[i - first] = _parseLine(line, _path, _lineNumbers[i]);
+                ArrayPool<byte>.Shared.Return(bytes);
             }
-            return prompts;
         });
     }
 
