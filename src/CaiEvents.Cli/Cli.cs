@@ -6,6 +6,7 @@ using CaiEvents.Models;
 using CaiEvents.Models.Chat;
 using Marten;
 using Microsoft.Extensions.Configuration;
+using Npgsql;
 using Spectre.Console;
 
 namespace CaiEvents.Cli;
@@ -61,11 +62,33 @@ public static class Cli
             ServiceUnreachableException or RefusedException => (ExitFailure, e.Message),
             TimeoutException => (ExitTimeout, e.Message),
             OperationCanceledException => (ExitFailure, "cancelled"),
+            _ when FromPostgreSql(e) is { } postgres => postgres,
             _ => (ExitFailure, $"{e.GetType().Name}: {e.Message}"),
         };
         Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
         if (Environment.GetEnvironmentVariable("CAI_DEBUG") == "1") Console.Error.WriteLine(e);
         return code;
+    }
+
+    /// <summary>
+    /// The line for a failure that came from PostgreSQL, however Marten wrapped it (null for any other): Npgsql's own texts
+    /// ("Exception while reading from stream") say nothing a user can act on.
+    /// </summary>
+    private static (int Code, string Message)? FromPostgreSql(Exception e)
+    {
+        for (var cause = e; cause is not null; cause = cause.InnerException)
+        {
+            switch (cause)
+            {
+                case PostgresException refused:
+                    return (ExitFailure, $"PostgreSQL refused the command: {refused.SqlState}: {refused.MessageText}");
+                case NpgsqlException { InnerException: TimeoutException }:
+                    return (ExitTimeout, "PostgreSQL did not answer within the command timeout (Command Timeout in the connection string, 30 s by default)");
+                case NpgsqlException:
+                    return (ExitFailure, "the connection to PostgreSQL broke during the command (is it running? ./cai services status)");
+            }
+        }
+        return null;
     }
 
     public static IConfiguration Configuration() => CaiHost.LoadConfiguration();
