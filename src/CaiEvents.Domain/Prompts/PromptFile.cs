@@ -28,17 +28,17 @@ public sealed class PromptFile : IReadOnlyList<PromptRecord>
         _path = path;
         _parseLine = parseLine;
         var (offsets, lengths, lines) = (new List<long>(), new List<int>(), new List<int>());
-        (_stamp, _) = InputFiles.Reading(path, () =>
+        _stamp = InputFiles.Reading(path, () =>
         {
             var stamp = Stamp(path);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-            var count = JsonLines.Scan(stream, path, "prompts", (line, number) => parseLine(line, path, number), r => r.Id, (_, raw) =>
+            JsonLines.Scan(stream, path, "prompts", (line, number) => parseLine(line, path, number), r => r.Id, (_, raw) =>
             {
                 offsets.Add(raw.Offset);
                 lengths.Add(raw.Bytes.Length);
                 lines.Add(raw.Number);
             });
-            return (stamp, count);
+            return stamp;
         });
         (_offsets, _lengths, _lineNumbers) = (offsets.ToArray(), lengths.ToArray(), lines.ToArray());
     }
@@ -73,8 +73,7 @@ public sealed class PromptFile : IReadOnlyList<PromptRecord>
         var last = Math.Min(first + BlockSize, Count) - 1;
         return InputFiles.Reading(_path, () =>
         {
-            if (Stamp(_path) != _stamp)
-                throw new InputException(_path, null, "the file changed while its prompts were being submitted; submit it again");
+            if (Stamp(_path) != _stamp) throw Changed();
             var start = _offsets[first];
             var length = checked((int)(_offsets[last] + _lengths[last] - start));
             // Pooled: a block is ~100 kB, and fresh arrays of that size would pile up on the large-object heap until a full GC.
@@ -87,7 +86,7 @@ public sealed class PromptFile : IReadOnlyList<PromptRecord>
                     while (read < length)
                     {
                         var n = RandomAccess.Read(handle, bytes.AsSpan(read, length - read), start + read);
-                        if (n == 0) throw new InputException(_path, null, "the file changed while its prompts were being submitted; submit it again");
+                        if (n == 0) throw Changed();
                         read += n;
                     }
                 }
@@ -105,6 +104,8 @@ public sealed class PromptFile : IReadOnlyList<PromptRecord>
             }
         });
     }
+
+    private InputException Changed() => new(_path, null, "the file changed while its prompts were being submitted; submit it again");
 
     private static (long, DateTime) Stamp(string path)
     {
